@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * What an Agent is, as the API takes it and as a version stores it (SPEC "Concepts" and
+ * "The shapes, by example"). Every edit stores a whole new definition as the next version.
+ */
+
+export const variableTypes = ['string', 'number', 'boolean', 'date', 'text', 'json', 'file'] as const;
+export const reasoningEfforts = ['none', 'minimal', 'low', 'medium', 'high'] as const;
+export const notificationTriggers = ['none', 'failure', 'completion', 'always'] as const;
+
+export const variableName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must start with a letter or _, then letters, digits or _ (at most 64)');
+
+export const variableDefinitionSchema = z.object({
+  name: variableName,
+  type: z.enum(variableTypes).default('string'),
+  required: z.boolean().default(false),
+  default: z.unknown().optional(),
+  description: z.string().max(2000).optional(),
+});
+
+export const modelId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*\/[A-Za-z0-9._:@\-/]+$/, 'must be provider/model, e.g. openai/gpt-5-mini');
+
+/** Every field optional: these overlay the agent's settings for a step or a run. */
+export const modelSettingsPatchSchema = z.object({
+  model: modelId.optional(),
+  reasoningEffort: z.enum(reasoningEfforts).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxOutputTokens: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+export const modelSettingsSchema = modelSettingsPatchSchema.extend({ model: modelId });
+
+export const stepKey = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_]{0,63}$/, 'must be lower-case letters, digits or _ (at most 64)');
+
+export const outputFormatSchema = z.object({
+  format: z.enum(['text', 'json']).default('text'),
+  /** For `json`: a JSON Schema the answer must satisfy. */
+  schema: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const stepInputSchema = z.object({
+  key: stepKey.optional(),
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  kind: z.enum(['prompt']).default('prompt'),
+  prompt: z.string().min(1, 'must not be empty').max(200_000),
+  /** Instructions sent as the system message, also a template. */
+  system: z.string().max(200_000).optional(),
+  output: outputFormatSchema.optional(),
+  modelSettings: modelSettingsPatchSchema.optional(),
+});
+
+export const notificationSchema = z.object({
+  on: z.enum(notificationTriggers).default('none'),
+  email: z.array(z.email()).max(50).optional(),
+  webhook: z.url().optional(),
+});
+
+export const agentInputSchema = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  description: z.string().max(5000).default(''),
+  variables: z.array(variableDefinitionSchema).max(100).default([]),
+  modelSettings: modelSettingsSchema.default({ model: 'simulated/default' }),
+  steps: z.array(stepInputSchema).min(1, 'an agent needs at least one step').max(100),
+  notification: notificationSchema.default({ on: 'none' }),
+  siteIds: z.array(z.string()).max(100).default([]),
+});
+
+export type VariableType = (typeof variableTypes)[number];
+export type ReasoningEffort = (typeof reasoningEfforts)[number];
+export type VariableDefinition = z.infer<typeof variableDefinitionSchema>;
+export type ModelSettings = z.infer<typeof modelSettingsSchema>;
+export type ModelSettingsPatch = z.infer<typeof modelSettingsPatchSchema>;
+export type Notification = z.infer<typeof notificationSchema>;
+export type AgentInput = z.input<typeof agentInputSchema>;
+
+/** A step as stored: its key is always set. */
+export type StepDefinition = z.infer<typeof stepInputSchema> & { key: string };
+
+/** The stored, normalized definition of one agent version. */
+export interface AgentDefinition extends Omit<z.infer<typeof agentInputSchema>, 'steps'> {
+  steps: StepDefinition[];
+}
+
+/** "Weekly Summary!" → "weekly_summary": a step's key when none is given. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 64);
+  return slug || 'step';
+}

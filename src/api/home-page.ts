@@ -1,0 +1,29 @@
+import type { StoreKind } from '../store/store-kind.ts';
+
+/** The page at `/` until the web UI lands (issue 04): what is running and where to start. */
+export function homePage(store: StoreKind): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Agent Runs</title>
+<style>
+  :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
+  body { max-width: 42rem; margin: 4rem auto; padding: 0 1rem; line-height: 1.5; }
+  code { background: color-mix(in srgb, currentColor 8%, transparent); padding: .1rem .3rem; border-radius: .25rem; }
+</style>
+</head>
+<body>
+<h1>Agent Runs</h1>
+<p>The server, a worker and the scheduler are running on <strong>${store === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}</strong>.
+The web UI is on its way; the API is ready now.</p>
+<ul>
+  <li>API description: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1)</li>
+  <li>Health: <a href="/api/health">/api/health</a></li>
+  <li>An API token: <code>npx agentruns tokens create --email admin@localhost</code></li>
+  <li>Run an example: <code>npx agentruns run "Weekly account report" --var customer=Acme --wait</code></li>
+</ul>
+</body>
+</html>`;
+}

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import type { Deps } from '../../deps.ts';
+import { assertCan } from '../../identity/permissions.ts';
+import { AppError, messageOf } from '../../platform/errors.ts';
+import { getRunOrThrow, listAttempts } from '../../runs/get-run.ts';
+import { filteredRuns, listRuns, listRunsQuerySchema } from '../../runs/list-runs.ts';
+import { cancelRun, deleteRun, duplicateRun, rerunRun, startRun, updateRun } from '../../runs/run-actions.ts';
+import { bulkInputSchema, duplicateInputSchema, rerunInputSchema, updateRunInputSchema } from '../../runs/run-input.ts';
+import type { Actor } from '../../identity/actor.ts';
+import { defineRoute, type Route } from '../route.ts';
+
+const idParams = z.object({ id: z.string().min(1) });
+
+/** Bulk actions act on at most this many runs per request. */
+const BULK_LIMIT = 1000;
+
+export function runRoutes(deps: Deps): Route[] {
+  const bulkAction = async (actor: Actor, action: z.infer<typeof bulkInputSchema>['action'], id: string) => {
+    switch (action) {
+      case 'archive':
+      case 'unarchive':
+        return (await updateRun(deps, actor, id, { archived: action === 'archive' })).status;
+      case 'cancel':
+        return (await cancelRun(deps, actor, id)).status;
+      case 'rerun':
+        return (await rerunRun(deps, actor, id, { latestVersion: false })).status;
+      case 'delete':
+        await deleteRun(deps, actor, id);
+        return 'deleted';
+      default: {
+        const unreachable: never = action;
+        return unreachable;
+      }
+    }
+  };
+  const matchingIds = async (actor: Actor, filter: NonNullable<z.infer<typeof bulkInputSchema>['filter']>) => {
+    const { archived, ...rest } = filter;
+    const rows = await filteredRuns(deps.store.db, deps.store.kind, actor, { ...rest, archived: archived ? 'true' : 'false' })
+      .select('runs.id')
+      .orderBy('runs.id', 'desc')
+      .limit(BULK_LIMIT)
+      .execute();
+    return rows.map((r) => r.id);
+  };
+  const bulkPermission = { archive: 'runs.archive', unarchive: 'runs.archive', cancel: 'runs.cancel', rerun: 'runs.start', delete: 'runs.delete' } as const;
+
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/runs',
+      summary: 'The run list: search, filter, sort, cursor pages',
+      tag: 'runs',
+      permission: 'runs.read',
+      query: listRunsQuerySchema,
+      handler: ({ actor, query }) => listRuns(deps, actor, query),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/runs/:id',
+      summary: 'A run with its latest attempt, steps and output',
+      tag: 'runs',
+      permission: 'runs.read',
+      params: idParams,
+      handler: ({ actor, params }) => getRunOrThrow(deps, actor, params.id),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/api/runs/:id',
+      summary: 'Rename, archive or unarchive a run',
+      tag: 'runs',
+      permission: 'runs.archive',
+      params: idParams,
+      body: updateRunInputSchema,
+      handler: ({ actor, params, body }) => updateRun(deps, actor, params.id, body),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/runs/:id',
+      summary: 'Delete a run that is not in flight',
+      tag: 'runs',
+      permission: 'runs.delete',
+      status: 204,
+      params: idParams,
+      handler: async ({ actor, params }) => {
+        await deleteRun(deps, actor, params.id);
+        return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/runs/:id/start',
+      summary: 'Start a new run',
+      tag: 'runs',
+      permission: 'runs.start',
+      params: idParams,
+      handler: ({ actor, params }) => startRun(deps, actor, params.id),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/runs/:id/cancel',
+      summary: 'Cancel an enqueued or running run',
+      tag: 'runs',
+      permission: 'runs.cancel',
+      params: idParams,
+      handler: ({ actor, params }) => cancelRun(deps, actor, params.id),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/runs/:id/rerun',
+      summary: 'Rerun a finished run, optionally from a step and on the latest agent version',
+      tag: 'runs',
+      permission: 'runs.start',
+      params: idParams,
+      body: rerunInputSchema.optional().default({ latestVersion: false }),
+      handler: ({ actor, params, body }) => rerunRun(deps, actor, params.id, body),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/runs/:id/duplicate',
+      summary: 'A new run with the same configuration and adjusted variables',
+      tag: 'runs',
+      permission: 'runs.start',
+      status: 201,
+      params: idParams,
+      body: duplicateInputSchema.optional().default({ start: true }),
+      handler: ({ actor, params, body }) => duplicateRun(deps, actor, params.id, body),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/runs/:id/attempts',
+      summary: 'Every attempt of a run with its step results',
+      tag: 'runs',
+      permission: 'runs.read',
+      params: idParams,
+      handler: async ({ actor, params }) => ({ items: await listAttempts(deps, actor, params.id) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/runs/bulk',
+      summary: 'Archive, unarchive, delete, cancel or rerun several runs; a result per id',
+      tag: 'runs',
+      permission: 'runs.read',
+      body: bulkInputSchema,
+      handler: async ({ actor, body }) => {
+        assertCan(actor, bulkPermission[body.action]);
+        const ids = body.ids ?? (await matchingIds(actor, body.filter ?? {}));
+        const results = [];
+        for (const id of ids) {
+          try {
+            results.push({ id, ok: true, status: await bulkAction(actor, body.action, id) });
+          } catch (error) {
+            const code = error instanceof AppError ? error.code : 'internal_error';
+            results.push({ id, ok: false, error: { code, message: messageOf(error) } });
+          }
+        }
+        return { action: body.action, results };
+      },
+    }),
+  ];
+}

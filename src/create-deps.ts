@@ -1,0 +1,55 @@
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { createTemplates } from './agents/templates.ts';
+import type { Deps } from './deps.ts';
+import { createModelRegistry } from './models/model-registry.ts';
+import { createSimulatedProvider } from './models/simulated-provider.ts';
+import { type Clock, createSystemClock } from './platform/clock.ts';
+import type { Config } from './platform/config.ts';
+import { createEventBus } from './platform/event-bus.ts';
+import { createIds, type Ids } from './platform/ids.ts';
+import { createPostgresQueueStore } from './queue/postgres-queue-store.ts';
+import type { QueueStore } from './queue/queue-store.ts';
+import { createSqliteQueueStore } from './queue/sqlite-queue-store.ts';
+import { createDiskBlobStore } from './store/blob-store.ts';
+import { openStore, type Store, type StoreOptions } from './store/open-store.ts';
+
+export interface DepsOverrides {
+  clock?: Clock;
+  ids?: Ids;
+  logger?: Logger;
+  /** Store options beyond the config's (a SQLite file or a PostgreSQL schema for tests). */
+  storeOptions?: Partial<StoreOptions>;
+}
+
+/** The composition root: builds every dependency once, from the config. */
+export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps & { close(): Promise<void> }> {
+  const clock = overrides.clock ?? createSystemClock();
+  const ids = overrides.ids ?? createIds(clock.now);
+  const logger = overrides.logger ?? pino({ level: config.logLevel });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: path.join(config.dataDir, 'agentruns.db'),
+    ...overrides.storeOptions,
+  });
+  const models = createModelRegistry([createSimulatedProvider(clock)]);
+  return {
+    config,
+    store,
+    queue: createQueueStore(store, logger),
+    blobs: createDiskBlobStore(path.join(config.dataDir, 'blobs')),
+    clock,
+    ids,
+    bus: createEventBus(),
+    logger,
+    models,
+    templates: createTemplates(),
+    close: () => store.close(),
+  };
+}
+
+export function createQueueStore(store: Store, logger: Logger): QueueStore {
+  return store.kind === 'sqlite'
+    ? createSqliteQueueStore(store, (commit, error) => logger.error({ err: error, attemptId: commit.attemptId }, 'step commit refused'))
+    : createPostgresQueueStore(store);
+}

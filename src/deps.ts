@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { Templates } from './agents/templates.ts';
+import type { ModelRegistry } from './models/model-registry.ts';
+import type { Clock } from './platform/clock.ts';
+import type { Config } from './platform/config.ts';
+import type { EventBus } from './platform/event-bus.ts';
+import type { Ids } from './platform/ids.ts';
+import type { QueueStore } from './queue/queue-store.ts';
+import type { BlobStore } from './store/blob-store.ts';
+import type { Store } from './store/open-store.ts';
+
+/** Everything injected, built once in `create-deps.ts` (the composition root) or by a test. */
+export interface Deps {
+  config: Config;
+  store: Store;
+  queue: QueueStore;
+  blobs: BlobStore;
+  clock: Clock;
+  ids: Ids;
+  bus: EventBus;
+  logger: Logger;
+  models: ModelRegistry;
+  templates: Templates;
+}

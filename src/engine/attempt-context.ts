@@ -1,0 +1,85 @@
+import type { AgentDefinition, ModelSettings } from '../agents/agent-definition.ts';
+import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
+import type { Deps } from '../deps.ts';
+import type { ClaimedAttempt } from '../queue/queue-store.ts';
+import type { RunVariable } from '../runs/resolve-variables.ts';
+import type { StepOverride } from '../runs/run-view.ts';
+
+/** What executing an attempt needs to know, read once when a worker takes it. */
+export interface AttemptContext {
+  attempt: ClaimedAttempt;
+  runName: string;
+  definition: AgentDefinition;
+  variables: RunVariable[];
+  modelSettings: ModelSettings;
+  stepOverrides: StepOverride[];
+  creditRate: number;
+  /** Results already committed for this attempt (reused steps, or a previous holder's work). */
+  done: Map<number, { output: string; credits: number }>;
+}
+
+/** Agent versions never change, so their definitions are cached by `agentId@version`. */
+export interface DefinitionCache {
+  getOrLoad(orgId: string, agentId: string, version: number): Promise<AgentDefinition>;
+}
+
+export function createDefinitionCache(deps: Pick<Deps, 'store'>, maxEntries = 1000): DefinitionCache {
+  const cache = new Map<string, Promise<AgentDefinition>>();
+  return {
+    getOrLoad(orgId, agentId, version) {
+      const key = `${agentId}@${version}`;
+      let hit = cache.get(key);
+      if (!hit) {
+        hit = getAgentVersionOrThrow(deps, orgId, agentId, version);
+        hit.catch(() => cache.delete(key));
+        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+        cache.set(key, hit);
+      }
+      return hit;
+    },
+  };
+}
+
+export async function loadAttemptContext(
+  deps: Pick<Deps, 'store'>,
+  definitions: DefinitionCache,
+  attempt: ClaimedAttempt,
+): Promise<AttemptContext> {
+  const run = await deps.store.db
+    .selectFrom('runs')
+    .innerJoin('organizations', 'organizations.id', 'runs.org_id')
+    .select([
+      'runs.name',
+      'runs.agent_id',
+      'runs.variables',
+      'runs.model_settings',
+      'runs.step_overrides',
+      'organizations.credit_rate',
+    ])
+    .where('runs.id', '=', attempt.runId)
+    .executeTakeFirstOrThrow();
+  // A fresh attempt from step 1 has no results yet: skip the read (the common case, and the hot one).
+  const resumed = attempt.currentStep !== null || attempt.fromStep > 1;
+  const [definition, results] = await Promise.all([
+    definitions.getOrLoad(attempt.orgId, run.agent_id, attempt.agentVersion),
+    resumed
+      ? deps.store.db
+          .selectFrom('step_results')
+          .select(['number', 'status', 'output', 'credits'])
+          .where('attempt_id', '=', attempt.id)
+          .execute()
+      : [],
+  ]);
+  const done = new Map<number, { output: string; credits: number }>();
+  for (const r of results) if (r.status === 'completed') done.set(r.number, { output: r.output ?? '', credits: r.credits });
+  return {
+    attempt,
+    runName: run.name,
+    definition,
+    variables: JSON.parse(run.variables) as RunVariable[],
+    modelSettings: JSON.parse(run.model_settings) as ModelSettings,
+    stepOverrides: JSON.parse(run.step_overrides) as StepOverride[],
+    creditRate: run.credit_rate,
+    done,
+  };
+}

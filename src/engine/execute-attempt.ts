@@ -1,0 +1,171 @@
+import type { TemplateContext, Templates } from '../agents/templates.ts';
+import { creditsFor } from '../models/credits.ts';
+import type { ModelRegistry } from '../models/model-registry.ts';
+import type { Clock } from '../platform/clock.ts';
+import { messageOf } from '../platform/errors.ts';
+import type { AttemptCommit, StepResultRecord } from '../queue/queue-store.ts';
+import { variablesRecord } from '../runs/resolve-variables.ts';
+import { stepSettings } from '../runs/step-settings.ts';
+import { statusText } from '../runs/status-text.ts';
+import type { AttemptContext } from './attempt-context.ts';
+import type { StepCommitter } from './step-committer.ts';
+
+export interface ExecuteResources {
+  clock: Clock;
+  templates: Templates;
+  models: ModelRegistry;
+  committer: StepCommitter;
+}
+
+/**
+ * Runs an attempt's remaining steps in order, committing each result before the next step
+ * starts. Steps already committed (reused, or done by a previous holder) are skipped and their
+ * outputs fed to later templates. Returns when the attempt ends, or as soon as a commit is
+ * refused (the attempt was canceled or another worker took it over) or `signal` aborts.
+ */
+export async function executeAttempt(resources: ExecuteResources, context: AttemptContext, signal: AbortSignal): Promise<void> {
+  const { clock, templates, models, committer } = resources;
+  const { attempt, definition } = context;
+  const steps = definition.steps;
+  const stepCount = steps.length;
+  const templateContext: TemplateContext = {
+    vars: variablesRecord(context.variables),
+    steps: {},
+    sources: '',
+    run: { id: attempt.runId, name: context.runName },
+  };
+  const outputs: string[] = [];
+  let index = 0;
+  for (; index < stepCount && context.done.has(index + 1); index++) {
+    const step = steps[index]!;
+    const output = context.done.get(index + 1)?.output ?? '';
+    templateContext.steps[step.key] = { output, number: index + 1, name: step.name };
+    outputs.push(output);
+  }
+
+  const base = { attemptId: attempt.id, runId: attempt.runId, orgId: attempt.orgId, leaseGeneration: attempt.leaseGeneration };
+  if (index >= stepCount) {
+    // Everything was committed but the finish was not (the holder died in between): finish now.
+    await finish(committer, base, clock.now(), stepCount, outputs, context.runName, undefined);
+    return;
+  }
+  let queuedAt = attempt.createdAt;
+  let at = clock.now();
+  const first = steps[index]!;
+  const startCommit: AttemptCommit = {
+    ...base,
+    at,
+    started: { attempt: attempt.number },
+    next: { number: index + 1, name: first.name },
+    statusText: statusText('running', stepCount, { number: index + 1, name: first.name }),
+  };
+  if (!(await committer.commit(startCommit))) return;
+
+  for (; index < stepCount; index++) {
+    const step = steps[index]!;
+    const number = index + 1;
+    const settings = stepSettings(context.modelSettings, context.stepOverrides, number);
+    const startedAt = at;
+    const result: StepResultRecord = {
+      number,
+      key: step.key,
+      name: step.name,
+      status: 'completed',
+      output: null,
+      error: null,
+      model: settings.model,
+      reasoningEffort: settings.reasoningEffort ?? null,
+      queuedAt,
+      startedAt,
+      finishedAt: startedAt,
+      usage: { inputTokens: 0, outputTokens: 0 },
+      credits: 0,
+    };
+    try {
+      const prompt = templates.render(step.prompt, templateContext);
+      const system = step.system === undefined ? undefined : templates.render(step.system, templateContext);
+      const provider = models.resolveOrThrow(settings.model);
+      const format = step.output?.format ?? 'text';
+      const answer = await provider.generate({
+        model: settings.model,
+        system,
+        prompt,
+        reasoningEffort: settings.reasoningEffort,
+        temperature: settings.temperature,
+        maxOutputTokens: settings.maxOutputTokens,
+        outputFormat: format,
+        signal,
+        stepNumber: number,
+      });
+      if (format === 'json') assertJson(answer.text);
+      result.output = answer.text;
+      result.usage = answer.usage;
+      result.credits = creditsFor(settings.model, answer.usage, context.creditRate);
+    } catch (error) {
+      // Canceled or taken over: whoever did that records the outcome; this worker just stops.
+      if (signal.aborted) return;
+      result.status = 'failed';
+      result.error = messageOf(error);
+    }
+    at = clock.now();
+    result.finishedAt = at;
+    queuedAt = at;
+    if (result.status === 'failed') {
+      await committer.commit({
+        ...base,
+        at,
+        result,
+        statusText: statusText('failed', stepCount, { number, name: step.name }),
+        finish: { status: 'failed', output: null, searchText: searchText(context.runName, outputs), error: `step ${number} (${step.name}): ${result.error}` },
+      });
+      return;
+    }
+    const output = result.output ?? '';
+    outputs.push(output);
+    templateContext.steps[step.key] = { output, number, name: step.name };
+    const next = steps[index + 1];
+    if (!next) {
+      await finish(committer, base, at, stepCount, outputs, context.runName, result);
+      return;
+    }
+    const written = await committer.commit({
+      ...base,
+      at,
+      result,
+      next: { number: number + 1, name: next.name },
+      statusText: statusText('running', stepCount, { number: number + 1, name: next.name }),
+    });
+    if (!written) return;
+  }
+}
+
+function finish(
+  committer: StepCommitter,
+  base: Pick<AttemptCommit, 'attemptId' | 'runId' | 'orgId' | 'leaseGeneration'>,
+  at: number,
+  stepCount: number,
+  outputs: string[],
+  runName: string,
+  result: StepResultRecord | undefined,
+): Promise<boolean> {
+  return committer.commit({
+    ...base,
+    at,
+    ...(result ? { result } : {}),
+    statusText: statusText('completed', stepCount),
+    finish: { status: 'completed', output: outputs.at(-1) ?? null, searchText: searchText(runName, outputs), error: null },
+  });
+}
+
+/** What the run list searches: the name on the first line, then every step's output. */
+export function searchText(name: string, outputs: readonly string[]): string {
+  return [name, ...outputs].join('\n');
+}
+
+function assertJson(text: string): void {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new Error(`the model's answer is not valid JSON: ${messageOf(error)}`);
+  }
+}

@@ -1,0 +1,180 @@
+import type { Logger } from 'pino';
+import type { Deps } from '../deps.ts';
+import { CanceledError } from '../platform/errors.ts';
+import type { ClaimedAttempt } from '../queue/queue-store.ts';
+import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
+import { executeAttempt } from './execute-attempt.ts';
+import { createStepCommitter, type StepCommitter } from './step-committer.ts';
+
+export interface WorkerOptions {
+  /** Names this worker in leases; defaults to a fresh id. */
+  id?: string;
+  /** Attempts in flight at once. Model calls are I/O, so hundreds are fine on one core. */
+  concurrency?: number;
+  /** How long a claim holds an attempt without a heartbeat. */
+  leaseMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Fallback poll when no wake-up arrives (another process enqueued, or a lease expired). */
+  pollIntervalMs?: number;
+  /** Largest claim in one statement. */
+  claimBatch?: number;
+}
+
+export interface Worker {
+  readonly id: string;
+  readonly inFlight: number;
+  readonly committer: StepCommitter;
+  /** Claims and runs attempts until `stop`. */
+  start(): void;
+  /** Claims and runs everything due now, and resolves when all of it has ended (for tests). */
+  runOnce(): Promise<void>;
+  /** Stops claiming; waits for attempts in flight to end, aborting them after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** Dies as a crashed process would: aborts everything, writes nothing, leaves leases to expire. */
+  kill(): void;
+  /** Extends the leases held now; aborts the attempts this worker no longer holds. */
+  heartbeat(): Promise<void>;
+}
+
+interface Held {
+  attempt: ClaimedAttempt;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+type WorkerDeps = Pick<Deps, 'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger'>;
+
+/**
+ * The engine's worker: claims attempts up to its concurrency, runs each as its own async task,
+ * heartbeats their leases, and aborts those that were canceled or taken over.
+ */
+export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Worker {
+  const id = options.id ?? `wrk_${deps.ids.secret(6)}`;
+  const concurrency = options.concurrency ?? 100;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.floor(leaseMs / 3);
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const claimBatch = options.claimBatch ?? 200;
+  const logger: Logger = deps.logger.child({ worker: id });
+  const committer = createStepCommitter(deps.queue, deps.bus, { maxInFlight: deps.store.kind === 'postgres' ? 4 : 1 });
+  const definitions = createDefinitionCache(deps);
+  const resources = { clock: deps.clock, templates: deps.templates, models: deps.models, committer };
+  const held = new Map<string, Held>();
+  let running = false;
+  let dead = false;
+  let pumping: Promise<void> | undefined;
+  let pumpAgain = false;
+  const timers: NodeJS.Timeout[] = [];
+  const unsubscribes: Array<() => void> = [];
+
+  const launch = (attempt: ClaimedAttempt) => {
+    const controller = new AbortController();
+    const done = (async () => {
+      try {
+        const context = await loadAttemptContext(deps, definitions, attempt);
+        await executeAttempt(resources, context, controller.signal);
+      } catch (error) {
+        if (!controller.signal.aborted) logger.error({ err: error, attemptId: attempt.id }, 'attempt stopped by an error; its lease will expire and another worker resumes it');
+      } finally {
+        held.delete(attempt.id);
+        if (running) void pump();
+      }
+    })();
+    held.set(attempt.id, { attempt, controller, done });
+  };
+
+  /** Claims while there are free slots; one pump at a time, re-run if asked during one. */
+  const pump = (): Promise<void> => {
+    if (pumping) {
+      pumpAgain = true;
+      return pumping;
+    }
+    pumping = (async () => {
+      do {
+        pumpAgain = false;
+        while (!dead && held.size < concurrency) {
+          const claimed = await deps.queue.claim({
+            workerId: id,
+            limit: Math.min(claimBatch, concurrency - held.size),
+            now: deps.clock.now(),
+            leaseMs,
+          });
+          if (dead) return;
+          for (const attempt of claimed) launch(attempt);
+          if (claimed.length === 0) break;
+        }
+      } while (pumpAgain && !dead);
+    })()
+      .catch((error: unknown) => logger.error({ err: error }, 'claim failed; retrying on the next poll'))
+      .finally(() => {
+        pumping = undefined;
+      });
+    return pumping;
+  };
+
+  const heartbeat = async () => {
+    if (held.size === 0 || dead) return;
+    const leases = [...held.values()].map((h) => ({ attemptId: h.attempt.id, leaseGeneration: h.attempt.leaseGeneration }));
+    const lost = await deps.queue.heartbeat({ leases, now: deps.clock.now(), leaseMs });
+    for (const attemptId of lost) held.get(attemptId)?.controller.abort(new CanceledError('lease lost'));
+  };
+
+  return {
+    id,
+    committer,
+    get inFlight() {
+      return held.size;
+    },
+    start() {
+      if (running) return;
+      running = true;
+      unsubscribes.push(
+        deps.bus.subscribe('queue', () => void pump()),
+        deps.bus.subscribe('cancel', (attemptId) => held.get(attemptId)?.controller.abort(new CanceledError('run canceled'))),
+      );
+      timers.push(
+        setInterval(() => void pump(), pollIntervalMs),
+        setInterval(
+          () => void heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed')),
+          heartbeatIntervalMs,
+        ),
+      );
+      for (const t of timers) t.unref();
+      void pump();
+    },
+    async runOnce() {
+      const unsubscribe = deps.bus.subscribe('cancel', (attemptId) =>
+        held.get(attemptId)?.controller.abort(new CanceledError('run canceled')),
+      );
+      try {
+        for (;;) {
+          await pump();
+          if (held.size === 0) return;
+          await Promise.race([...held.values()].map((h) => h.done));
+        }
+      } finally {
+        unsubscribe();
+      }
+    },
+    async stop(graceMs = 10_000) {
+      running = false;
+      for (const t of timers.splice(0)) clearInterval(t);
+      for (const u of unsubscribes.splice(0)) u();
+      await pumping;
+      const all = Promise.all([...held.values()].map((h) => h.done));
+      const timer = setTimeout(() => {
+        for (const h of held.values()) h.controller.abort(new CanceledError('worker shutting down'));
+      }, graceMs);
+      await all;
+      clearTimeout(timer);
+    },
+    kill() {
+      dead = true;
+      running = false;
+      for (const t of timers.splice(0)) clearInterval(t);
+      for (const u of unsubscribes.splice(0)) u();
+      for (const h of held.values()) h.controller.abort(new CanceledError('worker killed'));
+    },
+    heartbeat,
+  };
+}

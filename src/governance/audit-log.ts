@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { Ids } from '../platform/ids.ts';
+import type { Database } from '../store/schema.ts';
+
+export interface AuditEntry {
+  orgId: string;
+  /** A user id, or `system`, `schedule:<id>`… */
+  actor: string;
+  /** `run.created`, `run.canceled`, `agent.updated`… */
+  action: string;
+  /** The id acted on. */
+  target: string;
+  details?: Record<string, unknown>;
+}
+
+/** Appends to the append-only audit table (issue 09 chains and shows it as Governance Activity). */
+export async function appendAudit(db: Kysely<Database>, ids: Ids, at: number, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: ids.next('aud'),
+      org_id: entry.orgId,
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      details: JSON.stringify(entry.details ?? {}),
+      created_at: at,
+    })
+    .execute();
+}

@@ -1,0 +1,37 @@
+import type { ReasoningEffort } from '../agents/agent-definition.ts';
+
+/** Token counts of one model call, as the provider reported them. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  reasoningTokens?: number;
+  cachedInputTokens?: number;
+}
+
+export interface ModelCall {
+  /** `provider/model`, e.g. `simulated/default`. */
+  model: string;
+  system?: string | undefined;
+  prompt: string;
+  reasoningEffort?: ReasoningEffort | undefined;
+  temperature?: number | undefined;
+  maxOutputTokens?: number | undefined;
+  outputFormat: 'text' | 'json';
+  /** Aborts the call: canceling a run reaches the HTTP request (or the simulated wait). */
+  signal: AbortSignal;
+  /** 1-based step number, for providers that inject behaviour per step (the simulated one). */
+  stepNumber: number;
+}
+
+export interface ModelAnswer {
+  text: string;
+  usage: Usage;
+}
+
+/** One provider (openai, anthropic, simulated, …); `generate` throws ProviderError on failure. */
+export interface ModelProvider {
+  readonly id: string;
+  /** True for the built-in offline provider; runs that used it say so. */
+  readonly simulated: boolean;
+  generate(call: ModelCall): Promise<ModelAnswer>;
+}

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { ReasoningEffort } from '../agents/agent-definition.ts';
+import type { Clock } from '../platform/clock.ts';
+import { ProviderError } from '../platform/errors.ts';
+import type { ModelAnswer, ModelCall, ModelProvider } from './model-provider.ts';
+
+/**
+ * The offline model. Its answer is derived from the prompt alone, so tests can assert on it;
+ * the model id injects behaviour:
+ * - `simulated/default` answers at once;
+ * - `simulated/slow` takes 5 s per call (abortable);
+ * - `simulated/delay-<ms>` takes that long;
+ * - `simulated/fail-at-step-<n>` fails step n with a provider error.
+ */
+export const SLOW_MODEL_DELAY_MS = 5000;
+
+const reasoningTokensByEffort: Record<ReasoningEffort, number> = {
+  none: 0,
+  minimal: 16,
+  low: 64,
+  medium: 256,
+  high: 1024,
+};
+
+/** About four characters a token: the usual rule of thumb for English text. */
+export function approximateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export function simulatedAnswer(call: Pick<ModelCall, 'prompt' | 'system' | 'outputFormat'>): string {
+  const digest = createHash('sha256')
+    .update(call.system ?? '')
+    .update('\0')
+    .update(call.prompt)
+    .digest('hex')
+    .slice(0, 8);
+  const words = call.prompt.trim().split(/\s+/).filter(Boolean);
+  const excerpt = words.slice(0, 40).join(' ') + (words.length > 40 ? ' …' : '');
+  if (call.outputFormat === 'json') {
+    return JSON.stringify({ simulated: true, digest, words: words.length, excerpt });
+  }
+  return `Simulated answer ${digest} (${words.length} words in the prompt): ${excerpt}`;
+}
+
+export function createSimulatedProvider(clock: Clock): ModelProvider {
+  return {
+    id: 'simulated',
+    simulated: true,
+    async generate(call: ModelCall): Promise<ModelAnswer> {
+      const variant = call.model.slice('simulated/'.length);
+      const delayMs = variant === 'slow' ? SLOW_MODEL_DELAY_MS : Number(/^delay-(\d+)$/.exec(variant)?.[1] ?? 0);
+      if (delayMs > 0) await clock.sleep(delayMs, call.signal);
+      else if (call.signal.aborted) throw call.signal.reason;
+
+      const failAt = /^fail-at-step-(\d+)$/.exec(variant)?.[1];
+      if (failAt !== undefined && Number(failAt) === call.stepNumber) {
+        throw new ProviderError(`simulated provider failure at step ${call.stepNumber} (model ${call.model})`);
+      }
+      const text = simulatedAnswer(call);
+      const reasoningTokens = reasoningTokensByEffort[call.reasoningEffort ?? 'none'];
+      const outputTokens = Math.min(approximateTokens(text), call.maxOutputTokens ?? Number.POSITIVE_INFINITY);
+      return {
+        text,
+        usage: {
+          inputTokens: approximateTokens((call.system ?? '') + call.prompt),
+          outputTokens,
+          ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { monotonicFactory } from 'ulidx';
+
+/** Prefixes name what an id points at: `run_01J…` is a run. */
+export type IdKind = 'org' | 'usr' | 'tok' | 'ses' | 'agt' | 'run' | 'att' | 'evt' | 'aud';
+
+export interface Ids {
+  /** A new id that sorts after every id made before it (ULID, monotonic within a millisecond). */
+  next(kind: IdKind): string;
+  /** A secret of `bytes` random bytes, base64url. */
+  secret(bytes?: number): string;
+}
+
+/** Ids grow with time, so "newest first" is an index walk, never a sort (DESIGN.md). */
+export function createIds(now: () => number = Date.now): Ids {
+  const ulid = monotonicFactory();
+  return {
+    next: (kind) => `${kind}_${ulid(now())}`,
+    secret: (bytes = 32) => randomBytes(bytes).toString('base64url'),
+  };
+}

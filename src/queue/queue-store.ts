@@ -1,0 +1,141 @@
+import type { FinalStatus, StepStatus } from '../engine/statuses.ts';
+import type { Usage } from '../models/model-provider.ts';
+
+/**
+ * The engine's hot path: claiming attempts, holding their leases, committing step results.
+ * One implementation per dialect (`sqlite-queue-store.ts`, `postgres-queue-store.ts`), written in
+ * plain SQL so each operation is a handful of statements; `queue-store.contract.ts` tests both.
+ */
+
+/** An attempt a worker now holds. `leaseGeneration` is its fencing token. */
+export interface ClaimedAttempt {
+  id: string;
+  orgId: string;
+  runId: string;
+  number: number;
+  agentVersion: number;
+  fromStep: number;
+  /** Set when a previous holder committed something: the attempt is being resumed. */
+  currentStep: number | null;
+  leaseGeneration: number;
+  /** When the attempt was enqueued: the first step's queued time. */
+  createdAt: number;
+}
+
+export interface StepResultRecord {
+  number: number;
+  key: string;
+  name: string;
+  status: StepStatus;
+  output: string | null;
+  error: string | null;
+  model: string;
+  reasoningEffort: string | null;
+  queuedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number;
+  usage: Usage;
+  credits: number;
+}
+
+/**
+ * Everything one step transition writes, in one transaction: the attempt's progress (fenced by
+ * lease generation), the step's result, the run's status text, and the run events that tell it.
+ */
+export interface AttemptCommit {
+  attemptId: string;
+  runId: string;
+  orgId: string;
+  leaseGeneration: number;
+  at: number;
+  statusText: string;
+  /** First commit of a holder: the run is (again) running. */
+  started?: { attempt: number };
+  result?: StepResultRecord;
+  /** The step that starts now. */
+  next?: { number: number; name: string };
+  /** The attempt ends with this commit. */
+  finish?: { status: Exclude<FinalStatus, 'canceled'>; output: string | null; searchText: string; error: string | null };
+}
+
+export interface HeldLease {
+  attemptId: string;
+  leaseGeneration: number;
+}
+
+export interface QueueStore {
+  /**
+   * Takes up to `limit` attempts: enqueued ones that are due, oldest first, and running ones whose
+   * lease expired (their holder died). Each claim bumps the lease generation.
+   */
+  claim(options: { workerId: string; limit: number; now: number; leaseMs: number }): Promise<ClaimedAttempt[]>;
+  /** Extends the leases still held; returns the attempt ids that are not (canceled, or taken over). */
+  heartbeat(options: { leases: HeldLease[]; now: number; leaseMs: number }): Promise<string[]>;
+  /**
+   * Commits a batch in one transaction. A commit whose attempt is no longer running under its
+   * lease generation writes nothing. Returns the ids of the attempts whose commits were written.
+   */
+  commit(commits: AttemptCommit[]): Promise<Set<string>>;
+}
+
+/** The run events a commit appends, in order. Shared so both dialects write the same log. */
+export function eventsOf(commit: AttemptCommit): Array<{ type: string; data: unknown }> {
+  const events: Array<{ type: string; data: unknown }> = [];
+  if (commit.started) {
+    events.push({ type: 'run.status', data: { status: 'running', attempt: commit.started.attempt, statusText: commit.statusText } });
+  }
+  if (commit.result) {
+    const r = commit.result;
+    events.push({
+      type: 'step.finished',
+      data: {
+        number: r.number,
+        name: r.name,
+        status: r.status,
+        output: r.output,
+        error: r.error,
+        model: r.model,
+        usage: r.usage,
+        credits: r.credits,
+        finishedAt: new Date(r.finishedAt).toISOString(),
+      },
+    });
+  }
+  if (commit.next) {
+    events.push({ type: 'step.started', data: { ...commit.next, statusText: commit.statusText } });
+  }
+  if (commit.finish) {
+    events.push({
+      type: 'run.status',
+      data: { status: commit.finish.status, statusText: commit.statusText, error: commit.finish.error },
+    });
+  }
+  return events;
+}
+
+/** The attempt columns a claim returns, as both dialects name them. */
+export interface AttemptRow {
+  id: string;
+  org_id: string;
+  run_id: string;
+  number: number;
+  agent_version: number;
+  from_step: number;
+  current_step: number | null;
+  lease_generation: number;
+  created_at: number;
+}
+
+export function toClaimedAttempt(row: AttemptRow): ClaimedAttempt {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    runId: row.run_id,
+    number: row.number,
+    agentVersion: row.agent_version,
+    fromStep: row.from_step,
+    currentStep: row.current_step,
+    leaseGeneration: row.lease_generation,
+    createdAt: row.created_at,
+  };
+}

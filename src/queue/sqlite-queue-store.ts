@@ -1,0 +1,132 @@
+import type { Store } from '../store/open-store.ts';
+import { type AttemptCommit, type AttemptRow, eventsOf, type QueueStore, toClaimedAttempt } from './queue-store.ts';
+
+const claimColumns = 'id, org_id, run_id, number, agent_version, from_step, current_step, lease_generation, created_at';
+
+/**
+ * SQLite has one writer, so a claim needs no SKIP LOCKED: the UPDATE … WHERE id IN (SELECT … LIMIT)
+ * runs inside the write lock. Statements are prepared once; a step commit is four of them in a
+ * synchronous transaction, batched with every other commit that arrived in the same tick.
+ */
+export function createSqliteQueueStore(
+  store: Store,
+  onCommitError?: (commit: AttemptCommit, error: unknown) => void,
+): QueueStore {
+  const db = store.sqlite;
+  if (!db) throw new Error('createSqliteQueueStore needs a SQLite store');
+
+  const claimEnqueued = db.prepare<[string, number, number, number, number], AttemptRow>(
+    `UPDATE attempts SET status = 'running', lease_owner = ?, lease_expires_at = ?,
+       lease_generation = lease_generation + 1, started_at = coalesce(started_at, ?)
+     WHERE id IN (SELECT id FROM attempts WHERE status = 'enqueued' AND available_at <= ?
+                  ORDER BY available_at, id LIMIT ?)
+     RETURNING ${claimColumns}`,
+  );
+  const claimExpired = db.prepare<[string, number, number, number], AttemptRow>(
+    `UPDATE attempts SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1
+     WHERE id IN (SELECT id FROM attempts WHERE status = 'running' AND lease_expires_at < ? LIMIT ?)
+     RETURNING ${claimColumns}`,
+  );
+  const extendLease = db.prepare<[number, string, number]>(
+    `UPDATE attempts SET lease_expires_at = ? WHERE id = ? AND lease_generation = ? AND status = 'running'`,
+  );
+  const advanceAttempt = db.prepare<[number | null, number | null, string, number]>(
+    `UPDATE attempts SET current_step = coalesce(?, current_step), current_step_started_at = coalesce(?, current_step_started_at)
+     WHERE id = ? AND lease_generation = ? AND status = 'running'`,
+  );
+  const finishAttempt = db.prepare<[string, number, string | null, string, number]>(
+    `UPDATE attempts SET status = ?, finished_at = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL
+     WHERE id = ? AND lease_generation = ? AND status = 'running'`,
+  );
+  const insertResult = db.prepare(
+    `INSERT INTO step_results (attempt_id, number, org_id, run_id, key, name, status, output, error, model,
+       reasoning_effort, reused, queued_at, started_at, finished_at, usage, credits, tool_calls, sources, files)
+     VALUES (@attemptId, @number, @orgId, @runId, @key, @name, @status, @output, @error, @model,
+       @reasoningEffort, 0, @queuedAt, @startedAt, @finishedAt, @usage, @credits, '[]', '[]', '[]')`,
+  );
+  const touchRun = db.prepare<[string | null, string, number, number, string], { event_seq: number }>(
+    `UPDATE runs SET status = coalesce(?, status), status_text = ?, updated_at = ?, event_seq = event_seq + ?
+     WHERE id = ? RETURNING event_seq`,
+  );
+  const finishRun = db.prepare(
+    `UPDATE runs SET status = @status, status_text = @statusText, updated_at = @at, event_seq = event_seq + @events,
+       output = @output, search_text = @searchText,
+       actual_credits = (SELECT coalesce(sum(credits), 0) FROM step_results WHERE attempt_id = @attemptId AND reused = 0),
+       last_completed_at = CASE WHEN @status = 'completed' THEN @at ELSE last_completed_at END
+     WHERE id = @runId RETURNING event_seq`,
+  );
+  const insertEvent = db.prepare<[string, number, string, string, string, number]>(
+    'INSERT INTO run_events (run_id, seq, org_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+
+  /** One commit; as a nested transaction (a savepoint) so a failing commit spoils only itself. */
+  const writeOne = db.transaction((c: AttemptCommit): boolean => {
+    const held = c.finish
+      ? finishAttempt.run(c.finish.status, c.at, c.finish.error, c.attemptId, c.leaseGeneration)
+      : advanceAttempt.run(c.next?.number ?? null, c.next ? c.at : null, c.attemptId, c.leaseGeneration);
+    if (held.changes === 0) return false;
+    if (c.result) {
+      const r = c.result;
+      insertResult.run({
+        attemptId: c.attemptId,
+        number: r.number,
+        orgId: c.orgId,
+        runId: c.runId,
+        key: r.key,
+        name: r.name,
+        status: r.status,
+        output: r.output,
+        error: r.error,
+        model: r.model,
+        reasoningEffort: r.reasoningEffort,
+        queuedAt: r.queuedAt,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        usage: JSON.stringify(r.usage),
+        credits: r.credits,
+      });
+    }
+    const events = eventsOf(c);
+    const row = c.finish
+      ? (finishRun.get({
+          status: c.finish.status,
+          statusText: c.statusText,
+          at: c.at,
+          events: events.length,
+          output: c.finish.output,
+          searchText: c.finish.searchText,
+          attemptId: c.attemptId,
+          runId: c.runId,
+        }) as { event_seq: number })
+      : touchRun.get(c.started ? 'running' : null, c.statusText, c.at, events.length, c.runId);
+    let seq = (row?.event_seq ?? 0) - events.length;
+    for (const event of events) insertEvent.run(c.runId, ++seq, c.orgId, event.type, JSON.stringify(event.data), c.at);
+    return true;
+  });
+
+  return {
+    claim: ({ workerId, limit, now, leaseMs }) =>
+      store.sqliteWrite(() => {
+        const expired = claimExpired.all(workerId, now + leaseMs, now, limit);
+        const fresh = expired.length < limit ? claimEnqueued.all(workerId, now + leaseMs, now, now, limit - expired.length) : [];
+        return [...expired, ...fresh].map(toClaimedAttempt);
+      }),
+    heartbeat: ({ leases, now, leaseMs }) =>
+      store.sqliteWrite(() =>
+        leases.filter((l) => extendLease.run(now + leaseMs, l.attemptId, l.leaseGeneration).changes === 0).map((l) => l.attemptId),
+      ),
+    commit: (commits) =>
+      store.sqliteWrite(() => {
+        const written = new Set<string>();
+        for (const c of commits) {
+          try {
+            if (writeOne(c)) written.add(c.attemptId);
+          } catch (error) {
+            // A constraint the fencing should have made impossible; the attempt is treated as lost.
+            onCommitError?.(c, error);
+          }
+        }
+        return written;
+      }),
+  };
+}

@@ -1,0 +1,211 @@
+import { type AgentDefinition, type ModelSettings, modelSettingsSchema } from '../agents/agent-definition.ts';
+import { assertActive, getAgentOrThrow, getAgentVersionOrThrow } from '../agents/agent-service.ts';
+import type { Deps } from '../deps.ts';
+import { appendAudit } from '../governance/audit-log.ts';
+import type { Actor } from '../identity/actor.ts';
+import { ValidationError } from '../platform/errors.ts';
+import { parseOrThrow } from '../platform/zod-issues.ts';
+import { estimateCredits } from './estimate-credits.ts';
+import { getRunOrThrow } from './get-run.ts';
+import { appendRunEvents } from './run-events.ts';
+import type { CreateRunInput } from './run-input.ts';
+import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
+import { type RunVariable, resolveVariables } from './resolve-variables.ts';
+import { statusText } from './status-text.ts';
+
+type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus'>;
+
+/**
+ * Creates a run of an agent (R1, R3, R4): resolves its variables and settings against the pinned
+ * version, estimates its credits (R5), and enqueues its first attempt unless `start` is false.
+ */
+export async function createRun(
+  deps: RunDeps,
+  actor: Actor,
+  agentId: string,
+  input: CreateRunInput,
+  trigger: RunTrigger,
+): Promise<RunDetails> {
+  const agent = await getAgentOrThrow(deps, actor, agentId);
+  assertActive(agent);
+  const version = input.agentVersion ?? agent.version;
+  const definition =
+    version === agent.version ? agent : await getAgentVersionOrThrow(deps, actor.orgId, agentId, version);
+  const variables = resolveVariables(definition.variables, input.variables);
+  const modelSettings = parseOrThrow(
+    modelSettingsSchema,
+    { ...definition.modelSettings, ...input.modelSettings },
+    'modelSettings',
+  );
+  const stepOverrides = resolveStepOverrides(definition, input.stepOverrides ?? []);
+  checkProviders(deps, modelSettings, stepOverrides);
+  const name = input.name ?? defaultRunName(agent.name, variables);
+  const runId = await insertRun(deps, actor, {
+    agentId,
+    version,
+    definition,
+    name,
+    variables,
+    modelSettings,
+    stepOverrides,
+    siteIds: input.siteIds ?? definition.siteIds,
+    notification: input.notification ?? definition.notification,
+    start: input.start,
+    trigger,
+  });
+  return getRunOrThrow(deps, actor, runId);
+}
+
+export interface NewRun {
+  agentId: string;
+  version: number;
+  definition: AgentDefinition;
+  name: string;
+  variables: RunVariable[];
+  modelSettings: ModelSettings;
+  stepOverrides: StepOverride[];
+  siteIds: string[];
+  notification: AgentDefinition['notification'];
+  start: boolean;
+  trigger: RunTrigger;
+}
+
+/** Writes the run (and its first attempt when `start`), its events and the audit entry. */
+export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promise<string> {
+  const now = deps.clock.now();
+  const id = deps.ids.next('run');
+  const stepCount = run.definition.steps.length;
+  const org = await deps.store.db
+    .selectFrom('organizations')
+    .select('credit_rate')
+    .where('id', '=', actor.orgId)
+    .executeTakeFirstOrThrow();
+  const estimatedCredits = estimateCredits(
+    run.definition,
+    run.variables,
+    run.modelSettings,
+    run.stepOverrides,
+    deps.templates,
+    org.credit_rate,
+  );
+  const status = run.start ? 'enqueued' : 'new';
+  await deps.store.transaction(async (trx) => {
+    await trx
+      .insertInto('runs')
+      .values({
+        id,
+        org_id: actor.orgId,
+        agent_id: run.agentId,
+        agent_version: run.version,
+        name: run.name,
+        status,
+        status_text: statusText(status, stepCount),
+        trigger: JSON.stringify(run.trigger),
+        trigger_kind: run.trigger.kind,
+        variables: JSON.stringify(run.variables),
+        model_settings: JSON.stringify(run.modelSettings),
+        step_overrides: JSON.stringify(run.stepOverrides),
+        site_ids: JSON.stringify(run.siteIds),
+        notification: JSON.stringify(run.notification),
+        step_count: stepCount,
+        estimated_credits: estimatedCredits,
+        actual_credits: null,
+        output: null,
+        search_text: run.name,
+        archived: 0,
+        attempt: run.start ? 1 : 0,
+        event_seq: 0,
+        created_by: actor.userId,
+        created_at: now,
+        updated_at: now,
+        last_completed_at: null,
+      })
+      .execute();
+    const events: Array<{ type: string; data: unknown }> = [{ type: 'run.created', data: { trigger: run.trigger } }];
+    if (run.start) {
+      await trx
+        .insertInto('attempts')
+        .values(newAttempt(deps, actor.orgId, id, 1, run.version, 1, now))
+        .execute();
+      events.push({ type: 'run.status', data: { status: 'enqueued', attempt: 1, statusText: statusText('enqueued', stepCount) } });
+    }
+    await appendRunEvents(trx, { id, orgId: actor.orgId }, now, events);
+    await appendAudit(trx, deps.ids, now, {
+      orgId: actor.orgId,
+      actor: actor.userId,
+      action: 'run.created',
+      target: id,
+      details: { agentId: run.agentId, agentVersion: run.version, trigger: run.trigger },
+    });
+  });
+  if (run.start) deps.bus.publish('queue');
+  deps.bus.publish(`run:${id}`);
+  return id;
+}
+
+/** The row of a new attempt, due now. */
+export function newAttempt(
+  deps: Pick<Deps, 'ids'>,
+  orgId: string,
+  runId: string,
+  number: number,
+  agentVersion: number,
+  fromStep: number,
+  now: number,
+) {
+  return {
+    id: deps.ids.next('att'),
+    org_id: orgId,
+    run_id: runId,
+    number,
+    status: 'enqueued',
+    agent_version: agentVersion,
+    from_step: fromStep,
+    current_step: null,
+    current_step_started_at: null,
+    lease_owner: null,
+    lease_expires_at: null,
+    lease_generation: 0,
+    available_at: now,
+    error: null,
+    created_at: now,
+    started_at: null,
+    finished_at: null,
+  };
+}
+
+/** The agent's own per-step settings, overlaid by what the run asks for. */
+export function resolveStepOverrides(definition: AgentDefinition, requested: readonly StepOverride[]): StepOverride[] {
+  const byStep = new Map<number, StepOverride>();
+  definition.steps.forEach((step, i) => {
+    if (step.modelSettings && Object.keys(step.modelSettings).length > 0) byStep.set(i + 1, { step: i + 1, ...step.modelSettings });
+  });
+  requested.forEach((override, i) => {
+    if (override.step > definition.steps.length) {
+      throw ValidationError.field(`stepOverrides[${i}].step`, `this agent has ${definition.steps.length} steps`);
+    }
+    byStep.set(override.step, { ...byStep.get(override.step), ...override });
+  });
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
+
+function checkProviders(deps: Pick<Deps, 'models'>, settings: ModelSettings, overrides: readonly StepOverride[]): void {
+  const check = (model: string | undefined, path: string) => {
+    const provider = model?.split('/')[0];
+    if (provider !== undefined && !deps.models.known.has(provider)) {
+      throw ValidationError.field(path, `unknown provider "${provider}"; known: ${[...deps.models.known].join(', ')}`);
+    }
+  };
+  check(settings.model, 'modelSettings.model');
+  overrides.forEach((o, i) => {
+    check(o.model, `stepOverrides[${i}].model`);
+  });
+}
+
+/** "Weekly account report — Acme": the agent's name and the first text variable the run set. */
+function defaultRunName(agentName: string, variables: readonly RunVariable[]): string {
+  const first = variables.find((v) => v.source === 'override' && typeof v.value === 'string' && v.value.trim() !== '');
+  if (!first) return agentName;
+  const value = String(first.value).trim().replace(/\s+/g, ' ');
+  return `${agentName} — ${value.length > 60 ? `${value.slice(0, 59)}…` : value}`;
+}

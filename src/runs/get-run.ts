@@ -1,0 +1,133 @@
+import type { ModelSettings, Notification } from '../agents/agent-definition.ts';
+import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
+import type { Deps } from '../deps.ts';
+import type { Actor } from '../identity/actor.ts';
+import { NotFoundError } from '../platform/errors.ts';
+import type { AttemptsTable, RunsTable, StepResultsTable } from '../store/schema.ts';
+import type { RunVariable } from './resolve-variables.ts';
+import { iso, type RunDetails, type StepOverride, type StepView, toRunSummary, toStepView } from './run-view.ts';
+import { stepSettings } from './step-settings.ts';
+
+type ReadDeps = Pick<Deps, 'store' | 'models'>;
+
+/** Throws NotFoundError when the run does not exist in the actor's organization. */
+export async function getRunRowOrThrow(deps: Pick<Deps, 'store'>, actor: Actor, runId: string): Promise<RunsTable> {
+  const row = await deps.store.db
+    .selectFrom('runs')
+    .selectAll()
+    .where('id', '=', runId)
+    .where('org_id', '=', actor.orgId)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('run', runId);
+  return row;
+}
+
+/** The run with its latest attempt's steps (D1–D5). */
+export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string): Promise<RunDetails> {
+  const row = await getRunRowOrThrow(deps, actor, runId);
+  const [agent, attempt] = await Promise.all([
+    deps.store.db.selectFrom('agents').select('name').where('id', '=', row.agent_id).executeTakeFirst(),
+    row.attempt > 0
+      ? deps.store.db
+          .selectFrom('attempts')
+          .selectAll()
+          .where('run_id', '=', runId)
+          .where('number', '=', row.attempt)
+          .executeTakeFirst()
+      : undefined,
+  ]);
+  const results = attempt
+    ? await deps.store.db.selectFrom('step_results').selectAll().where('attempt_id', '=', attempt.id).orderBy('number').execute()
+    : [];
+  const steps = await stepViews(deps, row, attempt, results);
+  const modelSettings = JSON.parse(row.model_settings) as ModelSettings;
+  return {
+    ...toRunSummary(row),
+    agentName: agent?.name ?? '',
+    variables: JSON.parse(row.variables) as RunVariable[],
+    modelSettings,
+    stepOverrides: JSON.parse(row.step_overrides) as StepOverride[],
+    estimatedCredits: row.estimated_credits,
+    actualCredits: row.actual_credits,
+    notification: JSON.parse(row.notification) as Notification,
+    simulated: steps.some((s) => s.simulated),
+    steps,
+    output: row.output,
+    error: attempt?.error ?? null,
+    files: steps.flatMap((s) => s.files),
+  };
+}
+
+/** Every step of the attempt's agent version: its result where there is one, else pending or running. */
+async function stepViews(
+  deps: ReadDeps,
+  run: RunsTable,
+  attempt: AttemptsTable | undefined,
+  results: StepResultsTable[],
+): Promise<StepView[]> {
+  const definition = await getAgentVersionOrThrow(deps, run.org_id, run.agent_id, attempt?.agent_version ?? run.agent_version);
+  const settings = JSON.parse(run.model_settings) as ModelSettings;
+  const overrides = JSON.parse(run.step_overrides) as StepOverride[];
+  const byNumber = new Map(results.map((r) => [r.number, r]));
+  return definition.steps.map((step, i) => {
+    const number = i + 1;
+    const result = byNumber.get(number);
+    if (result) return toStepView(result, deps.models.isSimulated(result.model));
+    const used = stepSettings(settings, overrides, number);
+    const running = attempt?.status === 'running' && attempt.current_step === number;
+    return {
+      number,
+      key: step.key,
+      name: step.name,
+      status: running ? 'running' : 'pending',
+      output: null,
+      error: null,
+      model: used.model,
+      reasoningEffort: used.reasoningEffort ?? null,
+      simulated: deps.models.isSimulated(used.model),
+      reused: false,
+      queuedAt: running ? iso(attempt.current_step_started_at) : null,
+      startedAt: running ? iso(attempt.current_step_started_at) : null,
+      finishedAt: null,
+      usage: null,
+      credits: null,
+      files: [],
+      toolCalls: [],
+      sources: [],
+    };
+  });
+}
+
+export interface AttemptView {
+  id: string;
+  number: number;
+  status: string;
+  agentVersion: number;
+  fromStep: number;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps: StepView[];
+}
+
+/** Every attempt of a run, newest first, with its step results (the attempts history). */
+export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string): Promise<AttemptView[]> {
+  await getRunRowOrThrow(deps, actor, runId);
+  const [attempts, results] = await Promise.all([
+    deps.store.db.selectFrom('attempts').selectAll().where('run_id', '=', runId).orderBy('number', 'desc').execute(),
+    deps.store.db.selectFrom('step_results').selectAll().where('run_id', '=', runId).orderBy('number').execute(),
+  ]);
+  return attempts.map((a) => ({
+    id: a.id,
+    number: a.number,
+    status: a.status,
+    agentVersion: a.agent_version,
+    fromStep: a.from_step,
+    error: a.error,
+    createdAt: new Date(a.created_at).toISOString(),
+    startedAt: iso(a.started_at),
+    finishedAt: iso(a.finished_at),
+    steps: results.filter((r) => r.attempt_id === a.id).map((r) => toStepView(r, deps.models.isSimulated(r.model))),
+  }));
+}

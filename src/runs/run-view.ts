@@ -1,0 +1,119 @@
+import type { ModelSettings, ModelSettingsPatch, Notification } from '../agents/agent-definition.ts';
+import type { RunStatus } from '../engine/statuses.ts';
+import type { Usage } from '../models/model-provider.ts';
+import type { RunsTable, StepResultsTable } from '../store/schema.ts';
+import type { RunVariable } from './resolve-variables.ts';
+
+/** How a run came to be (R3). */
+export interface RunTrigger {
+  kind: 'manual' | 'schedule' | 'webhook' | 'upload' | 'agent';
+  /** A user id, schedule id, webhook id… */
+  by: string;
+  /** Set on a duplicate: the run it was copied from. */
+  duplicateOf?: string;
+}
+
+export interface StepOverride extends ModelSettingsPatch {
+  /** 1-based step number. */
+  step: number;
+}
+
+/** A row of the run list (L1). */
+export interface RunSummary {
+  id: string;
+  name: string;
+  agentId: string;
+  agentVersion: number;
+  status: RunStatus;
+  statusText: string;
+  trigger: RunTrigger;
+  stepCount: number;
+  siteIds: string[];
+  archived: boolean;
+  attempt: number;
+  createdAt: string;
+  updatedAt: string;
+  lastCompletedAt: string | null;
+}
+
+export interface StepView {
+  number: number;
+  key: string;
+  name: string;
+  status: 'pending' | 'running' | 'completed' | 'failed' | 'canceled';
+  output: string | null;
+  error: string | null;
+  model: string;
+  reasoningEffort: string | null;
+  simulated: boolean;
+  reused: boolean;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  usage: Usage | null;
+  credits: number | null;
+  files: unknown[];
+  toolCalls: unknown[];
+  sources: unknown[];
+}
+
+/** `GET /api/runs/:id` (SPEC "The shapes, by example"). */
+export interface RunDetails extends RunSummary {
+  agentName: string;
+  variables: RunVariable[];
+  modelSettings: ModelSettings;
+  stepOverrides: StepOverride[];
+  estimatedCredits: number;
+  actualCredits: number | null;
+  notification: Notification;
+  /** True when any step used (or will use) the offline simulated model. */
+  simulated: boolean;
+  steps: StepView[];
+  output: string | null;
+  error: string | null;
+  files: unknown[];
+}
+
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function toRunSummary(row: RunsTable): RunSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    agentId: row.agent_id,
+    agentVersion: row.agent_version,
+    status: row.status as RunStatus,
+    statusText: row.status_text,
+    trigger: JSON.parse(row.trigger) as RunTrigger,
+    stepCount: row.step_count,
+    siteIds: JSON.parse(row.site_ids) as string[],
+    archived: row.archived === 1,
+    attempt: row.attempt,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    lastCompletedAt: iso(row.last_completed_at),
+  };
+}
+
+export function toStepView(row: StepResultsTable, simulated: boolean): StepView {
+  return {
+    number: row.number,
+    key: row.key,
+    name: row.name,
+    status: row.status as StepView['status'],
+    output: row.output,
+    error: row.error,
+    model: row.model,
+    reasoningEffort: row.reasoning_effort,
+    simulated,
+    reused: row.reused === 1,
+    queuedAt: iso(row.queued_at),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    usage: JSON.parse(row.usage) as Usage,
+    credits: row.credits,
+    files: JSON.parse(row.files) as unknown[],
+    toolCalls: JSON.parse(row.tool_calls) as unknown[],
+    sources: JSON.parse(row.sources) as unknown[],
+  };
+}
