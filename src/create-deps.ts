@@ -23,7 +23,10 @@ export interface DepsOverrides {
 }
 
 /** The composition root: builds every dependency once, from the config. */
-export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps & { close(): Promise<void> }> {
+export async function createDeps(
+  config: Config,
+  overrides: DepsOverrides = {},
+): Promise<Deps & { close(): Promise<void> }> {
   const clock = overrides.clock ?? createSystemClock();
   const ids = overrides.ids ?? createIds(clock.now);
   const logger = overrides.logger ?? pino({ level: config.logLevel });
@@ -50,6 +53,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
 
 export function createQueueStore(store: Store, logger: Logger): QueueStore {
   return store.kind === 'sqlite'
-    ? createSqliteQueueStore(store, (commit, error) => logger.error({ err: error, attemptId: commit.attemptId }, 'step commit refused'))
+    ? createSqliteQueueStore(store, (commit, error) =>
+        logger.error({ err: error, attemptId: commit.attemptId }, 'step commit refused'),
+      )
     : createPostgresQueueStore(store);
 }

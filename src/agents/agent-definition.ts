@@ -11,7 +11,10 @@ export const notificationTriggers = ['none', 'failure', 'completion', 'always'] 
 
 export const variableName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must start with a letter or _, then letters, digits or _ (at most 64)');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
+    'must start with a letter or _, then letters, digits or _ (at most 64)',
+  );
 
 export const variableDefinitionSchema = z.object({
   name: variableName,

@@ -1,8 +1,9 @@
+import type { Kysely } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
-import type { AgentsTable } from '../store/schema.ts';
+import type { AgentsTable, Database } from '../store/schema.ts';
 import type { AgentDefinition } from './agent-definition.ts';
 import { validateAgentDefinition } from './validate-agent.ts';
 
@@ -54,7 +55,12 @@ export async function createAgent(deps: AgentDeps, actor: Actor, input: unknown)
         created_at: now,
       })
       .execute();
-    await appendAudit(trx, deps.ids, now, { orgId: actor.orgId, actor: actor.userId, action: 'agent.created', target: id });
+    await appendAudit(trx, deps.ids, now, {
+      orgId: actor.orgId,
+      actor: actor.userId,
+      action: 'agent.created',
+      target: id,
+    });
   });
   return getAgentOrThrow(deps, actor, id);
 }
@@ -93,9 +99,19 @@ export async function updateAgent(
         .execute();
     }
     const set: Partial<AgentsTable> = { updated_at: now };
-    if (definition) Object.assign(set, { name: definition.name, description: definition.description, latest_version: nextVersion });
+    if (definition)
+      Object.assign(set, {
+        name: definition.name,
+        description: definition.description,
+        latest_version: nextVersion,
+      });
     if (typeof archived === 'boolean') set.archived = archived ? 1 : 0;
-    await trx.updateTable('agents').set(set).where('id', '=', agentId).where('org_id', '=', actor.orgId).execute();
+    await trx
+      .updateTable('agents')
+      .set(set)
+      .where('id', '=', agentId)
+      .where('org_id', '=', actor.orgId)
+      .execute();
     const action = definition ? 'agent.updated' : archived ? 'agent.archived' : 'agent.unarchived';
     await appendAudit(trx, deps.ids, now, {
       orgId: actor.orgId,
@@ -113,11 +129,17 @@ function stripView(view: AgentView): AgentDefinition {
   return definition;
 }
 
-export async function getAgentOrThrow(deps: Pick<Deps, 'store'>, actor: Actor, agentId: string): Promise<AgentView> {
+export async function getAgentOrThrow(
+  deps: Pick<Deps, 'store'>,
+  actor: Actor,
+  agentId: string,
+): Promise<AgentView> {
   const row = await deps.store.db
     .selectFrom('agents')
     .innerJoin('agent_versions', (join) =>
-      join.onRef('agent_versions.agent_id', '=', 'agents.id').onRef('agent_versions.version', '=', 'agents.latest_version'),
+      join
+        .onRef('agent_versions.agent_id', '=', 'agents.id')
+        .onRef('agent_versions.version', '=', 'agents.latest_version'),
     )
     .select([
       'agents.id',
@@ -154,7 +176,12 @@ export interface AgentListItem {
 export async function listAgents(
   deps: Pick<Deps, 'store'>,
   actor: Actor,
-  options: { limit: number; cursor?: string | undefined; archived?: boolean | undefined; q?: string | undefined },
+  options: {
+    limit: number;
+    cursor?: string | undefined;
+    archived?: boolean | undefined;
+    q?: string | undefined;
+  },
 ): Promise<{ items: AgentListItem[]; nextCursor: string | null }> {
   let query = deps.store.db
     .selectFrom('agents')
@@ -203,14 +230,16 @@ export async function listAgentVersions(
 
 /**
  * Reads one version's definition. Versions never change, so callers may cache the result forever.
+ * Takes the query builder, not the store: inside a transaction pass the transaction (on SQLite
+ * the store's own connection is held by it).
  */
 export async function getAgentVersionOrThrow(
-  deps: Pick<Deps, 'store'>,
+  db: Kysely<Database>,
   orgId: string,
   agentId: string,
   version: number,
 ): Promise<AgentDefinition> {
-  const row = await deps.store.db
+  const row = await db
     .selectFrom('agent_versions')
     .select('definition')
     .where('agent_id', '=', agentId)

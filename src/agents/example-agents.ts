@@ -37,7 +37,8 @@ export const exampleAgents: AgentInput[] = [
       },
       {
         name: 'Draft follow-up',
-        prompt: 'Write a {{ vars.tone }} follow-up email listing these action items: {{ steps.extract_action_items.output }}',
+        prompt:
+          'Write a {{ vars.tone }} follow-up email listing these action items: {{ steps.extract_action_items.output }}',
       },
     ],
   },

@@ -61,11 +61,16 @@ export function createTemplates(cacheSize = 2000): Templates {
           const at = `at line ${use.location.row}, column ${use.location.col}`;
           const [, second] = use.segments;
           if (!roots.has(root)) {
-            issues.push({ path, message: `unknown name "${root}" ${at}: use vars.<name>, steps.<key>.output, sources or run` });
+            issues.push({
+              path,
+              message: `unknown name "${root}" ${at}: use vars.<name>, steps.<key>.output, sources or run`,
+            });
           } else if (root === 'vars' && typeof second === 'string' && !scope.variables.has(second)) {
             issues.push({ path, message: `unknown variable "${second}" ${at}` });
           } else if (root === 'steps' && typeof second === 'string' && !scope.earlierSteps.has(second)) {
-            const why = scope.laterSteps.has(second) ? 'it runs at or after this step' : 'no step has that key';
+            const why = scope.laterSteps.has(second)
+              ? 'it runs at or after this step'
+              : 'no step has that key';
             issues.push({ path, message: `step "${second}" cannot be used ${at}: ${why}` });
           }
         }

@@ -31,18 +31,25 @@ export function validateAgentDefinition(
     }
   });
 
-  const steps: StepDefinition[] = parsed.steps.map((step) => ({ ...step, key: step.key ?? slugify(step.name) }));
+  const steps: StepDefinition[] = parsed.steps.map((step) => ({
+    ...step,
+    key: step.key ?? slugify(step.name),
+  }));
   const allKeys = new Set<string>();
   steps.forEach((step, i) => {
     if (allKeys.has(step.key)) {
-      issues.push({ path: `steps[${i}].key`, message: `duplicate step key "${step.key}"; give one step a key` });
+      issues.push({
+        path: `steps[${i}].key`,
+        message: `duplicate step key "${step.key}"; give one step a key`,
+      });
     }
     allKeys.add(step.key);
   });
 
   checkModel(parsed.modelSettings.model, 'modelSettings.model', knownProviders, issues);
   steps.forEach((step, i) => {
-    if (step.modelSettings?.model) checkModel(step.modelSettings.model, `steps[${i}].modelSettings.model`, knownProviders, issues);
+    if (step.modelSettings?.model)
+      checkModel(step.modelSettings.model, `steps[${i}].modelSettings.model`, knownProviders, issues);
     const earlierSteps = new Set(steps.slice(0, i).map((s) => s.key));
     const laterSteps = new Set(steps.slice(i).map((s) => s.key));
     const scope = { variables: variableNames, earlierSteps, laterSteps };
@@ -57,9 +64,17 @@ export function validateAgentDefinition(
   return { ...parsed, steps };
 }
 
-function checkModel(model: string, path: string, knownProviders: ReadonlySet<string>, issues: FieldIssue[]): void {
+function checkModel(
+  model: string,
+  path: string,
+  knownProviders: ReadonlySet<string>,
+  issues: FieldIssue[],
+): void {
   const provider = model.split('/')[0] ?? '';
   if (!knownProviders.has(provider)) {
-    issues.push({ path, message: `unknown provider "${provider}"; known: ${[...knownProviders].join(', ')}` });
+    issues.push({
+      path,
+      message: `unknown provider "${provider}"; known: ${[...knownProviders].join(', ')}`,
+    });
   }
 }

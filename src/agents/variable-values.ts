@@ -13,7 +13,9 @@ export function coerceVariableValue(type: VariableType, value: unknown): Coerced
     case 'string':
     case 'text':
     case 'file':
-      return typeof value === 'string' ? { ok: true, value } : { ok: false, message: `must be a ${type} (text)` };
+      return typeof value === 'string'
+        ? { ok: true, value }
+        : { ok: false, message: `must be a ${type} (text)` };
     case 'number': {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
       return typeof n === 'number' && Number.isFinite(n)

@@ -6,11 +6,15 @@ import { actorForSession, SESSION_COOKIE } from '../identity/sessions.ts';
 import { UnauthorizedError } from '../platform/errors.ts';
 
 /** The actor behind a request: `Authorization: Bearer <token>` or the session cookie. */
-export async function authenticateOrThrow(deps: Pick<Deps, 'store' | 'clock'>, request: FastifyRequest): Promise<Actor> {
+export async function authenticateOrThrow(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  request: FastifyRequest,
+): Promise<Actor> {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const [scheme, token] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) throw new UnauthorizedError('Authorization must be "Bearer <token>"');
+    if (scheme?.toLowerCase() !== 'bearer' || !token)
+      throw new UnauthorizedError('Authorization must be "Bearer <token>"');
     const actor = await actorForToken(deps, token);
     if (!actor) throw new UnauthorizedError('the API token is unknown or revoked');
     return actor;

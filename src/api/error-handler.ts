@@ -11,12 +11,16 @@ function fromFastify(error: FastifyError): AppError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('validation_failed', `body: ${error.message}`, 'user', [{ path: 'body', message: 'must be valid JSON' }]);
+      return new AppError('validation_failed', `body: ${error.message}`, 'user', [
+        { path: 'body', message: 'must be valid JSON' },
+      ]);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('payload_too_large', 'body: request body is larger than the server accepts');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError('validation_failed', `body: ${error.message}`, 'user', [{ path: 'body', message: 'send application/json' }]);
+      return new AppError('validation_failed', `body: ${error.message}`, 'user', [
+        { path: 'body', message: 'send application/json' },
+      ]);
     default:
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
         return new AppError('validation_failed', error.message);
@@ -30,7 +34,11 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   const known = error instanceof AppError ? error : fromFastify(error);
   if (!known) {
     request.log.error({ err: error }, 'unhandled error');
-    return reply.status(500).send({ error: { code: 'internal_error', message: 'internal error; see the server log' } } satisfies ErrorBody);
+    return reply
+      .status(500)
+      .send({
+        error: { code: 'internal_error', message: 'internal error; see the server log' },
+      } satisfies ErrorBody);
   }
   const body: ErrorBody = { error: { code: known.code, message: known.message } };
   if (known.details.length > 0) body.error.details = known.details;

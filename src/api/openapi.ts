@@ -54,13 +54,25 @@ export function buildOpenApi(routes: readonly Route[], version: string): Record<
           description: 'OK',
           ...(status === '204'
             ? {}
-            : { content: { 'application/json': { schema: route.response ? toJsonSchema(route.response, 'output') : {} } } }),
+            : {
+                content: {
+                  'application/json': {
+                    schema: route.response ? toJsonSchema(route.response, 'output') : {},
+                  },
+                },
+              }),
         },
-        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        default: {
+          description: 'Error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     };
     if (route.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: toJsonSchema(route.body, 'input') } } };
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: toJsonSchema(route.body, 'input') } },
+      };
     }
     if (route.permission === 'public') operation.security = [];
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };
@@ -70,7 +82,12 @@ export function buildOpenApi(routes: readonly Route[], version: string): Record<
       summary: 'Live run events (server-sent events); resume with Last-Event-ID',
       tags: ['runs'],
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+      responses: {
+        200: {
+          description: 'text/event-stream',
+          content: { 'text/event-stream': { schema: { type: 'string' } } },
+        },
+      },
     },
   };
   return {

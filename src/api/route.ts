@@ -19,7 +19,11 @@ export interface RouteContext<B, Q, P> {
  * One API route: its zod schemas validate the request and describe it in `/openapi.json`, and
  * `permission` is checked before the handler runs. `auth: 'public'` routes get no actor.
  */
-export interface Route<B extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, P extends Schema | undefined = Schema | undefined> {
+export interface Route<
+  B extends Schema | undefined = Schema | undefined,
+  Q extends Schema | undefined = Schema | undefined,
+  P extends Schema | undefined = Schema | undefined,
+> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   summary: string;
@@ -36,8 +40,10 @@ export interface Route<B extends Schema | undefined = Schema | undefined, Q exte
 }
 
 /** Keeps each route's handler typed by its own schemas while routes share one array type. */
-export function defineRoute<B extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, P extends Schema | undefined = undefined>(
-  route: Route<B, Q, P>,
-): Route {
+export function defineRoute<
+  B extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  P extends Schema | undefined = undefined,
+>(route: Route<B, Q, P>): Route {
   return route as unknown as Route;
 }

@@ -30,7 +30,7 @@ export function createDefinitionCache(deps: Pick<Deps, 'store'>, maxEntries = 10
       const key = `${agentId}@${version}`;
       let hit = cache.get(key);
       if (!hit) {
-        hit = getAgentVersionOrThrow(deps, orgId, agentId, version);
+        hit = getAgentVersionOrThrow(deps.store.db, orgId, agentId, version);
         hit.catch(() => cache.delete(key));
         if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
         cache.set(key, hit);
@@ -71,7 +71,8 @@ export async function loadAttemptContext(
       : [],
   ]);
   const done = new Map<number, { output: string; credits: number }>();
-  for (const r of results) if (r.status === 'completed') done.set(r.number, { output: r.output ?? '', credits: r.credits });
+  for (const r of results)
+    if (r.status === 'completed') done.set(r.number, { output: r.output ?? '', credits: r.credits });
   return {
     attempt,
     runName: run.name,

@@ -5,8 +5,8 @@ import type { Clock } from '../platform/clock.ts';
 import { messageOf } from '../platform/errors.ts';
 import type { AttemptCommit, StepResultRecord } from '../queue/queue-store.ts';
 import { variablesRecord } from '../runs/resolve-variables.ts';
-import { stepSettings } from '../runs/step-settings.ts';
 import { statusText } from '../runs/status-text.ts';
+import { stepSettings } from '../runs/step-settings.ts';
 import type { AttemptContext } from './attempt-context.ts';
 import type { StepCommitter } from './step-committer.ts';
 
@@ -23,7 +23,11 @@ export interface ExecuteResources {
  * outputs fed to later templates. Returns when the attempt ends, or as soon as a commit is
  * refused (the attempt was canceled or another worker took it over) or `signal` aborts.
  */
-export async function executeAttempt(resources: ExecuteResources, context: AttemptContext, signal: AbortSignal): Promise<void> {
+export async function executeAttempt(
+  resources: ExecuteResources,
+  context: AttemptContext,
+  signal: AbortSignal,
+): Promise<void> {
   const { clock, templates, models, committer } = resources;
   const { attempt, definition } = context;
   const steps = definition.steps;
@@ -43,7 +47,12 @@ export async function executeAttempt(resources: ExecuteResources, context: Attem
     outputs.push(output);
   }
 
-  const base = { attemptId: attempt.id, runId: attempt.runId, orgId: attempt.orgId, leaseGeneration: attempt.leaseGeneration };
+  const base = {
+    attemptId: attempt.id,
+    runId: attempt.runId,
+    orgId: attempt.orgId,
+    leaseGeneration: attempt.leaseGeneration,
+  };
   if (index >= stepCount) {
     // Everything was committed but the finish was not (the holder died in between): finish now.
     await finish(committer, base, clock.now(), stepCount, outputs, context.runName, undefined);
@@ -116,7 +125,12 @@ export async function executeAttempt(resources: ExecuteResources, context: Attem
         at,
         result,
         statusText: statusText('failed', stepCount, { number, name: step.name }),
-        finish: { status: 'failed', output: null, searchText: searchText(context.runName, outputs), error: `step ${number} (${step.name}): ${result.error}` },
+        finish: {
+          status: 'failed',
+          output: null,
+          searchText: searchText(context.runName, outputs),
+          error: `step ${number} (${step.name}): ${result.error}`,
+        },
       });
       return;
     }
@@ -153,7 +167,12 @@ function finish(
     at,
     ...(result ? { result } : {}),
     statusText: statusText('completed', stepCount),
-    finish: { status: 'completed', output: outputs.at(-1) ?? null, searchText: searchText(runName, outputs), error: null },
+    finish: {
+      status: 'completed',
+      output: outputs.at(-1) ?? null,
+      searchText: searchText(runName, outputs),
+      error: null,
+    },
   });
 }
 

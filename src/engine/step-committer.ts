@@ -19,7 +19,11 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-export function createStepCommitter(queue: QueueStore, bus: EventBus, options: { maxBatch?: number; maxInFlight?: number } = {}): StepCommitter {
+export function createStepCommitter(
+  queue: QueueStore,
+  bus: EventBus,
+  options: { maxBatch?: number; maxInFlight?: number } = {},
+): StepCommitter {
   const maxBatch = options.maxBatch ?? 500;
   const maxInFlight = options.maxInFlight ?? 1;
   let pending: Pending[] = [];

@@ -56,7 +56,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const claimBatch = options.claimBatch ?? 200;
   const logger: Logger = deps.logger.child({ worker: id });
-  const committer = createStepCommitter(deps.queue, deps.bus, { maxInFlight: deps.store.kind === 'postgres' ? 4 : 1 });
+  const committer = createStepCommitter(deps.queue, deps.bus, {
+    maxInFlight: deps.store.kind === 'postgres' ? 4 : 1,
+  });
   const definitions = createDefinitionCache(deps);
   const resources = { clock: deps.clock, templates: deps.templates, models: deps.models, committer };
   const held = new Map<string, Held>();
@@ -74,7 +76,11 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
         const context = await loadAttemptContext(deps, definitions, attempt);
         await executeAttempt(resources, context, controller.signal);
       } catch (error) {
-        if (!controller.signal.aborted) logger.error({ err: error, attemptId: attempt.id }, 'attempt stopped by an error; its lease will expire and another worker resumes it');
+        if (!controller.signal.aborted)
+          logger.error(
+            { err: error, attemptId: attempt.id },
+            'attempt stopped by an error; its lease will expire and another worker resumes it',
+          );
       } finally {
         held.delete(attempt.id);
         if (running) void pump();
@@ -114,7 +120,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
 
   const heartbeat = async () => {
     if (held.size === 0 || dead) return;
-    const leases = [...held.values()].map((h) => ({ attemptId: h.attempt.id, leaseGeneration: h.attempt.leaseGeneration }));
+    const leases = [...held.values()].map((h) => ({
+      attemptId: h.attempt.id,
+      leaseGeneration: h.attempt.leaseGeneration,
+    }));
     const lost = await deps.queue.heartbeat({ leases, now: deps.clock.now(), leaseMs });
     for (const attemptId of lost) held.get(attemptId)?.controller.abort(new CanceledError('lease lost'));
   };
@@ -130,7 +139,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       running = true;
       unsubscribes.push(
         deps.bus.subscribe('queue', () => void pump()),
-        deps.bus.subscribe('cancel', (attemptId) => held.get(attemptId)?.controller.abort(new CanceledError('run canceled'))),
+        deps.bus.subscribe('cancel', (attemptId) =>
+          held.get(attemptId)?.controller.abort(new CanceledError('run canceled')),
+        ),
       );
       timers.push(
         setInterval(() => void pump(), pollIntervalMs),

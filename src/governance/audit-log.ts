@@ -14,7 +14,12 @@ export interface AuditEntry {
 }
 
 /** Appends to the append-only audit table (issue 09 chains and shows it as Governance Activity). */
-export async function appendAudit(db: Kysely<Database>, ids: Ids, at: number, entry: AuditEntry): Promise<void> {
+export async function appendAudit(
+  db: Kysely<Database>,
+  ids: Ids,
+  at: number,
+  entry: AuditEntry,
+): Promise<void> {
   await db
     .insertInto('audit_events')
     .values({

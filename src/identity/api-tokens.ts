@@ -40,25 +40,45 @@ export async function createApiToken(
         revoked_at: null,
       })
       .execute();
-    await appendAudit(trx, deps.ids, now, { orgId: user.org_id, actor: user.id, action: 'token.created', target: id, details: { name } });
+    await appendAudit(trx, deps.ids, now, {
+      orgId: user.org_id,
+      actor: user.id,
+      action: 'token.created',
+      target: id,
+      details: { name },
+    });
   });
   return { id, token, userId: user.id };
 }
 
 /** The actor a bearer token stands for, or undefined when it is unknown or revoked. */
-export async function actorForToken(deps: Pick<Deps, 'store' | 'clock'>, token: string): Promise<Actor | undefined> {
+export async function actorForToken(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  token: string,
+): Promise<Actor | undefined> {
   if (!token.startsWith(TOKEN_PREFIX)) return undefined;
   const row = await deps.store.db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['api_tokens.id', 'api_tokens.revoked_at', 'api_tokens.last_used_at', 'users.id as user_id', 'users.org_id', 'users.role'])
+    .select([
+      'api_tokens.id',
+      'api_tokens.revoked_at',
+      'api_tokens.last_used_at',
+      'users.id as user_id',
+      'users.org_id',
+      'users.role',
+    ])
     .where('api_tokens.token_hash', '=', hashToken(token))
     .executeTakeFirst();
   if (!row || row.revoked_at !== null || !isRole(row.role)) return undefined;
   const now = deps.clock.now();
   // Last-used time to the minute: one write per token per minute, not one per request.
   if (row.last_used_at === null || now - row.last_used_at > 60_000) {
-    await deps.store.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    await deps.store.db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now })
+      .where('id', '=', row.id)
+      .execute();
   }
   return { orgId: row.org_id, userId: row.user_id, role: row.role };
 }

@@ -21,7 +21,9 @@ export interface BootstrapResult {
  * AGENTRUNS_ADMIN_EMAIL / AGENTRUNS_ADMIN_PASSWORD, or admin@localhost with a random password),
  * and the example agents. Does nothing when an organization exists.
  */
-export async function bootstrap(deps: Pick<Deps, 'store' | 'ids' | 'clock' | 'config' | 'templates' | 'models'>): Promise<BootstrapResult> {
+export async function bootstrap(
+  deps: Pick<Deps, 'store' | 'ids' | 'clock' | 'config' | 'templates' | 'models'>,
+): Promise<BootstrapResult> {
   const existing = await deps.store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
   if (existing) return { created: false };
   const email = (deps.config.adminEmail ?? 'admin@localhost').toLowerCase();
@@ -32,16 +34,37 @@ export async function bootstrap(deps: Pick<Deps, 'store' | 'ids' | 'clock' | 'co
   const userId = deps.ids.next('usr');
   const passwordHash = await hashPassword(password);
   await deps.store.transaction(async (trx) => {
-    await trx.insertInto('organizations').values({ id: orgId, name: 'Default organization', credit_rate: DEFAULT_CREDIT_RATE, created_at: now }).execute();
+    await trx
+      .insertInto('organizations')
+      .values({ id: orgId, name: 'Default organization', credit_rate: DEFAULT_CREDIT_RATE, created_at: now })
+      .execute();
     await trx
       .insertInto('users')
-      .values({ id: userId, org_id: orgId, email, name: 'Administrator', role: 'admin', password_hash: passwordHash, created_at: now })
+      .values({
+        id: userId,
+        org_id: orgId,
+        email,
+        name: 'Administrator',
+        role: 'admin',
+        password_hash: passwordHash,
+        created_at: now,
+      })
       .execute();
-    await appendAudit(trx, deps.ids, now, { orgId, actor: 'system', action: 'organization.created', target: orgId, details: { admin: email } });
+    await appendAudit(trx, deps.ids, now, {
+      orgId,
+      actor: 'system',
+      action: 'organization.created',
+      target: orgId,
+      details: { admin: email },
+    });
   });
   if (generated) {
     await fs.mkdir(deps.config.dataDir, { recursive: true });
-    await fs.writeFile(path.join(deps.config.dataDir, 'initial-admin.txt'), `email: ${email}\npassword: ${generated}\n`, { mode: 0o600 });
+    await fs.writeFile(
+      path.join(deps.config.dataDir, 'initial-admin.txt'),
+      `email: ${email}\npassword: ${generated}\n`,
+      { mode: 0o600 },
+    );
   }
   if (deps.config.examples) {
     const actor = { orgId, userId, role: 'admin' as const };

@@ -23,5 +23,6 @@ export function can(actor: Actor, permission: Permission): boolean {
 }
 
 export function assertCan(actor: Actor, permission: Permission): void {
-  if (!can(actor, permission)) throw new ForbiddenError(`your role (${actor.role}) may not ${permission.replace('.', ' ')}`);
+  if (!can(actor, permission))
+    throw new ForbiddenError(`your role (${actor.role}) may not ${permission.replace('.', ' ')}`);
 }

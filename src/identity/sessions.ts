@@ -39,7 +39,10 @@ export async function signIn(
   return { secret, actor: { orgId: user.org_id, userId: user.id, role: user.role }, expiresAt };
 }
 
-export async function actorForSession(deps: Pick<Deps, 'store' | 'clock'>, secret: string): Promise<Actor | undefined> {
+export async function actorForSession(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  secret: string,
+): Promise<Actor | undefined> {
   const row = await deps.store.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')

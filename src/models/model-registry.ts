@@ -30,7 +30,9 @@ export function createModelRegistry(providers: ModelProvider[]): ModelRegistry {
       if (provider) return provider;
       const hint = configurable[id];
       throw new ProviderError(
-        hint ? `provider "${id}" is not configured: ${hint}` : `unknown provider "${id}" in model "${modelId}"`,
+        hint
+          ? `provider "${id}" is not configured: ${hint}`
+          : `unknown provider "${id}" in model "${modelId}"`,
       );
     },
     isSimulated: (modelId) => byId.get(providerOf(modelId))?.simulated ?? false,

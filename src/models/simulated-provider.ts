@@ -48,17 +48,23 @@ export function createSimulatedProvider(clock: Clock): ModelProvider {
     simulated: true,
     async generate(call: ModelCall): Promise<ModelAnswer> {
       const variant = call.model.slice('simulated/'.length);
-      const delayMs = variant === 'slow' ? SLOW_MODEL_DELAY_MS : Number(/^delay-(\d+)$/.exec(variant)?.[1] ?? 0);
+      const delayMs =
+        variant === 'slow' ? SLOW_MODEL_DELAY_MS : Number(/^delay-(\d+)$/.exec(variant)?.[1] ?? 0);
       if (delayMs > 0) await clock.sleep(delayMs, call.signal);
       else if (call.signal.aborted) throw call.signal.reason;
 
       const failAt = /^fail-at-step-(\d+)$/.exec(variant)?.[1];
       if (failAt !== undefined && Number(failAt) === call.stepNumber) {
-        throw new ProviderError(`simulated provider failure at step ${call.stepNumber} (model ${call.model})`);
+        throw new ProviderError(
+          `simulated provider failure at step ${call.stepNumber} (model ${call.model})`,
+        );
       }
       const text = simulatedAnswer(call);
       const reasoningTokens = reasoningTokensByEffort[call.reasoningEffort ?? 'none'];
-      const outputTokens = Math.min(approximateTokens(text), call.maxOutputTokens ?? Number.POSITIVE_INFINITY);
+      const outputTokens = Math.min(
+        approximateTokens(text),
+        call.maxOutputTokens ?? Number.POSITIVE_INFINITY,
+      );
       return {
         text,
         usage: {

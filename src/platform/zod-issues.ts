@@ -22,5 +22,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, pre
   const details = issuesOf(result.error, prefix);
   const first = details[0];
   const message = first ? `${first.path}: ${first.message}` : 'invalid input';
-  throw new ValidationError(details.length > 1 ? `${message} (and ${details.length - 1} more)` : message, details);
+  throw new ValidationError(
+    details.length > 1 ? `${message} (and ${details.length - 1} more)` : message,
+    details,
+  );
 }

@@ -1,7 +1,14 @@
 import type { Store } from '../store/open-store.ts';
-import { type AttemptCommit, type AttemptRow, eventsOf, type QueueStore, toClaimedAttempt } from './queue-store.ts';
+import {
+  type AttemptCommit,
+  type AttemptRow,
+  eventsOf,
+  type QueueStore,
+  toClaimedAttempt,
+} from './queue-store.ts';
 
-const claimColumns = 'a.id, a.org_id, a.run_id, a.number, a.agent_version, a.from_step, a.current_step, a.lease_generation, a.created_at';
+const claimColumns =
+  'a.id, a.org_id, a.run_id, a.number, a.agent_version, a.from_step, a.current_step, a.lease_generation, a.created_at';
 
 /**
  * One statement per operation, so a batch of step commits costs one round trip and one WAL flush.

@@ -55,7 +55,12 @@ export interface AttemptCommit {
   /** The step that starts now. */
   next?: { number: number; name: string };
   /** The attempt ends with this commit. */
-  finish?: { status: Exclude<FinalStatus, 'canceled'>; output: string | null; searchText: string; error: string | null };
+  finish?: {
+    status: Exclude<FinalStatus, 'canceled'>;
+    output: string | null;
+    searchText: string;
+    error: string | null;
+  };
 }
 
 export interface HeldLease {
@@ -68,7 +73,12 @@ export interface QueueStore {
    * Takes up to `limit` attempts: enqueued ones that are due, oldest first, and running ones whose
    * lease expired (their holder died). Each claim bumps the lease generation.
    */
-  claim(options: { workerId: string; limit: number; now: number; leaseMs: number }): Promise<ClaimedAttempt[]>;
+  claim(options: {
+    workerId: string;
+    limit: number;
+    now: number;
+    leaseMs: number;
+  }): Promise<ClaimedAttempt[]>;
   /** Extends the leases still held; returns the attempt ids that are not (canceled, or taken over). */
   heartbeat(options: { leases: HeldLease[]; now: number; leaseMs: number }): Promise<string[]>;
   /**
@@ -82,7 +92,10 @@ export interface QueueStore {
 export function eventsOf(commit: AttemptCommit): Array<{ type: string; data: unknown }> {
   const events: Array<{ type: string; data: unknown }> = [];
   if (commit.started) {
-    events.push({ type: 'run.status', data: { status: 'running', attempt: commit.started.attempt, statusText: commit.statusText } });
+    events.push({
+      type: 'run.status',
+      data: { status: 'running', attempt: commit.started.attempt, statusText: commit.statusText },
+    });
   }
   if (commit.result) {
     const r = commit.result;

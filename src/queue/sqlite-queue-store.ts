@@ -1,7 +1,14 @@
 import type { Store } from '../store/open-store.ts';
-import { type AttemptCommit, type AttemptRow, eventsOf, type QueueStore, toClaimedAttempt } from './queue-store.ts';
+import {
+  type AttemptCommit,
+  type AttemptRow,
+  eventsOf,
+  type QueueStore,
+  toClaimedAttempt,
+} from './queue-store.ts';
 
-const claimColumns = 'id, org_id, run_id, number, agent_version, from_step, current_step, lease_generation, created_at';
+const claimColumns =
+  'id, org_id, run_id, number, agent_version, from_step, current_step, lease_generation, created_at';
 
 /**
  * SQLite has one writer, so a claim needs no SKIP LOCKED: the UPDATE … WHERE id IN (SELECT … LIMIT)
@@ -100,7 +107,8 @@ export function createSqliteQueueStore(
         }) as { event_seq: number })
       : touchRun.get(c.started ? 'running' : null, c.statusText, c.at, events.length, c.runId);
     let seq = (row?.event_seq ?? 0) - events.length;
-    for (const event of events) insertEvent.run(c.runId, ++seq, c.orgId, event.type, JSON.stringify(event.data), c.at);
+    for (const event of events)
+      insertEvent.run(c.runId, ++seq, c.orgId, event.type, JSON.stringify(event.data), c.at);
     return true;
   });
 
@@ -108,12 +116,17 @@ export function createSqliteQueueStore(
     claim: ({ workerId, limit, now, leaseMs }) =>
       store.sqliteWrite(() => {
         const expired = claimExpired.all(workerId, now + leaseMs, now, limit);
-        const fresh = expired.length < limit ? claimEnqueued.all(workerId, now + leaseMs, now, now, limit - expired.length) : [];
+        const fresh =
+          expired.length < limit
+            ? claimEnqueued.all(workerId, now + leaseMs, now, now, limit - expired.length)
+            : [];
         return [...expired, ...fresh].map(toClaimedAttempt);
       }),
     heartbeat: ({ leases, now, leaseMs }) =>
       store.sqliteWrite(() =>
-        leases.filter((l) => extendLease.run(now + leaseMs, l.attemptId, l.leaseGeneration).changes === 0).map((l) => l.attemptId),
+        leases
+          .filter((l) => extendLease.run(now + leaseMs, l.attemptId, l.leaseGeneration).changes === 0)
+          .map((l) => l.attemptId),
       ),
     commit: (commits) =>
       store.sqliteWrite(() => {

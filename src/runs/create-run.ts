@@ -7,10 +7,10 @@ import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
 import { estimateCredits } from './estimate-credits.ts';
 import { getRunOrThrow } from './get-run.ts';
+import { type RunVariable, resolveVariables } from './resolve-variables.ts';
 import { appendRunEvents } from './run-events.ts';
 import type { CreateRunInput } from './run-input.ts';
 import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
-import { type RunVariable, resolveVariables } from './resolve-variables.ts';
 import { statusText } from './status-text.ts';
 
 type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus'>;
@@ -30,7 +30,9 @@ export async function createRun(
   assertActive(agent);
   const version = input.agentVersion ?? agent.version;
   const definition =
-    version === agent.version ? agent : await getAgentVersionOrThrow(deps, actor.orgId, agentId, version);
+    version === agent.version
+      ? agent
+      : await getAgentVersionOrThrow(deps.store.db, actor.orgId, agentId, version);
   const variables = resolveVariables(definition.variables, input.variables);
   const modelSettings = parseOrThrow(
     modelSettingsSchema,
@@ -121,13 +123,18 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
         last_completed_at: null,
       })
       .execute();
-    const events: Array<{ type: string; data: unknown }> = [{ type: 'run.created', data: { trigger: run.trigger } }];
+    const events: Array<{ type: string; data: unknown }> = [
+      { type: 'run.created', data: { trigger: run.trigger } },
+    ];
     if (run.start) {
       await trx
         .insertInto('attempts')
         .values(newAttempt(deps, actor.orgId, id, 1, run.version, 1, now))
         .execute();
-      events.push({ type: 'run.status', data: { status: 'enqueued', attempt: 1, statusText: statusText('enqueued', stepCount) } });
+      events.push({
+        type: 'run.status',
+        data: { status: 'enqueued', attempt: 1, statusText: statusText('enqueued', stepCount) },
+      });
     }
     await appendRunEvents(trx, { id, orgId: actor.orgId }, now, events);
     await appendAudit(trx, deps.ids, now, {
@@ -175,25 +182,39 @@ export function newAttempt(
 }
 
 /** The agent's own per-step settings, overlaid by what the run asks for. */
-export function resolveStepOverrides(definition: AgentDefinition, requested: readonly StepOverride[]): StepOverride[] {
+export function resolveStepOverrides(
+  definition: AgentDefinition,
+  requested: readonly StepOverride[],
+): StepOverride[] {
   const byStep = new Map<number, StepOverride>();
   definition.steps.forEach((step, i) => {
-    if (step.modelSettings && Object.keys(step.modelSettings).length > 0) byStep.set(i + 1, { step: i + 1, ...step.modelSettings });
+    if (step.modelSettings && Object.keys(step.modelSettings).length > 0)
+      byStep.set(i + 1, { step: i + 1, ...step.modelSettings });
   });
   requested.forEach((override, i) => {
     if (override.step > definition.steps.length) {
-      throw ValidationError.field(`stepOverrides[${i}].step`, `this agent has ${definition.steps.length} steps`);
+      throw ValidationError.field(
+        `stepOverrides[${i}].step`,
+        `this agent has ${definition.steps.length} steps`,
+      );
     }
     byStep.set(override.step, { ...byStep.get(override.step), ...override });
   });
   return [...byStep.values()].sort((a, b) => a.step - b.step);
 }
 
-function checkProviders(deps: Pick<Deps, 'models'>, settings: ModelSettings, overrides: readonly StepOverride[]): void {
+function checkProviders(
+  deps: Pick<Deps, 'models'>,
+  settings: ModelSettings,
+  overrides: readonly StepOverride[],
+): void {
   const check = (model: string | undefined, path: string) => {
     const provider = model?.split('/')[0];
     if (provider !== undefined && !deps.models.known.has(provider)) {
-      throw ValidationError.field(path, `unknown provider "${provider}"; known: ${[...deps.models.known].join(', ')}`);
+      throw ValidationError.field(
+        path,
+        `unknown provider "${provider}"; known: ${[...deps.models.known].join(', ')}`,
+      );
     }
   };
   check(settings.model, 'modelSettings.model');
@@ -204,7 +225,9 @@ function checkProviders(deps: Pick<Deps, 'models'>, settings: ModelSettings, ove
 
 /** "Weekly account report — Acme": the agent's name and the first text variable the run set. */
 function defaultRunName(agentName: string, variables: readonly RunVariable[]): string {
-  const first = variables.find((v) => v.source === 'override' && typeof v.value === 'string' && v.value.trim() !== '');
+  const first = variables.find(
+    (v) => v.source === 'override' && typeof v.value === 'string' && v.value.trim() !== '',
+  );
   if (!first) return agentName;
   const value = String(first.value).trim().replace(/\s+/g, ' ');
   return `${agentName} — ${value.length > 60 ? `${value.slice(0, 59)}…` : value}`;

@@ -28,7 +28,12 @@ export function estimateCredits(
     const settings = stepSettings(modelSettings, overrides, i + 1);
     let prompt: string;
     try {
-      prompt = templates.render(step.prompt, { vars: variablesRecord(variables), steps: {}, sources: '', run: { id: '', name: '' } });
+      prompt = templates.render(step.prompt, {
+        vars: variablesRecord(variables),
+        steps: {},
+        sources: '',
+        run: { id: '', name: '' },
+      });
     } catch {
       prompt = step.prompt;
     }

@@ -5,13 +5,24 @@ import type { Actor } from '../identity/actor.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import type { AttemptsTable, RunsTable, StepResultsTable } from '../store/schema.ts';
 import type { RunVariable } from './resolve-variables.ts';
-import { iso, type RunDetails, type StepOverride, type StepView, toRunSummary, toStepView } from './run-view.ts';
+import {
+  iso,
+  type RunDetails,
+  type StepOverride,
+  type StepView,
+  toRunSummary,
+  toStepView,
+} from './run-view.ts';
 import { stepSettings } from './step-settings.ts';
 
 type ReadDeps = Pick<Deps, 'store' | 'models'>;
 
 /** Throws NotFoundError when the run does not exist in the actor's organization. */
-export async function getRunRowOrThrow(deps: Pick<Deps, 'store'>, actor: Actor, runId: string): Promise<RunsTable> {
+export async function getRunRowOrThrow(
+  deps: Pick<Deps, 'store'>,
+  actor: Actor,
+  runId: string,
+): Promise<RunsTable> {
   const row = await deps.store.db
     .selectFrom('runs')
     .selectAll()
@@ -37,7 +48,12 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
       : undefined,
   ]);
   const results = attempt
-    ? await deps.store.db.selectFrom('step_results').selectAll().where('attempt_id', '=', attempt.id).orderBy('number').execute()
+    ? await deps.store.db
+        .selectFrom('step_results')
+        .selectAll()
+        .where('attempt_id', '=', attempt.id)
+        .orderBy('number')
+        .execute()
     : [];
   const steps = await stepViews(deps, row, attempt, results);
   const modelSettings = JSON.parse(row.model_settings) as ModelSettings;
@@ -65,7 +81,12 @@ async function stepViews(
   attempt: AttemptsTable | undefined,
   results: StepResultsTable[],
 ): Promise<StepView[]> {
-  const definition = await getAgentVersionOrThrow(deps, run.org_id, run.agent_id, attempt?.agent_version ?? run.agent_version);
+  const definition = await getAgentVersionOrThrow(
+    deps.store.db,
+    run.org_id,
+    run.agent_id,
+    attempt?.agent_version ?? run.agent_version,
+  );
   const settings = JSON.parse(run.model_settings) as ModelSettings;
   const overrides = JSON.parse(run.step_overrides) as StepOverride[];
   const byNumber = new Map(results.map((r) => [r.number, r]));
@@ -115,8 +136,18 @@ export interface AttemptView {
 export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string): Promise<AttemptView[]> {
   await getRunRowOrThrow(deps, actor, runId);
   const [attempts, results] = await Promise.all([
-    deps.store.db.selectFrom('attempts').selectAll().where('run_id', '=', runId).orderBy('number', 'desc').execute(),
-    deps.store.db.selectFrom('step_results').selectAll().where('run_id', '=', runId).orderBy('number').execute(),
+    deps.store.db
+      .selectFrom('attempts')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('number', 'desc')
+      .execute(),
+    deps.store.db
+      .selectFrom('step_results')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('number')
+      .execute(),
   ]);
   return attempts.map((a) => ({
     id: a.id,
@@ -128,6 +159,8 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
     createdAt: new Date(a.created_at).toISOString(),
     startedAt: iso(a.started_at),
     finishedAt: iso(a.finished_at),
-    steps: results.filter((r) => r.attempt_id === a.id).map((r) => toStepView(r, deps.models.isSimulated(r.model))),
+    steps: results
+      .filter((r) => r.attempt_id === a.id)
+      .map((r) => toStepView(r, deps.models.isSimulated(r.model))),
   }));
 }

@@ -8,7 +8,14 @@ import type { Database, RunsTable } from '../store/schema.ts';
 import type { StoreKind } from '../store/store-kind.ts';
 import { type RunSummary, toRunSummary } from './run-view.ts';
 
-export const runSorts = ['created_desc', 'created_asc', 'updated_desc', 'updated_asc', 'name_asc', 'name_desc'] as const;
+export const runSorts = [
+  'created_desc',
+  'created_asc',
+  'updated_desc',
+  'updated_asc',
+  'name_asc',
+  'name_desc',
+] as const;
 export const triggerKinds = ['manual', 'schedule', 'webhook', 'upload', 'agent'] as const;
 
 /** `GET /api/runs` query (L2). `status` takes a comma-separated list. */
@@ -18,9 +25,12 @@ export const listRunsQuerySchema = z.object({
   status: z
     .string()
     .optional()
-    .refine((v) => v === undefined || v.split(',').every((s) => (runStatuses as readonly string[]).includes(s)), {
-      message: `must be a comma-separated list of ${runStatuses.join(', ')}`,
-    }),
+    .refine(
+      (v) => v === undefined || v.split(',').every((s) => (runStatuses as readonly string[]).includes(s)),
+      {
+        message: `must be a comma-separated list of ${runStatuses.join(', ')}`,
+      },
+    ),
   trigger: z.enum(triggerKinds).optional(),
   archived: z.enum(['true', 'false', 'all']).default('false'),
   sort: z.enum(runSorts).default('created_desc'),
@@ -60,7 +70,10 @@ export async function listRuns(
       column === 'id'
         ? select.where('runs.id', op, id)
         : select.where((eb) =>
-            eb.or([eb(`runs.${column}`, op, value), eb.and([eb(`runs.${column}`, '=', value), eb('runs.id', op, id)])]),
+            eb.or([
+              eb(`runs.${column}`, op, value),
+              eb.and([eb(`runs.${column}`, '=', value), eb('runs.id', op, id)]),
+            ]),
           );
   }
   select = select.orderBy(`runs.${column}`, direction);
@@ -85,7 +98,8 @@ export function filteredRuns(
   if (filter.agentId) select = select.where('runs.agent_id', '=', filter.agentId);
   if (filter.status) select = select.where('runs.status', 'in', filter.status.split(','));
   if (filter.trigger) select = select.where('runs.trigger_kind', '=', filter.trigger);
-  if (filter.archived !== 'all') select = select.where('runs.archived', '=', filter.archived === 'true' ? 1 : 0);
+  if (filter.archived !== 'all')
+    select = select.where('runs.archived', '=', filter.archived === 'true' ? 1 : 0);
   const terms = searchTerms(filter.q);
   if (terms.length > 0) {
     select =
@@ -93,7 +107,9 @@ export function filteredRuns(
         ? select.where(
             sql<boolean>`runs.rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ${terms.map((t) => `"${t}"*`).join(' AND ')})`,
           )
-        : select.where(sql<boolean>`runs.search_vector @@ to_tsquery('simple', ${terms.map((t) => `${t}:*`).join(' & ')})`);
+        : select.where(
+            sql<boolean>`runs.search_vector @@ to_tsquery('simple', ${terms.map((t) => `${t}:*`).join(' & ')})`,
+          );
   }
   return select;
 }
@@ -110,7 +126,12 @@ function encodeCursor(position: [string | number, string]): string {
 function decodeCursor(cursor: string): [string | number, string] {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(value) && value.length === 2 && typeof value[1] === 'string' && ['string', 'number'].includes(typeof value[0])) {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[1] === 'string' &&
+      ['string', 'number'].includes(typeof value[0])
+    ) {
       return value as [string | number, string];
     }
   } catch {

@@ -32,7 +32,8 @@ export function resolveVariables(
     if (given !== undefined && given !== null) {
       const coerced = coerceVariableValue(definition.type, given);
       if (!coerced.ok) issues.push({ path, message: coerced.message });
-      else if (definition.required && isBlank(coerced.value)) issues.push({ path, message: 'is required and must not be empty' });
+      else if (definition.required && isBlank(coerced.value))
+        issues.push({ path, message: 'is required and must not be empty' });
       else resolved.push({ name: definition.name, value: coerced.value, source: 'override' });
       continue;
     }

@@ -2,7 +2,13 @@ import type { Kysely } from 'kysely';
 import type { AgentDefinition, ModelSettings } from '../agents/agent-definition.ts';
 import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
-import { isCancelable, isFinalStatus, isRerunnable, isStartable, type RunStatus } from '../engine/statuses.ts';
+import {
+  isCancelable,
+  isFinalStatus,
+  isRerunnable,
+  isStartable,
+  type RunStatus,
+} from '../engine/statuses.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
@@ -13,13 +19,18 @@ import { type RunVariable, resolveVariables } from './resolve-variables.ts';
 import { appendRunEvents } from './run-events.ts';
 import type { DuplicateInput, RerunInput, UpdateRunInput } from './run-input.ts';
 import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
-import { stepSettings } from './step-settings.ts';
 import { statusText } from './status-text.ts';
+import { stepSettings } from './step-settings.ts';
 
 type ActionDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus'>;
 
 /** Reads the run inside a transaction, so the status check and the change see the same row. */
-async function lockRunOrThrow(trx: Kysely<Database>, deps: ActionDeps, actor: Actor, runId: string): Promise<RunsTable> {
+async function lockRunOrThrow(
+  trx: Kysely<Database>,
+  deps: ActionDeps,
+  actor: Actor,
+  runId: string,
+): Promise<RunsTable> {
   let query = trx.selectFrom('runs').selectAll().where('id', '=', runId).where('org_id', '=', actor.orgId);
   if (deps.store.kind === 'postgres') query = query.forUpdate();
   const row = await query.executeTakeFirst();
@@ -28,7 +39,9 @@ async function lockRunOrThrow(trx: Kysely<Database>, deps: ActionDeps, actor: Ac
 }
 
 function refuse(action: string, run: RunsTable, allowed: string): never {
-  throw new ConflictError(`cannot ${action} run ${run.id}: it is ${run.status}; only ${allowed} runs can be ${action === 'rerun' ? 'rerun' : `${action}ed`}`);
+  throw new ConflictError(
+    `cannot ${action} run ${run.id}: it is ${run.status}; only ${allowed} runs can be ${action === 'rerun' ? 'rerun' : `${action}ed`}`,
+  );
 }
 
 /** new → enqueued. */
@@ -37,13 +50,25 @@ export async function startRun(deps: ActionDeps, actor: Actor, runId: string): P
     const run = await lockRunOrThrow(trx, deps, actor, runId);
     if (!isStartable(run.status)) refuse('start', run, 'new');
     const now = deps.clock.now();
-    await trx.insertInto('attempts').values(newAttempt(deps, actor.orgId, runId, 1, run.agent_version, 1, now)).execute();
+    await trx
+      .insertInto('attempts')
+      .values(newAttempt(deps, actor.orgId, runId, 1, run.agent_version, 1, now))
+      .execute();
     const text = statusText('enqueued', run.step_count);
-    await trx.updateTable('runs').set({ status: 'enqueued', status_text: text, attempt: 1 }).where('id', '=', runId).execute();
+    await trx
+      .updateTable('runs')
+      .set({ status: 'enqueued', status_text: text, attempt: 1 })
+      .where('id', '=', runId)
+      .execute();
     await appendRunEvents(trx, { id: runId, orgId: actor.orgId }, now, [
       { type: 'run.status', data: { status: 'enqueued', attempt: 1, statusText: text } },
     ]);
-    await appendAudit(trx, deps.ids, now, { orgId: actor.orgId, actor: actor.userId, action: 'run.started', target: runId });
+    await appendAudit(trx, deps.ids, now, {
+      orgId: actor.orgId,
+      actor: actor.userId,
+      action: 'run.started',
+      target: runId,
+    });
   });
   deps.bus.publish('queue');
   deps.bus.publish(`run:${runId}`);
@@ -78,13 +103,19 @@ export async function cancelRun(deps: ActionDeps, actor: Actor, runId: string): 
       .where('id', '=', attempt.id)
       .where('status', 'in', ['enqueued', 'running'])
       .executeTakeFirst();
-    if (Number(changed.numUpdatedRows) === 0) refuse('cancel', { ...run, status: attempt.status }, 'enqueued or running');
+    if (Number(changed.numUpdatedRows) === 0)
+      refuse('cancel', { ...run, status: attempt.status }, 'enqueued or running');
 
-    const definition = await getAgentVersionOrThrow(deps, actor.orgId, run.agent_id, attempt.agent_version);
-    const inFlight = attempt.status === 'running' && attempt.current_step !== null ? attempt.current_step : null;
+    const definition = await getAgentVersionOrThrow(trx, actor.orgId, run.agent_id, attempt.agent_version);
+    const inFlight =
+      attempt.status === 'running' && attempt.current_step !== null ? attempt.current_step : null;
     const step = inFlight === null ? undefined : definition.steps[inFlight - 1];
     if (inFlight !== null && step) {
-      const used = stepSettings(JSON.parse(run.model_settings) as ModelSettings, JSON.parse(run.step_overrides) as StepOverride[], inFlight);
+      const used = stepSettings(
+        JSON.parse(run.model_settings) as ModelSettings,
+        JSON.parse(run.step_overrides) as StepOverride[],
+        inFlight,
+      );
       await trx
         .insertInto('step_results')
         .values({
@@ -112,7 +143,11 @@ export async function cancelRun(deps: ActionDeps, actor: Actor, runId: string): 
         .onConflict((oc) => oc.columns(['attempt_id', 'number']).doNothing())
         .execute();
     }
-    const text = statusText('canceled', run.step_count, step && inFlight !== null ? { number: inFlight, name: step.name } : undefined);
+    const text = statusText(
+      'canceled',
+      run.step_count,
+      step && inFlight !== null ? { number: inFlight, name: step.name } : undefined,
+    );
     const spent = await trx
       .selectFrom('step_results')
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('credits'), eb.lit(0)).as('credits'))
@@ -127,7 +162,12 @@ export async function cancelRun(deps: ActionDeps, actor: Actor, runId: string): 
     await appendRunEvents(trx, { id: runId, orgId: actor.orgId }, now, [
       { type: 'run.status', data: { status: 'canceled', attempt: attempt.number, statusText: text } },
     ]);
-    await appendAudit(trx, deps.ids, now, { orgId: actor.orgId, actor: actor.userId, action: 'run.canceled', target: runId });
+    await appendAudit(trx, deps.ids, now, {
+      orgId: actor.orgId,
+      actor: actor.userId,
+      action: 'run.canceled',
+      target: runId,
+    });
     return attempt.id;
   });
   deps.bus.publish('cancel', attemptId);
@@ -139,13 +179,22 @@ export async function cancelRun(deps: ActionDeps, actor: Actor, runId: string): 
  * A new attempt of a finished run (M1), from step `fromStep` (M2): the steps before it keep
  * the previous attempt's results, copied and marked reused.
  */
-export async function rerunRun(deps: ActionDeps, actor: Actor, runId: string, input: RerunInput): Promise<RunDetails> {
+export async function rerunRun(
+  deps: ActionDeps,
+  actor: Actor,
+  runId: string,
+  input: RerunInput,
+): Promise<RunDetails> {
   await deps.store.transaction(async (trx) => {
     const run = await lockRunOrThrow(trx, deps, actor, runId);
     if (!isRerunnable(run.status)) refuse('rerun', run, 'completed, failed or canceled');
-    const agent = await trx.selectFrom('agents').select(['latest_version']).where('id', '=', run.agent_id).executeTakeFirstOrThrow();
+    const agent = await trx
+      .selectFrom('agents')
+      .select(['latest_version'])
+      .where('id', '=', run.agent_id)
+      .executeTakeFirstOrThrow();
     const version = input.latestVersion ? agent.latest_version : run.agent_version;
-    const definition = await getAgentVersionOrThrow(deps, actor.orgId, run.agent_id, version);
+    const definition = await getAgentVersionOrThrow(trx, actor.orgId, run.agent_id, version);
     const fromStep = input.fromStep ?? 1;
     if (fromStep > definition.steps.length) {
       throw ValidationError.field('fromStep', `this agent version has ${definition.steps.length} steps`);
@@ -175,7 +224,10 @@ export async function rerunRun(deps: ActionDeps, actor: Actor, runId: string, in
       .where('id', '=', runId)
       .execute();
     await appendRunEvents(trx, { id: runId, orgId: actor.orgId }, now, [
-      { type: 'run.status', data: { status: 'enqueued', attempt: attempt.number, fromStep, statusText: text } },
+      {
+        type: 'run.status',
+        data: { status: 'enqueued', attempt: attempt.number, fromStep, statusText: text },
+      },
     ]);
     await appendAudit(trx, deps.ids, now, {
       orgId: actor.orgId,
@@ -209,7 +261,9 @@ async function reuseEarlierSteps(
     const result = earlier.find((r) => r.number === number);
     const step = definition.steps[number - 1];
     if (!result || result.status !== 'completed') {
-      throw new ConflictError(`cannot rerun run ${run.id} from step ${fromStep}: step ${number} has no completed result to reuse`);
+      throw new ConflictError(
+        `cannot rerun run ${run.id} from step ${fromStep}: step ${number} has no completed result to reuse`,
+      );
     }
     if (step && step.key !== result.key) {
       throw new ConflictError(
@@ -224,11 +278,23 @@ async function reuseEarlierSteps(
 }
 
 /** A new run with the same configuration and adjusted variables (M3). */
-export async function duplicateRun(deps: ActionDeps, actor: Actor, runId: string, input: DuplicateInput): Promise<RunDetails> {
+export async function duplicateRun(
+  deps: ActionDeps,
+  actor: Actor,
+  runId: string,
+  input: DuplicateInput,
+): Promise<RunDetails> {
   const source = await getRunRowOrThrow(deps, actor, runId);
-  const definition = await getAgentVersionOrThrow(deps, actor.orgId, source.agent_id, source.agent_version);
+  const definition = await getAgentVersionOrThrow(
+    deps.store.db,
+    actor.orgId,
+    source.agent_id,
+    source.agent_version,
+  );
   const previous = JSON.parse(source.variables) as RunVariable[];
-  const overrides = Object.fromEntries(previous.filter((v) => v.source === 'override').map((v) => [v.name, v.value]));
+  const overrides = Object.fromEntries(
+    previous.filter((v) => v.source === 'override').map((v) => [v.name, v.value]),
+  );
   const variables = resolveVariables(definition.variables, { ...overrides, ...input.variables });
   const trigger: RunTrigger = { kind: 'manual', by: actor.userId, duplicateOf: source.id };
   const id = await insertRun(deps, actor, {
@@ -248,7 +314,12 @@ export async function duplicateRun(deps: ActionDeps, actor: Actor, runId: string
 }
 
 /** Rename, archive or unarchive. */
-export async function updateRun(deps: ActionDeps, actor: Actor, runId: string, input: UpdateRunInput): Promise<RunDetails> {
+export async function updateRun(
+  deps: ActionDeps,
+  actor: Actor,
+  runId: string,
+  input: UpdateRunInput,
+): Promise<RunDetails> {
   await deps.store.transaction(async (trx) => {
     const run = await lockRunOrThrow(trx, deps, actor, runId);
     const now = deps.clock.now();
@@ -261,9 +332,18 @@ export async function updateRun(deps: ActionDeps, actor: Actor, runId: string, i
     if (input.archived !== undefined) set.archived = input.archived ? 1 : 0;
     if (Object.keys(set).length === 0) return;
     await trx.updateTable('runs').set(set).where('id', '=', runId).execute();
-    await appendRunEvents(trx, { id: runId, orgId: actor.orgId }, now, [{ type: 'run.updated', data: input }]);
-    const action = input.archived === undefined ? 'run.renamed' : input.archived ? 'run.archived' : 'run.unarchived';
-    await appendAudit(trx, deps.ids, now, { orgId: actor.orgId, actor: actor.userId, action, target: runId, details: input });
+    await appendRunEvents(trx, { id: runId, orgId: actor.orgId }, now, [
+      { type: 'run.updated', data: input },
+    ]);
+    const action =
+      input.archived === undefined ? 'run.renamed' : input.archived ? 'run.archived' : 'run.unarchived';
+    await appendAudit(trx, deps.ids, now, {
+      orgId: actor.orgId,
+      actor: actor.userId,
+      action,
+      target: runId,
+      details: input,
+    });
   });
   deps.bus.publish(`run:${runId}`);
   return getRunOrThrow(deps, actor, runId);

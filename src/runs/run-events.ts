@@ -57,5 +57,10 @@ export async function readRunEvents(
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data), at: new Date(r.created_at).toISOString() }));
+  return rows.map((r) => ({
+    seq: r.seq,
+    type: r.type,
+    data: JSON.parse(r.data),
+    at: new Date(r.created_at).toISOString(),
+  }));
 }

@@ -6,7 +6,10 @@ export const createRunInputSchema = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(300).optional(),
   variables: z.record(z.string(), z.unknown()).optional(),
   modelSettings: modelSettingsPatchSchema.optional(),
-  stepOverrides: z.array(modelSettingsPatchSchema.extend({ step: z.number().int().min(1) })).max(100).optional(),
+  stepOverrides: z
+    .array(modelSettingsPatchSchema.extend({ step: z.number().int().min(1) }))
+    .max(100)
+    .optional(),
   siteIds: z.array(z.string()).max(100).optional(),
   notification: notificationSchema.optional(),
   /** false leaves the run `new`. */

@@ -1,7 +1,11 @@
 import type { RunStatus } from '../engine/statuses.ts';
 
 /** The running status text of D1: "Step 2 of 4: Summarize", "Completed 3 of 3 steps". */
-export function statusText(status: RunStatus, stepCount: number, step?: { number: number; name: string }): string {
+export function statusText(
+  status: RunStatus,
+  stepCount: number,
+  step?: { number: number; name: string },
+): string {
   switch (status) {
     case 'new':
       return 'Not started';
@@ -14,7 +18,9 @@ export function statusText(status: RunStatus, stepCount: number, step?: { number
     case 'failed':
       return step ? `Failed at step ${step.number} of ${stepCount}: ${step.name}` : 'Failed';
     case 'canceled':
-      return step ? `Canceled at step ${step.number} of ${stepCount}: ${step.name}` : 'Canceled before it started';
+      return step
+        ? `Canceled at step ${step.number} of ${stepCount}: ${step.name}`
+        : 'Canceled before it started';
     default: {
       const unreachable: never = status;
       return String(unreachable);

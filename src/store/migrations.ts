@@ -106,10 +106,22 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
         // The list's sort orders, each ending in id so a cursor is a strict position.
         await db.schema.createIndex('runs_org_id').on('runs').columns(['org_id', 'id']).execute();
-        await db.schema.createIndex('runs_org_updated').on('runs').columns(['org_id', 'updated_at', 'id']).execute();
+        await db.schema
+          .createIndex('runs_org_updated')
+          .on('runs')
+          .columns(['org_id', 'updated_at', 'id'])
+          .execute();
         await db.schema.createIndex('runs_org_name').on('runs').columns(['org_id', 'name', 'id']).execute();
-        await db.schema.createIndex('runs_org_agent').on('runs').columns(['org_id', 'agent_id', 'id']).execute();
-        await db.schema.createIndex('runs_org_status').on('runs').columns(['org_id', 'status', 'id']).execute();
+        await db.schema
+          .createIndex('runs_org_agent')
+          .on('runs')
+          .columns(['org_id', 'agent_id', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('runs_org_status')
+          .on('runs')
+          .columns(['org_id', 'status', 'id'])
+          .execute();
 
         await db.schema
           .createTable('attempts')
@@ -131,10 +143,23 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .addColumn('started_at', 'bigint')
           .addColumn('finished_at', 'bigint')
           .execute();
-        await db.schema.createIndex('attempts_run').on('attempts').columns(['run_id', 'number']).unique().execute();
+        await db.schema
+          .createIndex('attempts_run')
+          .on('attempts')
+          .columns(['run_id', 'number'])
+          .unique()
+          .execute();
         // Claims read the enqueued ones oldest first and the running ones by lease expiry.
-        await db.schema.createIndex('attempts_queue').on('attempts').columns(['status', 'available_at', 'id']).execute();
-        await db.schema.createIndex('attempts_lease').on('attempts').columns(['status', 'lease_expires_at']).execute();
+        await db.schema
+          .createIndex('attempts_queue')
+          .on('attempts')
+          .columns(['status', 'available_at', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('attempts_lease')
+          .on('attempts')
+          .columns(['status', 'lease_expires_at'])
+          .execute();
 
         await db.schema
           .createTable('step_results')
@@ -184,7 +209,11 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .addColumn('details', 'text', (c) => c.notNull())
           .addColumn('created_at', 'bigint', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('audit_events_org').on('audit_events').columns(['org_id', 'id']).execute();
+        await db.schema
+          .createIndex('audit_events_org')
+          .on('audit_events')
+          .columns(['org_id', 'id'])
+          .execute();
 
         await db.schema
           .createTable('kv')
@@ -211,7 +240,9 @@ async function createRunSearch(db: Kysely<unknown>, kind: StoreKind): Promise<vo
     await sql`CREATE TRIGGER runs_fts_insert AFTER INSERT ON runs BEGIN
       INSERT INTO runs_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END`.execute(db);
     await sql`CREATE TRIGGER runs_fts_delete AFTER DELETE ON runs BEGIN
-      INSERT INTO runs_fts(runs_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text); END`.execute(db);
+      INSERT INTO runs_fts(runs_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text); END`.execute(
+      db,
+    );
     await sql`CREATE TRIGGER runs_fts_update AFTER UPDATE OF search_text ON runs BEGIN
       INSERT INTO runs_fts(runs_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text);
       INSERT INTO runs_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END`.execute(db);

@@ -80,7 +80,8 @@ function openSqlite(options: StoreOptions): Store {
 
 async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
   const schema = options.pgSchema;
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name ${schema}`);
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`bad schema name ${schema}`);
   if (schema) {
     const client = new pg.Client({ connectionString: url });
     await client.connect();

@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { createAgent, getAgentOrThrow, listAgents, listAgentVersions, updateAgent } from '../../agents/agent-service.ts';
 import { agentInputSchema } from '../../agents/agent-definition.ts';
+import {
+  createAgent,
+  getAgentOrThrow,
+  listAgents,
+  listAgentVersions,
+  updateAgent,
+} from '../../agents/agent-service.ts';
 import type { Deps } from '../../deps.ts';
 import { createRun } from '../../runs/create-run.ts';
 import { createRunInputSchema } from '../../runs/run-input.ts';
@@ -87,7 +93,8 @@ export function agentRoutes(deps: Deps): Route[] {
       status: 201,
       params: idParams,
       body: createRunInputSchema,
-      handler: ({ actor, params, body }) => createRun(deps, actor, params.id, body, { kind: 'manual', by: actor.userId }),
+      handler: ({ actor, params, body }) =>
+        createRun(deps, actor, params.id, body, { kind: 'manual', by: actor.userId }),
     }),
   ];
 }

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
+import type { Actor } from '../../identity/actor.ts';
 import { assertCan } from '../../identity/permissions.ts';
 import { AppError, messageOf } from '../../platform/errors.ts';
 import { getRunOrThrow, listAttempts } from '../../runs/get-run.ts';
 import { filteredRuns, listRuns, listRunsQuerySchema } from '../../runs/list-runs.ts';
 import { cancelRun, deleteRun, duplicateRun, rerunRun, startRun, updateRun } from '../../runs/run-actions.ts';
-import { bulkInputSchema, duplicateInputSchema, rerunInputSchema, updateRunInputSchema } from '../../runs/run-input.ts';
-import type { Actor } from '../../identity/actor.ts';
+import {
+  bulkInputSchema,
+  duplicateInputSchema,
+  rerunInputSchema,
+  updateRunInputSchema,
+} from '../../runs/run-input.ts';
 import { defineRoute, type Route } from '../route.ts';
 
 const idParams = z.object({ id: z.string().min(1) });
@@ -33,16 +38,28 @@ export function runRoutes(deps: Deps): Route[] {
       }
     }
   };
-  const matchingIds = async (actor: Actor, filter: NonNullable<z.infer<typeof bulkInputSchema>['filter']>) => {
+  const matchingIds = async (
+    actor: Actor,
+    filter: NonNullable<z.infer<typeof bulkInputSchema>['filter']>,
+  ) => {
     const { archived, ...rest } = filter;
-    const rows = await filteredRuns(deps.store.db, deps.store.kind, actor, { ...rest, archived: archived ? 'true' : 'false' })
+    const rows = await filteredRuns(deps.store.db, deps.store.kind, actor, {
+      ...rest,
+      archived: archived ? 'true' : 'false',
+    })
       .select('runs.id')
       .orderBy('runs.id', 'desc')
       .limit(BULK_LIMIT)
       .execute();
     return rows.map((r) => r.id);
   };
-  const bulkPermission = { archive: 'runs.archive', unarchive: 'runs.archive', cancel: 'runs.cancel', rerun: 'runs.start', delete: 'runs.delete' } as const;
+  const bulkPermission = {
+    archive: 'runs.archive',
+    unarchive: 'runs.archive',
+    cancel: 'runs.cancel',
+    rerun: 'runs.start',
+    delete: 'runs.delete',
+  } as const;
 
   return [
     defineRoute({

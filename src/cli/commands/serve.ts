@@ -1,0 +1,50 @@
+import { createApp } from '../../api/create-app.ts';
+import { createDeps } from '../../create-deps.ts';
+import { createWorker } from '../../engine/worker.ts';
+import { bootstrap } from '../../identity/bootstrap.ts';
+import type { Config } from '../../platform/config.ts';
+
+/**
+ * `agentruns serve`: API, worker and (from issue 05) the scheduler in one process, on the
+ * embedded store by default. `--no-worker` serves the API only, for scale-out.
+ */
+export async function serve(config: Config, options: { worker: boolean }): Promise<void> {
+  const deps = await createDeps(config);
+  const first = await bootstrap(deps);
+  if (first.created) {
+    const password = first.generatedPassword
+      ? `password ${first.generatedPassword} (also in ${config.dataDir}/initial-admin.txt)`
+      : 'the password from AGENTRUNS_ADMIN_PASSWORD';
+    console.log(`First start: created the administrator ${first.email} with ${password}`);
+  }
+  const app = await createApp(deps);
+  const worker = options.worker ? createWorker(deps, { concurrency: config.workerConcurrency }) : undefined;
+  worker?.start();
+  await app.listen({ port: config.port, host: config.host });
+  const where = deps.store.kind === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
+  console.log(`Agent Runs on http://localhost:${config.port} (${where}${worker ? ', worker running' : ''})`);
+  onShutdown(async () => {
+    await app.close();
+    await worker?.stop();
+    await deps.close();
+  });
+}
+
+/** SIGTERM / SIGINT: finish what is in flight, then exit; a second signal exits at once. */
+export function onShutdown(shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

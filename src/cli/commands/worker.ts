@@ -1,0 +1,18 @@
+import { createDeps } from '../../create-deps.ts';
+import { createWorker } from '../../engine/worker.ts';
+import type { Config } from '../../platform/config.ts';
+import { onShutdown } from './serve.ts';
+
+/** `agentruns worker`: runs attempts only; start as many as the database can feed. */
+export async function work(config: Config): Promise<void> {
+  const deps = await createDeps(config);
+  const worker = createWorker(deps, { concurrency: config.workerConcurrency });
+  worker.start();
+  console.log(
+    `Worker ${worker.id} running (${deps.store.kind}, up to ${config.workerConcurrency} attempts at once)`,
+  );
+  onShutdown(async () => {
+    await worker.stop();
+    await deps.close();
+  });
+}
