@@ -34,11 +34,9 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   const known = error instanceof AppError ? error : fromFastify(error);
   if (!known) {
     request.log.error({ err: error }, 'unhandled error');
-    return reply
-      .status(500)
-      .send({
-        error: { code: 'internal_error', message: 'internal error; see the server log' },
-      } satisfies ErrorBody);
+    return reply.status(500).send({
+      error: { code: 'internal_error', message: 'internal error; see the server log' },
+    } satisfies ErrorBody);
   }
   const body: ErrorBody = { error: { code: known.code, message: known.message } };
   if (known.details.length > 0) body.error.details = known.details;

@@ -123,7 +123,9 @@ export function createPostgresQueueStore(store: Store): QueueStore {
 function commitParams(commits: AttemptCommit[]): unknown[] {
   const cols: unknown[][] = Array.from({ length: 35 }, () => []);
   const push = (from: number, values: unknown[]) => {
-    values.forEach((v, i) => cols[from + i]?.push(v));
+    values.forEach((v, i) => {
+      cols[from + i]?.push(v);
+    });
   };
   for (const c of commits) {
     const events = eventsOf(c);

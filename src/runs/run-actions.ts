@@ -260,7 +260,7 @@ async function reuseEarlierSteps(
   for (let number = 1; number < fromStep; number++) {
     const result = earlier.find((r) => r.number === number);
     const step = definition.steps[number - 1];
-    if (!result || result.status !== 'completed') {
+    if (result?.status !== 'completed') {
       throw new ConflictError(
         `cannot rerun run ${run.id} from step ${fromStep}: step ${number} has no completed result to reuse`,
       );
