@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -191,7 +191,12 @@ export async function listAgents(
     .limit(options.limit + 1);
   if (options.cursor) query = query.where('id', '<', options.cursor);
   if (options.archived !== undefined) query = query.where('archived', '=', options.archived ? 1 : 0);
-  if (options.q) query = query.where('name', 'like', `%${options.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+  if (options.q) {
+    // Case-insensitive on both stores (PostgreSQL's LIKE is not), and `%` `_` literal: SQLite's
+    // LIKE has no escape character unless told, so "report_v2" matched nothing there.
+    const pattern = `%${options.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    query = query.where(sql<boolean>`lower(name) LIKE ${pattern} ESCAPE '\\'`);
+  }
   const rows = await query.execute();
   const page = rows.slice(0, options.limit);
   return {

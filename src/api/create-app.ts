@@ -1,9 +1,11 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import { assertCan } from '../identity/permissions.ts';
-import { NotFoundError } from '../platform/errors.ts';
+import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
+import { assertStorableInputOrThrow } from './assert-storable-input.ts';
 import { authenticateOrThrow } from './authenticate.ts';
 import { handleError } from './error-handler.ts';
 import { homePage } from './home-page.ts';
@@ -31,6 +33,17 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
   });
   await app.register(cookie);
+  // Fastify answers requests that arrive while closing with 503, but a request already in flight
+  // kept its keep-alive socket open after its answer, and `app.close()` (SIGTERM) then waited for
+  // the client to hang up: up to the 72 s keep-alive timeout. Answers sent while closing say so.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
     throw new NotFoundError('route', `${request.method} ${request.url.split('?')[0]}`);
@@ -48,6 +61,21 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   return app;
 }
 
+/**
+ * A body's fields are named as the domain names them (`variables.customer`, `steps[1].prompt`,
+ * SPEC "HTTP API surface"), so a zod issue and a domain rule about the same field agree; only a
+ * body that is not the right kind of value at all is called `body`.
+ */
+function parseBodyOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  try {
+    return parseOrThrow(schema, value);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const details = error.details.map((d) => (d.path === '(root)' ? { ...d, path: 'body' } : d));
+    throw new ValidationError(error.message.replace(/^\(root\)/, 'body'), details);
+  }
+}
+
 function register(app: FastifyInstance, deps: Deps, route: Route): void {
   app.route({
     method: route.method,
@@ -56,9 +84,12 @@ function register(app: FastifyInstance, deps: Deps, route: Route): void {
       const actor = route.permission === 'public' ? undefined : await authenticateOrThrow(deps, request);
       if (actor && route.permission !== 'public' && route.permission !== 'signed-in')
         assertCan(actor, route.permission);
+      assertStorableInputOrThrow(request.params, 'params');
+      assertStorableInputOrThrow(request.query, 'query');
+      assertStorableInputOrThrow(request.body, 'body');
       const params = route.params ? parseOrThrow(route.params, request.params) : undefined;
       const query = route.query ? parseOrThrow(route.query, request.query) : undefined;
-      const body = route.body ? parseOrThrow(route.body, request.body, 'body') : undefined;
+      const body = route.body ? parseBodyOrThrow(route.body, request.body) : undefined;
       const result = await route.handler({
         // Public routes never read the actor; the cast keeps every other handler's type simple.
         actor: actor as NonNullable<typeof actor>,

@@ -2,8 +2,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode } from '../platform/errors.ts';
 import { httpStatusOf } from './http-status.ts';
 
+/** SPEC "HTTP API surface": every error has all three fields; `details` is empty unless fields are at fault. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: Array<{ path: string; message: string }> };
+  error: { code: ErrorCode; message: string; details: Array<{ path: string; message: string }> };
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type) in the API's error shape. */
@@ -35,10 +36,9 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (!known) {
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({
-      error: { code: 'internal_error', message: 'internal error; see the server log' },
+      error: { code: 'internal_error', message: 'internal error; see the server log', details: [] },
     } satisfies ErrorBody);
   }
-  const body: ErrorBody = { error: { code: known.code, message: known.message } };
-  if (known.details.length > 0) body.error.details = known.details;
+  const body: ErrorBody = { error: { code: known.code, message: known.message, details: known.details } };
   return reply.status(httpStatusOf(known.code)).send(body);
 }

@@ -14,6 +14,28 @@ import { defineRoute, type Route } from '../route.ts';
 
 const idParams = z.object({ id: z.string().min(1) });
 
+const agentFields = [...Object.keys(agentInputSchema.shape), 'archived'];
+
+/**
+ * A patch is merged over the latest definition, whose parser drops keys it does not know: a typo
+ * (`nmae`) made a new version identical to the last, and `{}` or `archived: "yes"` was audited as
+ * an unarchive. So the keys are checked here, by name.
+ */
+const agentPatchSchema = z.record(z.string(), z.unknown()).superRefine((patch, ctx) => {
+  const keys = Object.keys(patch);
+  if (keys.length === 0) ctx.addIssue({ code: 'custom', message: `give one of ${agentFields.join(', ')}` });
+  for (const key of keys) {
+    if (!agentFields.includes(key))
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `unknown field; an agent has ${agentFields.join(', ')}`,
+      });
+  }
+  if ('archived' in patch && typeof patch.archived !== 'boolean')
+    ctx.addIssue({ code: 'custom', path: ['archived'], message: 'must be true or false' });
+});
+
 export function agentRoutes(deps: Deps): Route[] {
   return [
     defineRoute({
@@ -63,7 +85,7 @@ export function agentRoutes(deps: Deps): Route[] {
       permission: 'agents.write',
       params: idParams,
       // Any field of an agent, plus `archived`; the whole result is validated as a definition.
-      body: z.record(z.string(), z.unknown()),
+      body: agentPatchSchema,
       handler: ({ actor, params, body }) => updateAgent(deps, actor, params.id, body),
     }),
     defineRoute({
@@ -92,7 +114,8 @@ export function agentRoutes(deps: Deps): Route[] {
       permission: 'runs.start',
       status: 201,
       params: idParams,
-      body: createRunInputSchema,
+      // Every field has a default: a bare POST runs the agent on its defaults, as rerun does.
+      body: createRunInputSchema.optional().default({ start: true }),
       handler: ({ actor, params, body }) =>
         createRun(deps, actor, params.id, body, { kind: 'manual', by: actor.userId }),
     }),

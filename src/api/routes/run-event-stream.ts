@@ -4,6 +4,7 @@ import { isFinalStatus } from '../../engine/statuses.ts';
 import { assertCan } from '../../identity/permissions.ts';
 import { getRunRowOrThrow } from '../../runs/get-run.ts';
 import { readRunEvents } from '../../runs/run-events.ts';
+import { assertStorableInputOrThrow } from '../assert-storable-input.ts';
 import { authenticateOrThrow } from '../authenticate.ts';
 
 /** Comment lines keep proxies from closing an idle stream. */
@@ -17,15 +18,25 @@ const FALLBACK_POLL_MS = 1000;
  * `?untilDone=1` it ends once the run reaches a final status (for CLIs and scripts).
  */
 export function registerRunEventStream(app: FastifyInstance, deps: Deps): void {
+  // A hijacked reply is invisible to Fastify: without this, `app.close()` (SIGTERM in `serve`)
+  // waited for every follower, e.g. a CLI `run --wait`, to hang up by itself.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of [...open]) close();
+  });
   app.get<{ Params: { id: string }; Querystring: { after?: string; untilDone?: string } }>(
     '/api/runs/:id/events',
     async (request, reply) => {
       const actor = await authenticateOrThrow(deps, request);
       assertCan(actor, 'runs.read');
+      assertStorableInputOrThrow(request.params, 'params');
       const run = await getRunRowOrThrow(deps, actor, request.params.id);
       const lastEventId = Number(request.headers['last-event-id'] ?? request.query.after ?? 0);
       let cursor = Number.isFinite(lastEventId) && lastEventId > 0 ? lastEventId : 0;
       const untilDone = request.query.untilDone === '1' || request.query.untilDone === 'true';
+      // A run that had already ended: replay what the client has not seen, then end. Waiting for a
+      // final status event instead hung when the client had seen it and a rename or archive followed.
+      const endAfterReplay = untilDone && isFinalStatus(run.status);
 
       reply.hijack();
       const out = reply.raw;
@@ -43,6 +54,7 @@ export function registerRunEventStream(app: FastifyInstance, deps: Deps): void {
       const close = () => {
         if (closed) return;
         closed = true;
+        open.delete(close);
         unsubscribe();
         clearInterval(keepalive);
         clearInterval(poll);
@@ -69,6 +81,7 @@ export function registerRunEventStream(app: FastifyInstance, deps: Deps): void {
           }
           if (events.length === 500) again = true;
         } while (again && !closed);
+        if (endAfterReplay) close();
       };
       const wake = () => {
         if (closed) return;
@@ -83,15 +96,18 @@ export function registerRunEventStream(app: FastifyInstance, deps: Deps): void {
           })
           .finally(() => {
             draining = undefined;
+            // A wake-up that came after the last read but before this line would otherwise wait
+            // for the fallback poll: a second of lag on a live run.
+            if (again) wake();
           });
       };
       const unsubscribe = deps.bus.subscribe(`run:${run.id}`, wake);
       const keepalive = setInterval(() => out.write(': keepalive\n\n'), KEEPALIVE_MS);
       const poll = setInterval(wake, FALLBACK_POLL_MS);
-      request.raw.on('close', close);
+      open.add(close);
+      // The response's close, not the request's: it fires when the client goes away mid-stream.
+      out.on('close', close);
       wake();
-      // A run that already ended and has nothing new: close at once when asked to.
-      if (untilDone && isFinalStatus(run.status) && cursor >= run.event_seq) close();
     },
   );
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import type { Actor } from '../../identity/actor.ts';
 import { assertCan } from '../../identity/permissions.ts';
-import { AppError, messageOf } from '../../platform/errors.ts';
+import { AppError, messageOf, ValidationError } from '../../platform/errors.ts';
+import { parseOrThrow } from '../../platform/zod-issues.ts';
 import { getRunOrThrow, listAttempts } from '../../runs/get-run.ts';
 import { filteredRuns, listRuns, listRunsQuerySchema } from '../../runs/list-runs.ts';
 import { cancelRun, deleteRun, duplicateRun, rerunRun, startRun, updateRun } from '../../runs/run-actions.ts';
@@ -12,9 +13,13 @@ import {
   rerunInputSchema,
   updateRunInputSchema,
 } from '../../runs/run-input.ts';
+import { httpStatusOf } from '../http-status.ts';
 import { defineRoute, type Route } from '../route.ts';
 
 const idParams = z.object({ id: z.string().min(1) });
+
+/** A bulk filter's statuses, checked as the run list checks them. */
+const bulkFilterStatus = listRunsQuerySchema.pick({ status: true });
 
 /** Bulk actions act on at most this many runs per request. */
 const BULK_LIMIT = 1000;
@@ -158,8 +163,12 @@ export function runRoutes(deps: Deps): Route[] {
       tag: 'runs',
       permission: 'runs.read',
       body: bulkInputSchema,
-      handler: async ({ actor, body }) => {
+      handler: async ({ actor, body, request }) => {
         assertCan(actor, bulkPermission[body.action]);
+        // Without this, a body with neither would act on every run (the empty filter matches all).
+        if ((body.ids === undefined) === (body.filter === undefined))
+          throw ValidationError.field('ids', 'give either ids or filter (every run matching it)');
+        if (body.filter) parseOrThrow(bulkFilterStatus, body.filter, 'filter');
         const ids = body.ids ?? (await matchingIds(actor, body.filter ?? {}));
         const results = [];
         for (const id of ids) {
@@ -167,7 +176,12 @@ export function runRoutes(deps: Deps): Route[] {
             results.push({ id, ok: true, status: await bulkAction(actor, body.action, id) });
           } catch (error) {
             const code = error instanceof AppError ? error.code : 'internal_error';
-            results.push({ id, ok: false, error: { code, message: messageOf(error) } });
+            if (code === 'internal_error') request.log.error({ err: error, runId: id }, 'bulk action failed');
+            results.push({
+              id,
+              ok: false,
+              error: { code, status: httpStatusOf(code), message: messageOf(error) },
+            });
           }
         }
         return { action: body.action, results };
