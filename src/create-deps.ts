@@ -9,7 +9,7 @@ import type { Config } from './platform/config.ts';
 import { createEventBus } from './platform/event-bus.ts';
 import { createIds, type Ids } from './platform/ids.ts';
 import { createPostgresQueueStore } from './queue/postgres-queue-store.ts';
-import type { QueueStore } from './queue/queue-store.ts';
+import type { AttemptCommit, QueueStore } from './queue/queue-store.ts';
 import { createSqliteQueueStore } from './queue/sqlite-queue-store.ts';
 import { createDiskBlobStore } from './store/blob-store.ts';
 import { openStore, type Store, type StoreOptions } from './store/open-store.ts';
@@ -52,9 +52,9 @@ export async function createDeps(
 }
 
 export function createQueueStore(store: Store, logger: Logger): QueueStore {
+  const onCommitError = (commit: AttemptCommit, error: unknown) =>
+    logger.error({ err: error, attemptId: commit.attemptId }, 'step commit refused');
   return store.kind === 'sqlite'
-    ? createSqliteQueueStore(store, (commit, error) =>
-        logger.error({ err: error, attemptId: commit.attemptId }, 'step commit refused'),
-      )
-    : createPostgresQueueStore(store);
+    ? createSqliteQueueStore(store, onCommitError)
+    : createPostgresQueueStore(store, onCommitError);
 }

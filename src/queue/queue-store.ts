@@ -4,7 +4,8 @@ import type { Usage } from '../models/model-provider.ts';
 /**
  * The engine's hot path: claiming attempts, holding their leases, committing step results.
  * One implementation per dialect (`sqlite-queue-store.ts`, `postgres-queue-store.ts`), written in
- * plain SQL so each operation is a handful of statements; `queue-store.contract.ts` tests both.
+ * plain SQL so each operation is a handful of statements. `queue-store.contract.test.ts` holds
+ * both to the same rules.
  */
 
 /** An attempt a worker now holds. `leaseGeneration` is its fencing token. */
@@ -20,6 +21,19 @@ export interface ClaimedAttempt {
   leaseGeneration: number;
   /** When the attempt was enqueued: the first step's queued time. */
   createdAt: number;
+  /** What executing the attempt reads from its run, read by the claim so the worker need not ask again. */
+  run: ClaimedRun;
+}
+
+export interface ClaimedRun {
+  name: string;
+  agentId: string;
+  /** JSON text as stored: the resolved variables, model settings and step overrides. */
+  variables: string;
+  modelSettings: string;
+  stepOverrides: string;
+  /** The organization's credits per US dollar of model usage. */
+  creditRate: number;
 }
 
 export interface StepResultRecord {
@@ -70,8 +84,9 @@ export interface HeldLease {
 
 export interface QueueStore {
   /**
-   * Takes up to `limit` attempts: enqueued ones that are due, oldest first, and running ones whose
-   * lease expired (their holder died). Each claim bumps the lease generation.
+   * Takes up to `limit` attempts: running ones whose lease expired (their holder died) first, then
+   * enqueued ones that are due, oldest `available_at` first. Each claim bumps the lease generation
+   * and sets the lease to `now + leaseMs`. The returned list is in no particular order.
    */
   claim(options: {
     workerId: string;
@@ -139,7 +154,17 @@ export interface AttemptRow {
   created_at: number;
 }
 
-export function toClaimedAttempt(row: AttemptRow): ClaimedAttempt {
+/** The run columns a claim returns with each attempt. */
+export interface ClaimedRunRow {
+  run_name: string;
+  agent_id: string;
+  variables: string;
+  model_settings: string;
+  step_overrides: string;
+  credit_rate: number;
+}
+
+export function toClaimedAttempt(row: AttemptRow & ClaimedRunRow): ClaimedAttempt {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -150,5 +175,13 @@ export function toClaimedAttempt(row: AttemptRow): ClaimedAttempt {
     currentStep: row.current_step,
     leaseGeneration: row.lease_generation,
     createdAt: row.created_at,
+    run: {
+      name: row.run_name,
+      agentId: row.agent_id,
+      variables: row.variables,
+      modelSettings: row.model_settings,
+      stepOverrides: row.step_overrides,
+      creditRate: row.credit_rate,
+    },
   };
 }

@@ -2,6 +2,7 @@ import type { Store } from '../store/open-store.ts';
 import {
   type AttemptCommit,
   type AttemptRow,
+  type ClaimedRunRow,
   eventsOf,
   type QueueStore,
   toClaimedAttempt,
@@ -12,8 +13,15 @@ const claimColumns =
 
 /**
  * SQLite has one writer, so a claim needs no SKIP LOCKED: the UPDATE … WHERE id IN (SELECT … LIMIT)
- * runs inside the write lock. Statements are prepared once; a step commit is four of them in a
- * synchronous transaction, batched with every other commit that arrived in the same tick.
+ * runs inside the write lock; it reads each claimed attempt's run in the same transaction. Every
+ * statement is prepared once.
+ *
+ * A batch of step commits is one synchronous transaction, written first without a savepoint per
+ * commit: SQLite copies every page a savepoint touches to its journal first, which cost 24 µs of
+ * CPU per step, a quarter of the whole worker's (engine benchmark: 11,200 → 15,100 steps/s
+ * without). A commit that throws (a constraint the fencing should have made impossible) rolls the
+ * whole batch back, and the batch is written again with a savepoint per commit, so that one
+ * spoils only itself.
  */
 export function createSqliteQueueStore(
   store: Store,
@@ -33,6 +41,10 @@ export function createSqliteQueueStore(
     `UPDATE attempts SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1
      WHERE id IN (SELECT id FROM attempts WHERE status = 'running' AND lease_expires_at < ? LIMIT ?)
      RETURNING ${claimColumns}`,
+  );
+  const claimedRun = db.prepare<[string], ClaimedRunRow>(
+    `SELECT r.name AS run_name, r.agent_id, r.variables, r.model_settings, r.step_overrides, o.credit_rate
+     FROM runs r JOIN organizations o ON o.id = r.org_id WHERE r.id = ?`,
   );
   const extendLease = db.prepare<[number, string, number]>(
     `UPDATE attempts SET lease_expires_at = ? WHERE id = ? AND lease_generation = ? AND status = 'running'`,
@@ -66,8 +78,8 @@ export function createSqliteQueueStore(
     'INSERT INTO run_events (run_id, seq, org_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
 
-  /** One commit; as a nested transaction (a savepoint) so a failing commit spoils only itself. */
-  const writeOne = db.transaction((c: AttemptCommit): boolean => {
+  /** Writes one commit's rows; false (and nothing written) when the attempt is not held. */
+  const writeOne = (c: AttemptCommit): boolean => {
     const held = c.finish
       ? finishAttempt.run(c.finish.status, c.at, c.finish.error, c.attemptId, c.leaseGeneration)
       : advanceAttempt.run(c.next?.number ?? null, c.next ? c.at : null, c.attemptId, c.leaseGeneration);
@@ -110,7 +122,9 @@ export function createSqliteQueueStore(
     for (const event of events)
       insertEvent.run(c.runId, ++seq, c.orgId, event.type, JSON.stringify(event.data), c.at);
     return true;
-  });
+  };
+  /** The same, in a savepoint of its own: for the retry after a commit of the batch threw. */
+  const writeOneAlone = db.transaction(writeOne);
 
   return {
     claim: ({ workerId, limit, now, leaseMs }) =>
@@ -120,7 +134,12 @@ export function createSqliteQueueStore(
           expired.length < limit
             ? claimEnqueued.all(workerId, now + leaseMs, now, now, limit - expired.length)
             : [];
-        return [...expired, ...fresh].map(toClaimedAttempt);
+        return [...expired, ...fresh].map((row) => {
+          const run = claimedRun.get(row.run_id);
+          // Unreachable (a foreign key): throwing rolls the claim back rather than strand a lease.
+          if (!run) throw new Error(`attempt ${row.id} has no run ${row.run_id}`);
+          return toClaimedAttempt({ ...row, ...run });
+        });
       }),
     heartbeat: ({ leases, now, leaseMs }) =>
       store.sqliteWrite(() =>
@@ -128,18 +147,27 @@ export function createSqliteQueueStore(
           .filter((l) => extendLease.run(now + leaseMs, l.attemptId, l.leaseGeneration).changes === 0)
           .map((l) => l.attemptId),
       ),
-    commit: (commits) =>
-      store.sqliteWrite(() => {
-        const written = new Set<string>();
-        for (const c of commits) {
-          try {
-            if (writeOne(c)) written.add(c.attemptId);
-          } catch (error) {
-            // A constraint the fencing should have made impossible; the attempt is treated as lost.
-            onCommitError?.(c, error);
+    async commit(commits) {
+      try {
+        return await store.sqliteWrite(() => {
+          const written = new Set<string>();
+          for (const c of commits) if (writeOne(c)) written.add(c.attemptId);
+          return written;
+        });
+      } catch {
+        return store.sqliteWrite(() => {
+          const written = new Set<string>();
+          for (const c of commits) {
+            try {
+              if (writeOneAlone(c)) written.add(c.attemptId);
+            } catch (error) {
+              // A constraint the fencing should have made impossible; the attempt is treated as lost.
+              onCommitError?.(c, error);
+            }
           }
-        }
-        return written;
-      }),
+          return written;
+        });
+      }
+    },
   };
 }

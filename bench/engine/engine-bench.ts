@@ -1,0 +1,141 @@
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { type RoundResult, type Spread, spread, summarize } from './bench-stats.ts';
+import { measureAgentRuns } from './measure-agent-runs.ts';
+import { measureGraphileWorker } from './measure-graphile-worker.ts';
+
+export interface EngineBenchOptions {
+  runs: number;
+  rounds: number;
+  /** Agent Runs worker concurrency. */
+  concurrency: number;
+  graphileConcurrency: number;
+  postgresUrl: string;
+  /** A directory for CPU profiles of the Agent Runs drains (`<system>-round<n>.cpuprofile`). */
+  profileDir?: string | undefined;
+  /** Progress lines go here. */
+  log: (line: string) => void;
+}
+
+export const systems = ['agentruns-sqlite', 'agentruns-postgres', 'graphile-worker'] as const;
+export type SystemName = (typeof systems)[number];
+
+export interface EngineBenchResult {
+  benchmark: 'engine';
+  date: string;
+  node: string;
+  cpus: number;
+  cpuModel: string;
+  platform: string;
+  postgres: string;
+  config: Omit<EngineBenchOptions, 'log' | 'postgresUrl' | 'profileDir'> & {
+    stepsPerRun: 3;
+    model: 'simulated/default';
+  };
+  results: Record<SystemName, { rounds: RoundResult[]; summary: Record<string, Spread | null> }>;
+  /** Agent Runs on PostgreSQL over graphile-worker, steps per second: of the medians, and per round. */
+  ratio: { ofMedians: number; perRound: Spread };
+  targets: Array<{ name: string; target: number; measured: number; met: boolean }>;
+}
+
+/**
+ * The engine benchmark: every round measures Agent Runs on SQLite, then Agent Runs on
+ * PostgreSQL and graphile-worker on the same PostgreSQL, so the two PostgreSQL systems alternate
+ * A B A B and share whatever the machine is doing in that stretch.
+ */
+export async function runEngineBench(options: EngineBenchOptions): Promise<EngineBenchResult> {
+  const postgres = await postgresVersion(options.postgresUrl);
+  const rounds: Record<SystemName, RoundResult[]> = {
+    'agentruns-sqlite': [],
+    'agentruns-postgres': [],
+    'graphile-worker': [],
+  };
+  const report = (name: SystemName, r: RoundResult) => {
+    rounds[name].push(r);
+    options.log(
+      `round ${r.round} ${name.padEnd(18)} ${Math.round(r.stepsPerSecond).toString().padStart(6)} steps/s` +
+        `  commit→start p50 ${r.commitToStartP50Ms.toFixed(2)} ms p99 ${r.commitToStartP99Ms.toFixed(2)} ms` +
+        (r.commitTransactionsPerStep === null ? '' : `  ${r.commitTransactionsPerStep.toFixed(4)} tx/step`) +
+        (r.statementsPerStep === null ? '' : `  ${r.statementsPerStep.toFixed(2)} stmts/step`),
+    );
+  };
+  for (let round = 1; round <= options.rounds; round++) {
+    const common = { round, runs: options.runs, concurrency: options.concurrency };
+    const profileFile = (name: SystemName) =>
+      options.profileDir ? path.join(options.profileDir, `${name}-round${round}.cpuprofile`) : undefined;
+    report(
+      'agentruns-sqlite',
+      await measureAgentRuns({
+        ...common,
+        kind: 'sqlite',
+        postgresUrl: '',
+        profileFile: profileFile('agentruns-sqlite'),
+      }),
+    );
+    report(
+      'agentruns-postgres',
+      await measureAgentRuns({
+        ...common,
+        kind: 'postgres',
+        postgresUrl: options.postgresUrl,
+        profileFile: profileFile('agentruns-postgres'),
+      }),
+    );
+    report(
+      'graphile-worker',
+      await measureGraphileWorker({
+        round,
+        chains: options.runs,
+        concurrency: options.graphileConcurrency,
+        postgresUrl: options.postgresUrl,
+      }),
+    );
+  }
+
+  const results = Object.fromEntries(
+    systems.map((name) => [name, { rounds: rounds[name], summary: summarize(rounds[name]) }]),
+  ) as EngineBenchResult['results'];
+  const medianOf = (name: SystemName) => results[name].summary.stepsPerSecond?.median ?? Number.NaN;
+  const ours = rounds['agentruns-postgres'];
+  const peer = rounds['graphile-worker'];
+  const ratio = {
+    ofMedians: medianOf('agentruns-postgres') / medianOf('graphile-worker'),
+    perRound: spread(ours.map((r, i) => r.stepsPerSecond / (peer[i]?.stepsPerSecond ?? Number.NaN))),
+  };
+  const target = (name: string, goal: number, measured: number) => ({
+    name,
+    target: goal,
+    measured,
+    met: measured >= goal,
+  });
+  const { log: _log, postgresUrl: _url, profileDir: _profileDir, ...config } = options;
+  return {
+    benchmark: 'engine',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    platform: `${os.platform()} ${os.release()}`,
+    postgres,
+    config: { ...config, stepsPerRun: 3, model: 'simulated/default' },
+    results,
+    ratio,
+    targets: [
+      target('SQLite steps/s', 10_000, medianOf('agentruns-sqlite')),
+      target('PostgreSQL steps/s', 2_500, medianOf('agentruns-postgres')),
+      target('PostgreSQL ÷ graphile-worker', 1, ratio.ofMedians),
+    ],
+  };
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+    return rows[0]?.v ?? 'unknown';
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runEngineBench } from './engine/engine-bench.ts';
+import { engineTable } from './engine/engine-table.ts';
+
+/**
+ * `npm run bench [-- --runs 10000 --rounds 3 --concurrency 500 --graphile-concurrency 10 --profile DIR --no-write]`
+ * Writes bench/results/engine.json and the table in bench/README.md. See bench/README.md.
+ */
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '500' },
+    'graphile-concurrency': { type: 'string', default: '10' },
+    'postgres-url': {
+      type: 'string',
+      default: process.env.AGENTRUNS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    },
+    /** Writes CPU profiles of the Agent Runs drains to this directory (and slows them). */
+    profile: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+
+const positive = (name: string, value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number`);
+  return n;
+};
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const result = await runEngineBench({
+  runs: positive('runs', values.runs),
+  rounds: positive('rounds', values.rounds),
+  concurrency: positive('concurrency', values.concurrency),
+  graphileConcurrency: positive('graphile-concurrency', values['graphile-concurrency']),
+  postgresUrl: values['postgres-url'],
+  profileDir: values.profile,
+  log: (line) => console.log(line),
+});
+const table = engineTable(result);
+console.log(`\n${table}\n`);
+
+// A profiled run is slower than a plain one: its numbers are printed, never recorded.
+if (!values['no-write'] && values.profile === undefined) {
+  const resultsFile = path.join(benchDir, 'results', 'engine.json');
+  fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+  fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+  const readme = path.join(benchDir, 'README.md');
+  const start = '<!-- engine-table:start -->';
+  const end = '<!-- engine-table:end -->';
+  const text = fs.readFileSync(readme, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from >= 0 && to > from) {
+    fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
+  }
+  console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+}
+
+if (result.targets.some((t) => !t.met)) process.exitCode = 1;
