@@ -17,7 +17,13 @@ describe.each(storeKinds)('canceling a run on %s', (kind) => {
     const probe = createProbeProvider();
     deps = await createTestDeps(kind, { providers: () => [probe.provider] });
     const agent = await createAgent(deps, deps.admin, { ...reportAgent, modelSettings: { model } });
-    const run = await createRun(deps, deps.admin, agent.id, { variables: { customer: 'Acme' }, start: true }, { kind: 'manual', by: deps.admin.userId });
+    const run = await createRun(
+      deps,
+      deps.admin,
+      agent.id,
+      { variables: { customer: 'Acme' }, start: true },
+      { kind: 'manual', by: deps.admin.userId },
+    );
     return { probe, run };
   }
 

@@ -31,7 +31,10 @@ describe.each(storeKinds)('duplicating a run on %s', (kind) => {
     );
     await createWorker(deps).runOnce();
 
-    const copy = await duplicateRun(deps, deps.admin, source.id, { variables: { customer: 'Globex' }, start: true });
+    const copy = await duplicateRun(deps, deps.admin, source.id, {
+      variables: { customer: 'Globex' },
+      start: true,
+    });
     expect(copy.id).not.toBe(source.id);
     expect(copy.name).toBe('Weekly account report — Acme (copy)');
     expect(copy.trigger).toEqual({ kind: 'manual', by: deps.admin.userId, duplicateOf: source.id });
@@ -54,8 +57,16 @@ describe.each(storeKinds)('duplicating a run on %s', (kind) => {
 
   it('validates the adjusted variables like a new run', async () => {
     const agent = await createAgent(deps, deps.admin, reportAgent);
-    const source = await createRun(deps, deps.admin, agent.id, { variables: { customer: 'Acme' }, start: false }, { kind: 'manual', by: deps.admin.userId });
-    await expect(duplicateRun(deps, deps.admin, source.id, { variables: { region: 'EU' }, start: true })).rejects.toMatchObject({
+    const source = await createRun(
+      deps,
+      deps.admin,
+      agent.id,
+      { variables: { customer: 'Acme' }, start: false },
+      { kind: 'manual', by: deps.admin.userId },
+    );
+    await expect(
+      duplicateRun(deps, deps.admin, source.id, { variables: { region: 'EU' }, start: true }),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
       details: [{ path: 'variables.region', message: expect.stringContaining('unknown variable') }],
     });

@@ -19,13 +19,27 @@ describe.each(storeKinds)('recovering attempts whose lease expired on %s', (kind
     const probe = createProbeProvider();
     const clock = createManualClock(Date.UTC(2026, 10, 25, 9));
     deps = await createTestDeps(kind, { clock, providers: () => [probe.provider] });
-    const agent = await createAgent(deps, deps.admin, { ...reportAgent, modelSettings: { model: 'probe/block-once-at-2' } });
-    const run = await createRun(deps, deps.admin, agent.id, { variables: { customer: 'Acme' }, start: true }, { kind: 'manual', by: deps.admin.userId });
+    const agent = await createAgent(deps, deps.admin, {
+      ...reportAgent,
+      modelSettings: { model: 'probe/block-once-at-2' },
+    });
+    const run = await createRun(
+      deps,
+      deps.admin,
+      agent.id,
+      { variables: { customer: 'Acme' }, start: true },
+      { kind: 'manual', by: deps.admin.userId },
+    );
     return { probe, clock, run };
   }
 
   async function resultsOf(runId: string) {
-    return deps.store.db.selectFrom('step_results').select(['attempt_id', 'number', 'status', 'output']).where('run_id', '=', runId).orderBy('number').execute();
+    return deps.store.db
+      .selectFrom('step_results')
+      .select(['attempt_id', 'number', 'status', 'output'])
+      .where('run_id', '=', runId)
+      .orderBy('number')
+      .execute();
   }
 
   it('resumes a dead worker’s attempt at the first unfinished step, recording each step once', async () => {
@@ -68,7 +82,12 @@ describe.each(storeKinds)('recovering attempts whose lease expired on %s', (kind
     const after = await getRunOrThrow(deps, deps.admin, run.id);
     expect(after.steps.map((s) => s.output)).toEqual(owned.steps.map((s) => s.output));
     expect((await resultsOf(run.id)).map((r) => r.number)).toEqual([1, 2, 3]);
-    const events = await deps.store.db.selectFrom('run_events').select('type').where('run_id', '=', run.id).where('type', '=', 'step.finished').execute();
+    const events = await deps.store.db
+      .selectFrom('run_events')
+      .select('type')
+      .where('run_id', '=', run.id)
+      .where('type', '=', 'step.finished')
+      .execute();
     expect(events).toHaveLength(3);
   });
 

@@ -20,7 +20,13 @@ describe.each(storeKinds)('rerunning from a step on %s', (kind) => {
 
   async function completedRun(model = 'probe/default') {
     const agent = await createAgent(deps, deps.admin, { ...reportAgent, modelSettings: { model } });
-    const run = await createRun(deps, deps.admin, agent.id, { variables: { customer: 'Acme' }, start: true }, { kind: 'manual', by: deps.admin.userId });
+    const run = await createRun(
+      deps,
+      deps.admin,
+      agent.id,
+      { variables: { customer: 'Acme' }, start: true },
+      { kind: 'manual', by: deps.admin.userId },
+    );
     await createWorker(deps).runOnce();
     return getRunOrThrow(deps, deps.admin, run.id);
   }
@@ -39,7 +45,10 @@ describe.each(storeKinds)('rerunning from a step on %s', (kind) => {
     const after = await getRunOrThrow(deps, deps.admin, first.id);
     expect(after.status).toBe('completed');
     expect(after.steps.map((s) => s.reused)).toEqual([true, false, false]);
-    expect(after.steps[0]).toMatchObject({ output: first.steps[0]?.output, finishedAt: first.steps[0]?.finishedAt });
+    expect(after.steps[0]).toMatchObject({
+      output: first.steps[0]?.output,
+      finishedAt: first.steps[0]?.finishedAt,
+    });
     expect(probe.calls.map((c) => c.step)).toEqual([1, 2, 3, 2, 3]);
     // The reused step is not paid again.
     const paid = (after.steps[1]?.credits ?? 0) + (after.steps[2]?.credits ?? 0);
@@ -54,7 +63,9 @@ describe.each(storeKinds)('rerunning from a step on %s', (kind) => {
   it('refuses to reuse a step that did not complete', async () => {
     const failed = await completedRun('simulated/fail-at-step-2');
     expect(failed.status).toBe('failed');
-    await expect(rerunRun(deps, deps.admin, failed.id, { fromStep: 3, latestVersion: false })).rejects.toMatchObject({
+    await expect(
+      rerunRun(deps, deps.admin, failed.id, { fromStep: 3, latestVersion: false }),
+    ).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringContaining('step 2 has no completed result to reuse'),
     });
@@ -64,7 +75,9 @@ describe.each(storeKinds)('rerunning from a step on %s', (kind) => {
 
   it('names the field when the step does not exist', async () => {
     const run = await completedRun();
-    await expect(rerunRun(deps, deps.admin, run.id, { fromStep: 9, latestVersion: false })).rejects.toMatchObject({
+    await expect(
+      rerunRun(deps, deps.admin, run.id, { fromStep: 9, latestVersion: false }),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
       details: [{ path: 'fromStep', message: 'this agent version has 3 steps' }],
     });

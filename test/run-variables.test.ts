@@ -26,7 +26,13 @@ describe('resolveVariables', () => {
   });
 
   it('accepts text for typed variables, as the CLI and webhooks send it', () => {
-    const resolved = resolveVariables(definitions, { customer: 'Acme', limit: '25', draft: 'true', options: '{"tone":"warm"}', due: '2026-12-01' });
+    const resolved = resolveVariables(definitions, {
+      customer: 'Acme',
+      limit: '25',
+      draft: 'true',
+      options: '{"tone":"warm"}',
+      due: '2026-12-01',
+    });
     expect(Object.fromEntries(resolved.map((v) => [v.name, v.value]))).toMatchObject({
       limit: 25,
       draft: true,
@@ -42,7 +48,10 @@ describe('resolveVariables', () => {
     } catch (error) {
       expect(error).toMatchObject({ code: 'validation_failed' });
       expect((error as { details: unknown }).details).toEqual([
-        { path: 'variables.region', message: expect.stringContaining('unknown variable; this agent has: customer, period') },
+        {
+          path: 'variables.region',
+          message: expect.stringContaining('unknown variable; this agent has: customer, period'),
+        },
         { path: 'variables.customer', message: 'is required (string)' },
         { path: 'variables.limit', message: 'must be a finite number' },
         { path: 'variables.draft', message: 'must be true or false' },
@@ -52,7 +61,9 @@ describe('resolveVariables', () => {
   });
 
   it('refuses a required variable set to an empty string', () => {
-    expect(() => resolveVariables(definitions, { customer: '  ' })).toThrow('variables.customer: is required and must not be empty');
+    expect(() => resolveVariables(definitions, { customer: '  ' })).toThrow(
+      'variables.customer: is required and must not be empty',
+    );
   });
 });
 
@@ -68,12 +79,20 @@ describe.each(storeKinds)('run variables on %s', (kind) => {
   it('stores the values used and where each came from, and loses nothing on a refused run', async () => {
     const agent = await createAgent(deps, deps.admin, reportAgent);
     const manual = { kind: 'manual' as const, by: deps.admin.userId };
-    await expect(createRun(deps, deps.admin, agent.id, { variables: { period: 'Q4' }, start: true }, manual)).rejects.toMatchObject({
+    await expect(
+      createRun(deps, deps.admin, agent.id, { variables: { period: 'Q4' }, start: true }, manual),
+    ).rejects.toMatchObject({
       details: [{ path: 'variables.customer' }],
     });
     const runs = await deps.store.db.selectFrom('runs').select('id').execute();
     expect(runs).toEqual([]);
-    const run = await createRun(deps, deps.admin, agent.id, { variables: { customer: 'Acme' }, start: false }, manual);
+    const run = await createRun(
+      deps,
+      deps.admin,
+      agent.id,
+      { variables: { customer: 'Acme' }, start: false },
+      manual,
+    );
     expect(run.variables).toEqual([
       { name: 'customer', value: 'Acme', source: 'override' },
       { name: 'period', value: 'last 7 days', source: 'default' },

@@ -44,7 +44,8 @@ export function createProbeProvider() {
       const at = Number(/-at-(\d+)$/.exec(variant)?.[1] ?? 0);
       const blocks =
         at === call.stepNumber &&
-        (!variant.startsWith('block-once') || calls.filter((c) => c.step === at && c.model === call.model).length === 1);
+        (!variant.startsWith('block-once') ||
+          calls.filter((c) => c.step === at && c.model === call.model).length === 1);
       if (blocks) {
         const aborted = new Promise<never>((_, reject) => {
           const onAbort = () => {
@@ -62,7 +63,10 @@ export function createProbeProvider() {
         }
       }
       const text = simulatedAnswer(call);
-      return { text, usage: { inputTokens: approximateTokens(call.prompt), outputTokens: approximateTokens(text) } };
+      return {
+        text,
+        usage: { inputTokens: approximateTokens(call.prompt), outputTokens: approximateTokens(text) },
+      };
     },
   };
   return {
@@ -72,7 +76,10 @@ export function createProbeProvider() {
     async waitFor(predicate: (calls: ProbeCall[]) => boolean, timeoutMs = 10_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(calls)) {
-        if (Date.now() > deadline) throw new Error(`probe: condition not met in ${timeoutMs} ms; calls: ${JSON.stringify(calls.map((c) => [c.model, c.step]))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `probe: condition not met in ${timeoutMs} ms; calls: ${JSON.stringify(calls.map((c) => [c.model, c.step]))}`,
+          );
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 50);
