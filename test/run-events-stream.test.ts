@@ -239,14 +239,16 @@ describe.each(storeKinds)('run event stream on %s', (kind) => {
     const run = await request<RunDetails>('POST', `/api/agents/${slow.id}/runs`, {
       variables: { customer: 'Acme' },
     });
+    let canceling: Promise<unknown> | undefined;
     const reading = readEvents(`/api/runs/${run.id}/events?untilDone=1`, {
       stop: (e) => {
-        if (e.event === 'step.started') void request('POST', `/api/runs/${run.id}/cancel`);
+        if (e.event === 'step.started') canceling ??= request('POST', `/api/runs/${run.id}/cancel`);
         return false;
       },
     });
     worker.start();
     const { events, endedByServer } = await reading;
+    await canceling;
     expect(endedByServer).toBe(true);
     expect(events.at(-1)?.data.data).toMatchObject({ status: 'canceled' });
   });
