@@ -1,11 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgent } from '../src/agents/agent-service.ts';
 import { createWorker } from '../src/engine/worker.ts';
-import { createRun } from '../src/runs/create-run.ts';
 import { getRunOrThrow } from '../src/runs/get-run.ts';
 import { cancelRun } from '../src/runs/run-actions.ts';
 import { createProbeProvider } from './support/probe-provider.ts';
-import { createTestDeps, reportAgent, storeKinds, type TestDeps } from './support/test-deps.ts';
+import { createReportRun, createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
 
 describe.each(storeKinds)('canceling a run on %s', (kind) => {
   let deps: TestDeps;
@@ -16,14 +14,7 @@ describe.each(storeKinds)('canceling a run on %s', (kind) => {
   async function setup(model: string) {
     const probe = createProbeProvider();
     deps = await createTestDeps(kind, { providers: () => [probe.provider] });
-    const agent = await createAgent(deps, deps.admin, { ...reportAgent, modelSettings: { model } });
-    const run = await createRun(
-      deps,
-      deps.admin,
-      agent.id,
-      { variables: { customer: 'Acme' }, start: true },
-      { kind: 'manual', by: deps.admin.userId },
-    );
+    const { run } = await createReportRun(deps, { model });
     return { probe, run };
   }
 

@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAgent } from '../src/agents/agent-service.ts';
 import { createWorker } from '../src/engine/worker.ts';
-import { createRun } from '../src/runs/create-run.ts';
 import { getRunOrThrow, listAttempts } from '../src/runs/get-run.ts';
 import { rerunRun } from '../src/runs/run-actions.ts';
 import { createProbeProvider } from './support/probe-provider.ts';
-import { createTestDeps, reportAgent, storeKinds, type TestDeps } from './support/test-deps.ts';
+import { createReportRun, createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
 
 describe.each(storeKinds)('rerunning from a step on %s', (kind) => {
   let deps: TestDeps;
@@ -19,14 +17,7 @@ describe.each(storeKinds)('rerunning from a step on %s', (kind) => {
   });
 
   async function completedRun(model = 'probe/default') {
-    const agent = await createAgent(deps, deps.admin, { ...reportAgent, modelSettings: { model } });
-    const run = await createRun(
-      deps,
-      deps.admin,
-      agent.id,
-      { variables: { customer: 'Acme' }, start: true },
-      { kind: 'manual', by: deps.admin.userId },
-    );
+    const { run } = await createReportRun(deps, { model });
     await createWorker(deps).runOnce();
     return getRunOrThrow(deps, deps.admin, run.id);
   }

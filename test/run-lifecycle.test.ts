@@ -5,7 +5,13 @@ import { simulatedAnswer } from '../src/models/simulated-provider.ts';
 import { createRun } from '../src/runs/create-run.ts';
 import { getRunOrThrow, listAttempts } from '../src/runs/get-run.ts';
 import { cancelRun, rerunRun, startRun } from '../src/runs/run-actions.ts';
-import { createTestDeps, reportAgent, storeKinds, type TestDeps } from './support/test-deps.ts';
+import {
+  createReportRun,
+  createTestDeps,
+  reportAgent,
+  storeKinds,
+  type TestDeps,
+} from './support/test-deps.ts';
 
 describe.each(storeKinds)('run lifecycle on %s', (kind) => {
   let deps: TestDeps;
@@ -113,17 +119,7 @@ describe.each(storeKinds)('run lifecycle on %s', (kind) => {
   });
 
   it('records a provider failure with a readable error and fails the run at that step', async () => {
-    const agent = await createAgent(deps, deps.admin, {
-      ...reportAgent,
-      modelSettings: { model: 'simulated/fail-at-step-2' },
-    });
-    const created = await createRun(
-      deps,
-      deps.admin,
-      agent.id,
-      { variables: { customer: 'Acme' }, start: true },
-      manual(),
-    );
+    const { run: created } = await createReportRun(deps, { model: 'simulated/fail-at-step-2' });
     await createWorker(deps).runOnce();
     const run = await getRunOrThrow(deps, deps.admin, created.id);
     expect(run.status).toBe('failed');
@@ -134,17 +130,7 @@ describe.each(storeKinds)('run lifecycle on %s', (kind) => {
   });
 
   it('reruns a failed run as a new attempt and keeps the history', async () => {
-    const agent = await createAgent(deps, deps.admin, {
-      ...reportAgent,
-      modelSettings: { model: 'simulated/fail-at-step-3' },
-    });
-    const created = await createRun(
-      deps,
-      deps.admin,
-      agent.id,
-      { variables: { customer: 'Acme' }, start: true },
-      manual(),
-    );
+    const { run: created } = await createReportRun(deps, { model: 'simulated/fail-at-step-3' });
     await createWorker(deps).runOnce();
     const rerun = await rerunRun(deps, deps.admin, created.id, { latestVersion: false });
     expect(rerun.status).toBe('enqueued');

@@ -145,3 +145,27 @@ export const reportAgent = {
   ],
   notification: { on: 'failure', email: ['ops@example.com'] },
 } as const;
+
+/**
+ * Creates the report agent (on `model`, default the simulated one) and a run of it for Acme,
+ * started unless `start` is false: the opening of most scenario tests.
+ */
+export async function createReportRun(
+  deps: TestDeps,
+  options: { model?: string; start?: boolean; customer?: string } = {},
+) {
+  const { createAgent } = await import('../../src/agents/agent-service.ts');
+  const { createRun } = await import('../../src/runs/create-run.ts');
+  const agent = await createAgent(deps, deps.admin, {
+    ...reportAgent,
+    modelSettings: { model: options.model ?? 'simulated/default' },
+  });
+  const run = await createRun(
+    deps,
+    deps.admin,
+    agent.id,
+    { variables: { customer: options.customer ?? 'Acme' }, start: options.start ?? true },
+    { kind: 'manual', by: deps.admin.userId },
+  );
+  return { agent, run };
+}
