@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     allowOnly: false,
     pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
