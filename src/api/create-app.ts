@@ -49,7 +49,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     throw new NotFoundError('route', `${request.method} ${request.url.split('?')[0]}`);
   });
 
-  const routes: Route[] = [...sessionRoutes(deps), ...agentRoutes(deps), ...runRoutes(deps)];
+  const routes = apiRoutes(deps);
   for (const route of routes) register(app, deps, route);
   registerRunEventStream(app, deps);
 
@@ -59,6 +59,11 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     reply.type('text/html; charset=utf-8').send(homePage(deps.store.kind)),
   );
   return app;
+}
+
+/** Every JSON route of the API; the permission matrix test walks this list. */
+export function apiRoutes(deps: Deps): Route[] {
+  return [...sessionRoutes(deps), ...agentRoutes(deps), ...runRoutes(deps)];
 }
 
 /**

@@ -62,7 +62,7 @@ export function runRoutes(deps: Deps): Route[] {
     archive: 'runs.archive',
     unarchive: 'runs.archive',
     cancel: 'runs.cancel',
-    rerun: 'runs.start',
+    rerun: 'runs.rerun',
     delete: 'runs.delete',
   } as const;
 
@@ -131,7 +131,7 @@ export function runRoutes(deps: Deps): Route[] {
       url: '/api/runs/:id/rerun',
       summary: 'Rerun a finished run, optionally from a step and on the latest agent version',
       tag: 'runs',
-      permission: 'runs.start',
+      permission: 'runs.rerun',
       params: idParams,
       body: rerunInputSchema.optional().default({ latestVersion: false }),
       handler: ({ actor, params, body }) => rerunRun(deps, actor, params.id, body),

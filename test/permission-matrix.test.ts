@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiRoutes } from '../src/api/create-app.ts';
+import type { Role } from '../src/identity/actor.ts';
+import { type ApiHarness, createApiHarness, type ErrorResponse } from './support/api-harness.ts';
+import { storeKinds } from './support/test-deps.ts';
+
+const all: Role[] = ['admin', 'editor', 'runner', 'viewer'];
+const agentEditors: Role[] = ['admin', 'editor'];
+const runners: Role[] = ['admin', 'editor', 'runner'];
+const admins: Role[] = ['admin'];
+
+/**
+ * Who may call what, written out by hand (not read from the code), so that a change of the
+ * matrix in `identity/permissions.ts` or of a route's permission fails here until this table
+ * agrees. `public` needs no credentials; `signed-in` takes every role.
+ */
+const expected: Record<string, Role[] | 'public'> = {
+  'GET /api/health': 'public',
+  'POST /api/auth/login': 'public',
+  'POST /api/auth/logout': 'public',
+  'GET /api/me': all,
+  'GET /api/agents': all,
+  'POST /api/agents': agentEditors,
+  'GET /api/agents/:id': all,
+  'PATCH /api/agents/:id': agentEditors,
+  'DELETE /api/agents/:id': agentEditors,
+  'GET /api/agents/:id/versions': all,
+  'POST /api/agents/:id/runs': runners,
+  'GET /api/runs': all,
+  'GET /api/runs/:id': all,
+  'PATCH /api/runs/:id': runners,
+  'DELETE /api/runs/:id': agentEditors,
+  'POST /api/runs/:id/start': runners,
+  'POST /api/runs/:id/cancel': runners,
+  'POST /api/runs/:id/rerun': runners,
+  'POST /api/runs/:id/duplicate': runners,
+  'GET /api/runs/:id/attempts': all,
+  'POST /api/runs/bulk': all,
+  'GET /api/runs/:id/events': all,
+};
+
+/** The bulk route checks the permission of its action. */
+const bulkExpected: Record<string, Role[]> = {
+  archive: runners,
+  unarchive: runners,
+  cancel: runners,
+  rerun: runners,
+  delete: agentEditors,
+};
+
+const fill = (url: string) => url.replace(':id', 'zzz_missing').replace(':version', '999');
+
+describe.each(storeKinds)('the permission matrix on %s', (kind) => {
+  let api: ApiHarness;
+  const tokens = new Map<Role, string>();
+  beforeAll(async () => {
+    api = await createApiHarness(kind);
+    tokens.set('admin', api.deps.token);
+    for (const role of ['editor', 'runner', 'viewer'] as const)
+      tokens.set(role, (await api.deps.addUser(role)).token);
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('covers every route of the API, and nothing else', () => {
+    const routes = apiRoutes(api.deps).map((r) => `${r.method} ${r.url}`);
+    routes.push('GET /api/runs/:id/events');
+    expect(routes.sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  const call = (key: string, token: string | null, body?: unknown) => {
+    const [method, url] = key.split(' ') as ['GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', string];
+    const withBody = method === 'GET' || method === 'DELETE' ? undefined : (body ?? {});
+    return api.call<ErrorResponse>(method, fill(url), withBody, { token });
+  };
+
+  for (const [key, allowed] of Object.entries(expected)) {
+    if (allowed === 'public') {
+      it(`${key} needs no credentials`, async () => {
+        const res = await call(key, null, key.includes('login') ? { email: 'a@b.c', password: 'x' } : {});
+        expect(res.status).not.toBe(403);
+        expect(res.status === 401 && !key.includes('login')).toBe(false);
+      });
+      continue;
+    }
+    it(`${key} refuses a request without credentials`, async () => {
+      const res = await call(key, null);
+      expect(res.status).toBe(401);
+    });
+    for (const role of all) {
+      const may = allowed.includes(role);
+      it(`${key} ${may ? 'lets' : 'refuses'} a ${role}`, async () => {
+        const res = await call(key, tokens.get(role) ?? null);
+        if (may) {
+          expect(res.status).not.toBe(401);
+          expect(res.status).not.toBe(403);
+        } else {
+          expect(res.status).toBe(403);
+          expect(res.body.error.message).toContain(`your role (${role}) may not`);
+        }
+      });
+    }
+  }
+
+  for (const [action, allowed] of Object.entries(bulkExpected)) {
+    for (const role of all) {
+      const may = allowed.includes(role);
+      it(`POST /api/runs/bulk ${action} ${may ? 'lets' : 'refuses'} a ${role}`, async () => {
+        const res = await call('POST /api/runs/bulk', tokens.get(role) ?? null, {
+          action,
+          ids: ['zzz_missing'],
+        });
+        expect(res.status).toBe(may ? 200 : 403);
+      });
+    }
+  }
+});
