@@ -37,6 +37,14 @@ const expected: Record<string, Role[] | 'public'> = {
   'GET /api/runs/:id/attempts': all,
   'POST /api/runs/bulk': all,
   'GET /api/runs/:id/events': all,
+  'GET /api/users': admins,
+  'POST /api/users': admins,
+  'GET /api/users/:id': admins,
+  'PATCH /api/users/:id': admins,
+  'DELETE /api/users/:id': admins,
+  'GET /api/tokens': all,
+  'POST /api/tokens': all,
+  'DELETE /api/tokens/:id': all,
 };
 
 /** The bulk route checks the permission of its action. */

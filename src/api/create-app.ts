@@ -15,6 +15,7 @@ import { agentRoutes } from './routes/agent-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
+import { userRoutes } from './routes/user-routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -63,7 +64,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
 
 /** Every JSON route of the API; the permission matrix test walks this list. */
 export function apiRoutes(deps: Deps): Route[] {
-  return [...sessionRoutes(deps), ...agentRoutes(deps), ...runRoutes(deps)];
+  return [...sessionRoutes(deps), ...agentRoutes(deps), ...runRoutes(deps), ...userRoutes(deps)];
 }
 
 /**

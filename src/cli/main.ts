@@ -4,7 +4,8 @@ import { messageOf } from '../platform/errors.ts';
 import { createApiClient } from './api-client.ts';
 import { listRunsCommand, runAgent } from './commands/run.ts';
 import { serve } from './commands/serve.ts';
-import { createToken } from './commands/tokens.ts';
+import { createToken, revokeTokenCommand } from './commands/tokens.ts';
+import { addUserCommand } from './commands/users.ts';
 import { work } from './commands/worker.ts';
 import { exitCodeOf } from './exit-code.ts';
 
@@ -110,6 +111,24 @@ tokens
   .requiredOption('--email <email>', 'the user')
   .option('--name <name>', 'what the token is for', 'cli')
   .action((options: { email: string; name: string }) => createToken(loadConfig(), options));
+tokens
+  .command('revoke <id>')
+  .description('revoke an API token by id; it stops working at once (reads the database directly)')
+  .action((id: string) => revokeTokenCommand(loadConfig(), id));
+
+program
+  .command('users')
+  .description('users of the organization')
+  .command('add')
+  .description('add a user (reads the database directly); prints a generated password once unless --password')
+  .requiredOption('--email <email>', 'their email, which they sign in with')
+  .requiredOption('--role <role>', 'admin, editor, runner or viewer')
+  .option('--name <name>', 'their name')
+  .option('--password <password>', 'their password (at least 12 characters)')
+  .option('--org <id>', 'the organization (default: the first one)')
+  .action((options: { email: string; role: string; name?: string; password?: string; org?: string }) =>
+    addUserCommand(loadConfig(), options),
+  );
 
 try {
   await program.parseAsync();

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { type Actor, isRole } from './actor.ts';
+import { can } from './permissions.ts';
 
 /** Tokens look like `ar_<43 chars>`; only their SHA-256 is stored, so a leaked table leaks no token. */
 export const TOKEN_PREFIX = 'ar_';
@@ -11,9 +13,66 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Creates a token for the user with `email`; the token itself is returned once and never stored. */
+type TokenDeps = Pick<Deps, 'store' | 'ids' | 'clock'>;
+
+/** A token as lists show it: never the token or its hash. */
+export interface TokenView {
+  id: string;
+  name: string;
+  userId: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** `POST /api/tokens` */
+export const createTokenInputSchema = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(100),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * Creates a token for user `userId` of `orgId`; the token itself is returned once and never
+ * stored. `by` is who asked (the user, an administrator, or `system` for the CLI).
+ */
+export async function createTokenForUser(
+  deps: TokenDeps,
+  user: { orgId: string; userId: string },
+  name: string,
+  by: string,
+): Promise<{ id: string; token: string; userId: string; name: string }> {
+  const token = `${TOKEN_PREFIX}${deps.ids.secret(32)}`;
+  const id = deps.ids.next('tok');
+  const now = deps.clock.now();
+  await deps.store.transaction(async (trx) => {
+    await trx
+      .insertInto('api_tokens')
+      .values({
+        id,
+        org_id: user.orgId,
+        user_id: user.userId,
+        name,
+        token_hash: hashToken(token),
+        created_at: now,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
+    await appendAudit(trx, deps.ids, now, {
+      orgId: user.orgId,
+      actor: by,
+      action: 'token.created',
+      target: id,
+      details: { name, userId: user.userId },
+    });
+  });
+  return { id, token, userId: user.userId, name };
+}
+
+/** Creates a token for the user with `email` (the CLI, which reads the database directly). */
 export async function createApiToken(
-  deps: Pick<Deps, 'store' | 'ids' | 'clock'>,
+  deps: TokenDeps,
   email: string,
   name = 'cli',
 ): Promise<{ id: string; token: string; userId: string }> {
@@ -23,32 +82,70 @@ export async function createApiToken(
     .where('email', '=', email.toLowerCase())
     .executeTakeFirst();
   if (!user) throw new NotFoundError('user', email);
-  const token = `${TOKEN_PREFIX}${deps.ids.secret(32)}`;
-  const id = deps.ids.next('tok');
+  return createTokenForUser(deps, { orgId: user.org_id, userId: user.id }, name, 'system');
+}
+
+/** The actor's own tokens, or with `allUsers` (administrators) every token of the organization. */
+export async function listTokens(
+  deps: Pick<Deps, 'store'>,
+  actor: Actor,
+  allUsers: boolean,
+): Promise<TokenView[]> {
+  let query = deps.store.db
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'user_id', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('org_id', '=', actor.orgId);
+  if (!(allUsers && can(actor, 'users.manage'))) query = query.where('user_id', '=', actor.userId);
+  const rows = await query.orderBy('id', 'desc').execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    userId: r.user_id,
+    createdAt: new Date(r.created_at).toISOString(),
+    lastUsedAt: iso(r.last_used_at),
+    revokedAt: iso(r.revoked_at),
+  }));
+}
+
+/**
+ * Revokes a token: the next request with it is refused (`actorForToken` reads `revoked_at` on
+ * every request; nothing caches it). Users revoke their own tokens, administrators any of the
+ * organization's. Anyone else's token id answers 404, like an unknown one. `actor` is undefined
+ * for the CLI, which may revoke any token by id.
+ */
+export async function revokeToken(
+  deps: TokenDeps,
+  actor: Actor | undefined,
+  tokenId: string,
+): Promise<TokenView> {
   const now = deps.clock.now();
-  await deps.store.transaction(async (trx) => {
-    await trx
-      .insertInto('api_tokens')
-      .values({
-        id,
-        org_id: user.org_id,
-        user_id: user.id,
-        name,
-        token_hash: hashToken(token),
-        created_at: now,
-        last_used_at: null,
-        revoked_at: null,
-      })
-      .execute();
+  const row = await deps.store.transaction(async (trx) => {
+    let query = trx.selectFrom('api_tokens').selectAll().where('id', '=', tokenId);
+    if (actor) {
+      query = query.where('org_id', '=', actor.orgId);
+      if (!can(actor, 'users.manage')) query = query.where('user_id', '=', actor.userId);
+    }
+    const token = await query.executeTakeFirst();
+    if (!token) throw new NotFoundError('token', tokenId);
+    if (token.revoked_at !== null) return token;
+    await trx.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', tokenId).execute();
     await appendAudit(trx, deps.ids, now, {
-      orgId: user.org_id,
-      actor: user.id,
-      action: 'token.created',
-      target: id,
-      details: { name },
+      orgId: token.org_id,
+      actor: actor?.userId ?? 'system',
+      action: 'token.revoked',
+      target: tokenId,
+      details: { name: token.name, userId: token.user_id },
     });
+    return { ...token, revoked_at: now };
   });
-  return { id, token, userId: user.id };
+  return {
+    id: row.id,
+    name: row.name,
+    userId: row.user_id,
+    createdAt: new Date(row.created_at).toISOString(),
+    lastUsedAt: iso(row.last_used_at),
+    revokedAt: iso(row.revoked_at),
+  };
 }
 
 /** The actor a bearer token stands for, or undefined when it is unknown or revoked. */

@@ -95,6 +95,8 @@ export interface RunsTable {
   created_at: number;
   updated_at: number;
   last_completed_at: number | null;
+  /** The policy version in force when the run was created (issue 02). */
+  policy_version: number | null;
 }
 
 export interface AttemptsTable {
@@ -115,6 +117,8 @@ export interface AttemptsTable {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** The policy version in force when the attempt finished; set by a trigger (issue 02). */
+  finished_policy_version: number | null;
 }
 
 export interface StepResultsTable {
@@ -159,6 +163,25 @@ export interface AuditEventsTable {
   created_at: number;
 }
 
+/** Failed sign-ins per `email:<address>` and per `ip:<address>` (issue 02). */
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: number;
+  locked_until: number | null;
+}
+
+/** Every version of an organization's policy; the highest is in force (issue 02). */
+export interface PolicyVersionsTable {
+  org_id: string;
+  version: number;
+  /** The policy as canonical JSON (RFC 8785); `sha256` is its digest. */
+  policy: string;
+  sha256: string;
+  created_by: string;
+  created_at: number;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -177,4 +200,6 @@ export interface Database {
   run_events: RunEventsTable;
   audit_events: AuditEventsTable;
   kv: KvTable;
+  login_throttle: LoginThrottleTable;
+  policy_versions: PolicyVersionsTable;
 }
