@@ -53,6 +53,7 @@ describe.each(storeKinds)('sessions on %s', (kind) => {
       name: 'Administrator',
       role: 'admin',
       orgId: api.deps.admin.orgId,
+      csrfToken: expect.any(String),
     });
     const list = await api.call('GET', '/api/runs', undefined, { token: null, headers: { cookie } });
     expect(list.status).toBe(200);
@@ -65,18 +66,21 @@ describe.each(storeKinds)('sessions on %s', (kind) => {
 
   it('signs a viewer in with the role it has', async () => {
     const viewer = await api.deps.addUser('viewer');
-    const cookie = sessionCookie(await login(viewer.email, 'password'));
+    const signedIn = await login(viewer.email, 'password');
+    const cookie = sessionCookie(signedIn);
     expect((await me(cookie)).body.role).toBe('viewer');
+    const csrf = (signedIn.body as { csrfToken?: string }).csrfToken ?? '';
     const refused = await api.call<ErrorResponse>(
       'POST',
       '/api/agents',
       { name: 'x' },
       {
         token: null,
-        headers: { cookie },
+        headers: { cookie, 'x-csrf-token': csrf },
       },
     );
     expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain('your role (viewer)');
   });
 
   it('ends the session on logout, so the cookie no longer works', async () => {

@@ -19,6 +19,7 @@ const expected: Record<string, Role[] | 'public'> = {
   'POST /api/auth/login': 'public',
   'POST /api/auth/logout': 'public',
   'GET /api/me': all,
+  'POST /api/auth/logout-all': all,
   'GET /api/agents': all,
   'POST /api/agents': agentEditors,
   'GET /api/agents/:id': all,

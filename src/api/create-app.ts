@@ -28,6 +28,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     // pino's Logger is Fastify's logger; the cast only bridges two declarations of the same type.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
     // One line per request is noise at a thousand requests a second; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // Ids are ULIDs; a long, odd path is someone probing, not a user.

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorCode } from '../platform/errors.ts';
+import { AppError, type ErrorCode, RateLimitedError } from '../platform/errors.ts';
 import { httpStatusOf } from './http-status.ts';
 
 /** SPEC "HTTP API surface": every error has all three fields; `details` is empty unless fields are at fault. */
@@ -39,6 +39,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
       error: { code: 'internal_error', message: 'internal error; see the server log', details: [] },
     } satisfies ErrorBody);
   }
+  if (known instanceof RateLimitedError) reply.header('retry-after', String(known.retryAfterSeconds));
   const body: ErrorBody = { error: { code: known.code, message: known.message, details: known.details } };
   return reply.status(httpStatusOf(known.code)).send(body);
 }

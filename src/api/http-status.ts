@@ -16,6 +16,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 409;
     case 'payload_too_large':
       return 413;
+    case 'rate_limited':
+      return 429;
     case 'provider_error':
       return 502;
     case 'timeout':

@@ -17,6 +17,7 @@ export function exitCodeOfCode(code: ErrorCode): number {
       return 77; // EX_NOPERM
     case 'conflict':
     case 'canceled':
+    case 'rate_limited':
       return 75; // EX_TEMPFAIL
     case 'payload_too_large':
       return 65; // EX_DATAERR

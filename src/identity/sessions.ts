@@ -1,21 +1,57 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Deps } from '../deps.ts';
+import { appendAudit } from '../governance/audit-log.ts';
 import { UnauthorizedError } from '../platform/errors.ts';
 import { type Actor, isRole } from './actor.ts';
 import { hashToken } from './api-tokens.ts';
+import {
+  assertNotThrottled,
+  clearLoginFailures,
+  loginThrottle,
+  recordLoginFailure,
+  throttleKeys,
+} from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
 export const SESSION_COOKIE = 'agentruns_session';
+/** Readable by the page's script (not httpOnly), which echoes it in `X-CSRF-Token`. */
+export const CSRF_COOKIE = 'agentruns_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Checked against when the email is unknown, so that answer costs one scrypt like any other. */
 let unknownUserHash: Promise<string> | undefined;
 
-/** Checks email and password; returns a new session secret for the cookie. */
+/**
+ * The CSRF token of a session: HMAC-SHA256 keyed by the session secret (OWASP's "signed
+ * double-submit cookie"). Bound to the session, so a cookie planted by a sibling subdomain
+ * cannot match, and derived, so nothing more is stored.
+ */
+export function csrfTokenOf(sessionSecret: string): string {
+  return createHmac('sha256', sessionSecret).update('agentruns csrf v1').digest('base64url');
+}
+
+/** True when `presented` is the CSRF token of the session, compared in constant time. */
+export function csrfTokenMatches(sessionSecret: string, presented: string | undefined): boolean {
+  if (presented === undefined) return false;
+  const expected = Buffer.from(csrfTokenOf(sessionSecret));
+  const given = Buffer.from(presented);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Checks email and password; returns a new session secret for the cookie. Failed attempts are
+ * counted per account and per client address (`login-throttle.ts`); while either is locked the
+ * answer is 429 without checking the password at all.
+ */
 export async function signIn(
   deps: Pick<Deps, 'store' | 'ids' | 'clock'>,
   email: string,
   password: string,
+  clientAddress = 'unknown',
 ): Promise<{ secret: string; actor: Actor; expiresAt: number }> {
+  const keys = throttleKeys(email, clientAddress);
+  await assertNotThrottled(deps, [keys.account, keys.address]);
   const user = await deps.store.db
     .selectFrom('users')
     .select(['id', 'org_id', 'role', 'password_hash'])
@@ -27,8 +63,11 @@ export async function signIn(
   const hash = user?.password_hash ?? (await unknownUserHash);
   const matches = await verifyPassword(password, hash);
   if (!user?.password_hash || !isRole(user.role) || !matches) {
+    await recordLoginFailure(deps, keys.account, loginThrottle.accountMaxFailures);
+    await recordLoginFailure(deps, keys.address, loginThrottle.addressMaxFailures);
     throw new UnauthorizedError('email or password is wrong');
   }
+  await clearLoginFailures(deps, keys.account);
   const secret = deps.ids.secret(32);
   const now = deps.clock.now();
   const expiresAt = now + SESSION_TTL_MS;
@@ -62,4 +101,23 @@ export async function actorForSession(
 
 export async function signOut(deps: Pick<Deps, 'store'>, secret: string): Promise<void> {
   await deps.store.db.deleteFrom('sessions').where('token_hash', '=', hashToken(secret)).execute();
+}
+
+/** Logout everywhere: every session of the actor ends (API tokens are revoked one by one). */
+export async function signOutEverywhere(
+  deps: Pick<Deps, 'store' | 'ids' | 'clock'>,
+  actor: Actor,
+): Promise<{ sessionsEnded: number }> {
+  return deps.store.transaction(async (trx) => {
+    const result = await trx.deleteFrom('sessions').where('user_id', '=', actor.userId).executeTakeFirst();
+    const sessionsEnded = Number(result.numDeletedRows);
+    await appendAudit(trx, deps.ids, deps.clock.now(), {
+      orgId: actor.orgId,
+      actor: actor.userId,
+      action: 'user.signed_out_everywhere',
+      target: actor.userId,
+      details: { sessionsEnded },
+    });
+    return { sessionsEnded };
+  });
 }

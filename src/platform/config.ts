@@ -15,6 +15,11 @@ export interface Config {
   logLevel: string;
   /** Largest JSON body the API accepts. */
   bodyLimitBytes: number;
+  /**
+   * Behind a TLS-terminating proxy: trust its X-Forwarded-Proto/-For, so session cookies are
+   * marked Secure and sign-in throttling sees the client's address (`AGENTRUNS_TRUST_PROXY=1`).
+   */
+  trustProxy: boolean;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -38,5 +43,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: intFrom(env.AGENTRUNS_WORKER_CONCURRENCY, 500, 'AGENTRUNS_WORKER_CONCURRENCY'),
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimitBytes: intFrom(env.AGENTRUNS_BODY_LIMIT_BYTES, 1024 * 1024, 'AGENTRUNS_BODY_LIMIT_BYTES'),
+    trustProxy: env.AGENTRUNS_TRUST_PROXY === '1' || env.AGENTRUNS_TRUST_PROXY === 'true',
   };
 }

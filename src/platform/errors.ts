@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'provider_error'
   | 'timeout'
   | 'canceled'
+  | 'rate_limited'
   | 'internal_error';
 
 export class AppError extends Error {
@@ -86,6 +87,16 @@ export class ProviderError extends AppError {
 export class TimeoutError extends AppError {
   constructor(message: string) {
     super('timeout', message, 'system');
+  }
+}
+
+/** Too many attempts (failed sign-ins); `retryAfterSeconds` says when to try again. */
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', message);
   }
 }
 

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
-import { SESSION_COOKIE, SESSION_TTL_MS, signIn, signOut } from '../../identity/sessions.ts';
+import {
+  CSRF_COOKIE,
+  csrfTokenOf,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  signIn,
+  signOut,
+  signOutEverywhere,
+} from '../../identity/sessions.ts';
 import { defineRoute, type Route } from '../route.ts';
 
 export function sessionRoutes(deps: Deps): Route[] {
@@ -21,15 +29,23 @@ export function sessionRoutes(deps: Deps): Route[] {
       permission: 'public',
       body: z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1000) }),
       handler: async ({ body, reply, request }) => {
-        const session = await signIn(deps, body.email, body.password);
-        reply.setCookie(SESSION_COOKIE, session.secret, {
+        const session = await signIn(deps, body.email, body.password, request.ip);
+        // Secure whenever the client reached us over TLS (directly, or through a proxy trusted
+        // with AGENTRUNS_TRUST_PROXY), so the cookie never travels in clear afterwards.
+        const common = {
           path: '/',
-          httpOnly: true,
-          sameSite: 'lax',
           secure: request.protocol === 'https',
           maxAge: Math.floor(SESSION_TTL_MS / 1000),
-        });
-        return { userId: session.actor.userId, orgId: session.actor.orgId, role: session.actor.role };
+        };
+        reply.setCookie(SESSION_COOKIE, session.secret, { ...common, httpOnly: true, sameSite: 'lax' });
+        const csrfToken = csrfTokenOf(session.secret);
+        reply.setCookie(CSRF_COOKIE, csrfToken, { ...common, httpOnly: false, sameSite: 'strict' });
+        return {
+          userId: session.actor.userId,
+          orgId: session.actor.orgId,
+          role: session.actor.role,
+          csrfToken,
+        };
       },
     }),
     defineRoute({
@@ -42,7 +58,21 @@ export function sessionRoutes(deps: Deps): Route[] {
         const secret = request.cookies[SESSION_COOKIE];
         if (secret) await signOut(deps, secret);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        reply.clearCookie(CSRF_COOKIE, { path: '/' });
         return { ok: true };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/auth/logout-all',
+      summary: 'Logout everywhere: end every session of the signed-in user',
+      tag: 'auth',
+      permission: 'signed-in',
+      handler: async ({ actor, reply }) => {
+        const result = await signOutEverywhere(deps, actor);
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        reply.clearCookie(CSRF_COOKIE, { path: '/' });
+        return { ok: true, ...result };
       },
     }),
     defineRoute({
@@ -51,13 +81,22 @@ export function sessionRoutes(deps: Deps): Route[] {
       summary: 'Who is signed in',
       tag: 'auth',
       permission: 'signed-in',
-      handler: async ({ actor }) => {
+      handler: async ({ actor, request }) => {
         const user = await deps.store.db
           .selectFrom('users')
           .select(['id', 'email', 'name', 'role', 'org_id'])
           .where('id', '=', actor.userId)
           .executeTakeFirstOrThrow();
-        return { id: user.id, email: user.email, name: user.name, role: user.role, orgId: user.org_id };
+        const session = request.headers.authorization ? undefined : request.cookies[SESSION_COOKIE];
+        return {
+          id: user.id,
+          email: user.email,
+          name: user.name,
+          role: user.role,
+          orgId: user.org_id,
+          // A page that was reloaded learns its CSRF token here (also in the agentruns_csrf cookie).
+          ...(session ? { csrfToken: csrfTokenOf(session) } : {}),
+        };
       },
     }),
   ];
