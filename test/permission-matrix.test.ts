@@ -46,6 +46,10 @@ const expected: Record<string, Role[] | 'public'> = {
   'GET /api/tokens': all,
   'POST /api/tokens': all,
   'DELETE /api/tokens/:id': all,
+  'GET /api/policy': all,
+  'PUT /api/policy': admins,
+  'GET /api/policy/versions': all,
+  'GET /api/policy/versions/:version': all,
 };
 
 /** The bulk route checks the permission of its action. */

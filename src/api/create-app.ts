@@ -12,6 +12,7 @@ import { homePage } from './home-page.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
+import { policyRoutes } from './routes/policy-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
@@ -65,7 +66,13 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
 
 /** Every JSON route of the API; the permission matrix test walks this list. */
 export function apiRoutes(deps: Deps): Route[] {
-  return [...sessionRoutes(deps), ...agentRoutes(deps), ...runRoutes(deps), ...userRoutes(deps)];
+  return [
+    ...sessionRoutes(deps),
+    ...agentRoutes(deps),
+    ...runRoutes(deps),
+    ...userRoutes(deps),
+    ...policyRoutes(deps),
+  ];
 }
 
 /**

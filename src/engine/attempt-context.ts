@@ -1,6 +1,7 @@
 import type { AgentDefinition, ModelSettings } from '../agents/agent-definition.ts';
 import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
+import type { PolicyInstructions } from '../identity/policy-instructions.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
 import type { RunVariable } from '../runs/resolve-variables.ts';
 import type { StepOverride } from '../runs/run-view.ts';
@@ -14,6 +15,8 @@ export interface AttemptContext {
   modelSettings: ModelSettings;
   stepOverrides: StepOverride[];
   creditRate: number;
+  /** The policy's mandatory AI instructions, put before every model call's system prompt. */
+  instructions?: string;
   /** Results already committed for this attempt (reused steps, or a previous holder's work). */
   done: Map<number, { output: string; credits: number }>;
 }
@@ -50,11 +53,12 @@ export async function loadAttemptContext(
   deps: Pick<Deps, 'store'>,
   definitions: DefinitionCache,
   attempt: ClaimedAttempt,
+  policies?: PolicyInstructions,
 ): Promise<AttemptContext> {
   const run = attempt.run;
   // A fresh attempt from step 1 has no results yet: skip the read (the common case, and the hot one).
   const resumed = attempt.currentStep !== null || attempt.fromStep > 1;
-  const [definition, results] = await Promise.all([
+  const [definition, results, instructions] = await Promise.all([
     definitions.getOrLoad(attempt.orgId, run.agentId, attempt.agentVersion),
     resumed
       ? deps.store.db
@@ -63,6 +67,7 @@ export async function loadAttemptContext(
           .where('attempt_id', '=', attempt.id)
           .execute()
       : [],
+    policies?.forOrg(attempt.orgId),
   ]);
   const done = new Map<number, { output: string; credits: number }>();
   for (const r of results)
@@ -75,6 +80,7 @@ export async function loadAttemptContext(
     modelSettings: JSON.parse(run.modelSettings) as ModelSettings,
     stepOverrides: JSON.parse(run.stepOverrides) as StepOverride[],
     creditRate: run.creditRate,
+    ...(instructions ? { instructions } : {}),
     done,
   };
 }

@@ -1,4 +1,5 @@
 import type { TemplateContext, Templates } from '../agents/templates.ts';
+import { withMandatoryInstructions } from '../identity/policy-instructions.ts';
 import { creditsFor } from '../models/credits.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -92,7 +93,10 @@ export async function executeAttempt(
     };
     try {
       const prompt = templates.render(step.prompt, templateContext);
-      const system = step.system === undefined ? undefined : templates.render(step.system, templateContext);
+      const system = withMandatoryInstructions(
+        context.instructions,
+        step.system === undefined ? undefined : templates.render(step.system, templateContext),
+      );
       const provider = models.resolveOrThrow(settings.model);
       const format = step.output?.format ?? 'text';
       const answer = await provider.generate({

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.ts';
+import { createPolicyInstructions } from '../identity/policy-instructions.ts';
 import { CanceledError } from '../platform/errors.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
 import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
@@ -60,6 +61,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     maxInFlight: deps.store.kind === 'postgres' ? 4 : 1,
   });
   const definitions = createDefinitionCache(deps);
+  const policies = createPolicyInstructions(deps);
   const resources = { clock: deps.clock, templates: deps.templates, models: deps.models, committer };
   const held = new Map<string, Held>();
   let running = false;
@@ -73,7 +75,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     const controller = new AbortController();
     const done = (async () => {
       try {
-        const context = await loadAttemptContext(deps, definitions, attempt);
+        const context = await loadAttemptContext(deps, definitions, attempt, policies);
         await executeAttempt(resources, context, controller.signal);
       } catch (error) {
         if (!controller.signal.aborted)
@@ -139,6 +141,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       running = true;
       unsubscribes.push(
         deps.bus.subscribe('queue', () => void pump()),
+        deps.bus.subscribe('policy', (orgId) => policies.invalidate(orgId)),
         deps.bus.subscribe('cancel', (attemptId) =>
           held.get(attemptId)?.controller.abort(new CanceledError('run canceled')),
         ),

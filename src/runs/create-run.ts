@@ -3,6 +3,8 @@ import { assertActive, getAgentOrThrow, getAgentVersionOrThrow } from '../agents
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
+import { assertModelsPermitted } from '../identity/policy-rules.ts';
+import { currentPolicy } from '../identity/policy-versions.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
 import { estimateCredits } from './estimate-credits.ts';
@@ -92,6 +94,9 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
   );
   const status = run.start ? 'enqueued' : 'new';
   await deps.store.transaction(async (trx) => {
+    // Read in the transaction that writes the run: the version recorded is the one checked.
+    const policy = await currentPolicy(trx, actor.orgId);
+    assertModelsPermitted(policy, run.modelSettings, run.stepOverrides);
     await trx
       .insertInto('runs')
       .values({
@@ -121,6 +126,7 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
         created_at: now,
         updated_at: now,
         last_completed_at: null,
+        policy_version: policy.version,
       })
       .execute();
     const events: Array<{ type: string; data: unknown }> = [

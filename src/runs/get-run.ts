@@ -71,6 +71,7 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     output: row.output,
     error: attempt?.error ?? null,
     files: steps.flatMap((s) => s.files),
+    policyVersion: row.policy_version,
   };
 }
 
@@ -129,6 +130,8 @@ export interface AttemptView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The policy version in force when the attempt finished; null while it runs. */
+  policyVersionAtFinish: number | null;
   steps: StepView[];
 }
 
@@ -159,6 +162,7 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
     createdAt: new Date(a.created_at).toISOString(),
     startedAt: iso(a.started_at),
     finishedAt: iso(a.finished_at),
+    policyVersionAtFinish: a.finished_policy_version,
     steps: results
       .filter((r) => r.attempt_id === a.id)
       .map((r) => toStepView(r, deps.models.isSimulated(r.model))),

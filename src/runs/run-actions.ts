@@ -11,6 +11,8 @@ import {
 } from '../engine/statuses.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
+import { assertModelsPermitted } from '../identity/policy-rules.ts';
+import { currentPolicy } from '../identity/policy-versions.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { Database, RunsTable } from '../store/schema.ts';
 import { insertRun, newAttempt } from './create-run.ts';
@@ -44,11 +46,21 @@ function refuse(action: string, run: RunsTable, allowed: string): never {
   );
 }
 
+/** A run created under an earlier policy starts or reruns only if its models are still permitted. */
+function assertRunModelsPermitted(policy: Awaited<ReturnType<typeof currentPolicy>>, run: RunsTable): void {
+  assertModelsPermitted(
+    policy,
+    JSON.parse(run.model_settings) as ModelSettings,
+    JSON.parse(run.step_overrides) as StepOverride[],
+  );
+}
+
 /** new → enqueued. */
 export async function startRun(deps: ActionDeps, actor: Actor, runId: string): Promise<RunDetails> {
   await deps.store.transaction(async (trx) => {
     const run = await lockRunOrThrow(trx, deps, actor, runId);
     if (!isStartable(run.status)) refuse('start', run, 'new');
+    assertRunModelsPermitted(await currentPolicy(trx, actor.orgId), run);
     const now = deps.clock.now();
     await trx
       .insertInto('attempts')
@@ -188,6 +200,7 @@ export async function rerunRun(
   await deps.store.transaction(async (trx) => {
     const run = await lockRunOrThrow(trx, deps, actor, runId);
     if (!isRerunnable(run.status)) refuse('rerun', run, 'completed, failed or canceled');
+    assertRunModelsPermitted(await currentPolicy(trx, actor.orgId), run);
     const agent = await trx
       .selectFrom('agents')
       .select(['latest_version'])

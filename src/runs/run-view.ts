@@ -72,6 +72,8 @@ export interface RunDetails extends RunSummary {
   output: string | null;
   error: string | null;
   files: unknown[];
+  /** The policy version in force when the run was created (0: before any policy). */
+  policyVersion: number | null;
 }
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

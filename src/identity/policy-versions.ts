@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Kysely } from 'kysely';
+import type { Deps } from '../deps.ts';
+import { appendAudit } from '../governance/audit-log.ts';
+import { NotFoundError } from '../platform/errors.ts';
+import type { Database } from '../store/schema.ts';
+import type { Actor } from './actor.ts';
+import { defaultPolicy, type Policy, policySchema } from './policy.ts';
+
+/** One version of an organization's policy, as `GET /api/policy` shows it. */
+export interface PolicyVersion {
+  version: number;
+  policy: Policy;
+  /** SHA-256 (hex) of the policy's canonical JSON (RFC 8785, JSON Canonicalization Scheme). */
+  sha256: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** The RFC 8785 form of a policy, so the same policy always hashes the same. */
+export function canonicalPolicy(policy: Policy): { json: string; sha256: string } {
+  const json = canonicalize(policy);
+  if (json === undefined) throw new Error('a policy always canonicalizes');
+  return { json, sha256: createHash('sha256').update(json).digest('hex') };
+}
+
+function toView(row: Database['policy_versions']): PolicyVersion {
+  return {
+    version: row.version,
+    policy: policySchema.parse(JSON.parse(row.policy)),
+    sha256: row.sha256,
+    createdBy: row.created_by,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/**
+ * The version in force. An organization made before policies existed has version 0, the
+ * default policy, until its first change.
+ */
+export async function currentPolicy(db: Kysely<Database>, orgId: string): Promise<PolicyVersion> {
+  const row = await db
+    .selectFrom('policy_versions')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (row) return toView(row);
+  return {
+    version: 0,
+    policy: defaultPolicy,
+    sha256: canonicalPolicy(defaultPolicy).sha256,
+    createdBy: 'system',
+    createdAt: new Date(0).toISOString(),
+  };
+}
+
+/** Writes version `version` of the policy (in the caller's transaction) with its audit event. */
+export async function insertPolicyVersion(
+  trx: Kysely<Database>,
+  deps: Pick<Deps, 'ids'>,
+  at: number,
+  entry: { orgId: string; version: number; policy: Policy; by: string },
+): Promise<PolicyVersion> {
+  const { json, sha256 } = canonicalPolicy(entry.policy);
+  const row = {
+    org_id: entry.orgId,
+    version: entry.version,
+    policy: json,
+    sha256,
+    created_by: entry.by,
+    created_at: at,
+  };
+  await trx.insertInto('policy_versions').values(row).execute();
+  await appendAudit(trx, deps.ids, at, {
+    orgId: entry.orgId,
+    actor: entry.by,
+    action: 'policy.changed',
+    target: `policy:${entry.version}`,
+    details: { version: entry.version, sha256 },
+  });
+  return toView(row);
+}
+
+/**
+ * `PUT /api/policy`: the whole policy (missing fields take their defaults). A policy equal to the
+ * one in force changes nothing and makes no version; any other becomes version n+1. Concurrent
+ * changes cannot share a number (primary key); the loser's request fails and can be retried.
+ */
+export async function putPolicy(
+  deps: Pick<Deps, 'store' | 'ids' | 'clock' | 'bus'>,
+  actor: Actor,
+  policy: Policy,
+): Promise<PolicyVersion & { changed: boolean }> {
+  const result = await deps.store.transaction(async (trx) => {
+    const current = await currentPolicy(trx, actor.orgId);
+    if (current.version > 0 && current.sha256 === canonicalPolicy(policy).sha256)
+      return { ...current, changed: false };
+    const next = await insertPolicyVersion(trx, deps, deps.clock.now(), {
+      orgId: actor.orgId,
+      version: current.version + 1,
+      policy,
+      by: actor.userId,
+    });
+    return { ...next, changed: true };
+  });
+  if (result.changed) deps.bus.publish('policy', actor.orgId);
+  return result;
+}
+
+/** Every version, newest first: the browsable history. */
+export async function listPolicyVersions(deps: Pick<Deps, 'store'>, actor: Actor): Promise<PolicyVersion[]> {
+  const rows = await deps.store.db
+    .selectFrom('policy_versions')
+    .selectAll()
+    .where('org_id', '=', actor.orgId)
+    .orderBy('version', 'desc')
+    .execute();
+  return rows.map(toView);
+}
+
+/** Throws NotFoundError when the organization has no such version. */
+export async function getPolicyVersionOrThrow(
+  deps: Pick<Deps, 'store'>,
+  actor: Actor,
+  version: number,
+): Promise<PolicyVersion> {
+  const row = await deps.store.db
+    .selectFrom('policy_versions')
+    .selectAll()
+    .where('org_id', '=', actor.orgId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('policy version', String(version));
+  return toView(row);
+}
