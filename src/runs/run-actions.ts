@@ -11,13 +11,14 @@ import {
 } from '../engine/statuses.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
-import { assertModelsPermitted } from '../identity/policy-rules.ts';
+import { assertModelsPermitted, assertRunDeletable } from '../identity/policy-rules.ts';
 import { currentPolicy } from '../identity/policy-versions.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { Database, RunsTable } from '../store/schema.ts';
 import { insertRun, newAttempt } from './create-run.ts';
 import { getRunOrThrow, getRunRowOrThrow } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
+import { blobDigestsOfRun, deleteUnreferencedBlobs } from './run-blobs.ts';
 import { appendRunEvents } from './run-events.ts';
 import type { DuplicateInput, RerunInput, UpdateRunInput } from './run-input.ts';
 import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
@@ -363,15 +364,29 @@ export async function updateRun(
 }
 
 /**
- * Deletes a run that is not in flight, with its attempts, results and events. The policy rules
- * (retention, legal hold, roles) are checked by the caller before this runs.
+ * Deletes a run that is not in flight, with its attempts, results and events (L4), where the
+ * policy in force permits it: the actor's role may delete, no legal hold covers it, and its
+ * retention period has passed when retention is enforced. A refusal names the rule. The run's
+ * blobs go too unless another run still refers to them.
  */
-export async function deleteRun(deps: ActionDeps, actor: Actor, runId: string): Promise<void> {
-  await deps.store.transaction(async (trx) => {
+export async function deleteRun(
+  deps: ActionDeps & Partial<Pick<Deps, 'blobs'>>,
+  actor: Actor,
+  runId: string,
+): Promise<void> {
+  const digests = await deps.store.transaction(async (trx) => {
     const run = await lockRunOrThrow(trx, deps, actor, runId);
+    const policy = await currentPolicy(trx, actor.orgId);
+    assertRunDeletable(
+      policy,
+      actor.role,
+      { agentId: run.agent_id, createdAtMs: run.created_at },
+      deps.clock.now(),
+    );
     if (!isFinalStatus(run.status) && run.status !== 'new') {
       throw new ConflictError(`cannot delete run ${run.id}: it is ${run.status}; cancel it first`);
     }
+    const digests = await blobDigestsOfRun(trx, runId);
     await trx.deleteFrom('run_events').where('run_id', '=', runId).execute();
     await trx.deleteFrom('step_results').where('run_id', '=', runId).execute();
     await trx.deleteFrom('attempts').where('run_id', '=', runId).execute();
@@ -381,7 +396,16 @@ export async function deleteRun(deps: ActionDeps, actor: Actor, runId: string): 
       actor: actor.userId,
       action: 'run.deleted',
       target: runId,
-      details: { name: run.name, agentId: run.agent_id, status: run.status as RunStatus },
+      details: {
+        name: run.name,
+        agentId: run.agent_id,
+        status: run.status as RunStatus,
+        policyVersion: policy.version,
+        blobs: digests,
+      },
     });
+    return digests;
   });
+  if (deps.blobs && digests.length > 0)
+    await deleteUnreferencedBlobs({ store: deps.store, blobs: deps.blobs }, digests);
 }

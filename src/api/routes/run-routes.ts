@@ -98,7 +98,7 @@ export function runRoutes(deps: Deps): Route[] {
     defineRoute({
       method: 'DELETE',
       url: '/api/runs/:id',
-      summary: 'Delete a run that is not in flight',
+      summary: 'Delete a run that is not in flight, where the policy permits (role, legal hold, retention)',
       tag: 'runs',
       permission: 'runs.delete',
       status: 204,
