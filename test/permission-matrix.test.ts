@@ -50,6 +50,7 @@ const expected: Record<string, Role[] | 'public'> = {
   'PUT /api/policy': admins,
   'GET /api/policy/versions': all,
   'GET /api/policy/versions/:version': all,
+  'GET /api/audit-events': admins,
 };
 
 /** The bulk route checks the permission of its action. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
+import { listAuditEvents, listAuditEventsQuerySchema } from '../../governance/list-audit-events.ts';
 import { policySchema } from '../../identity/policy.ts';
 import {
   currentPolicy,
@@ -9,7 +10,10 @@ import {
 } from '../../identity/policy-versions.ts';
 import { defineRoute, type Route } from '../route.ts';
 
-/** Policy versions: the one in force, a change (a new version), and the history. */
+/**
+ * Policy versions (the one in force, a change, the history) and the audit events that issue 09
+ * turns into Governance Activity (`GET /api/governance/activity` is that issue's route).
+ */
 export function policyRoutes(deps: Deps): Route[] {
   return [
     defineRoute({
@@ -45,6 +49,15 @@ export function policyRoutes(deps: Deps): Route[] {
       permission: 'policy.read',
       params: z.object({ version: z.coerce.number().int().min(1) }),
       handler: ({ actor, params }) => getPolicyVersionOrThrow(deps, actor, params.version),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/audit-events',
+      summary: 'Audit events, newest first: who did what to which run, agent, policy, user or token',
+      tag: 'governance',
+      permission: 'governance.review',
+      query: listAuditEventsQuerySchema,
+      handler: ({ actor, query }) => listAuditEvents(deps, actor, query),
     }),
   ];
 }
