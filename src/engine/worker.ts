@@ -42,7 +42,10 @@ interface Held {
   done: Promise<void>;
 }
 
-type WorkerDeps = Pick<Deps, 'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger'>;
+type WorkerDeps = Pick<
+  Deps,
+  'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger' | 'blobs'
+>;
 
 /**
  * The engine's worker: claims attempts up to its concurrency, runs each as its own async task,
@@ -60,7 +63,13 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     maxInFlight: deps.store.kind === 'postgres' ? 4 : 1,
   });
   const definitions = createDefinitionCache(deps);
-  const resources = { clock: deps.clock, templates: deps.templates, models: deps.models, committer };
+  const resources = {
+    clock: deps.clock,
+    templates: deps.templates,
+    models: deps.models,
+    committer,
+    files: deps,
+  };
   const held = new Map<string, Held>();
   let running = false;
   let dead = false;
