@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { contentDisposition } from '../../files/content-disposition.ts';
+import { fileKindInfo } from '../../files/file-kind.ts';
 import { previewOf } from '../../files/file-preview.ts';
 import { getFileOrThrow, readFileBytes, readFileSpec } from '../../files/file-service.ts';
 import { defineRoute, type Route } from '../route.ts';
 
 const idParams = z.object({ id: z.string().min(1) });
+
+const binary = { schema: { type: 'string', format: 'binary' } };
+const downloadContent = Object.fromEntries(
+  Object.values(fileKindInfo).map((info) => [info.contentType, binary]),
+);
 
 /** Generated files (SPEC D6): download and preview, for whoever may read the run. */
 export function fileRoutes(deps: Deps): Route[] {
@@ -17,6 +23,7 @@ export function fileRoutes(deps: Deps): Route[] {
       tag: 'files',
       permission: 'runs.read',
       params: idParams,
+      responseContent: downloadContent,
       handler: async ({ actor, params, reply }) => {
         const file = await getFileOrThrow(deps, actor, params.id);
         const bytes = await readFileBytes(deps, file);
@@ -36,6 +43,7 @@ export function fileRoutes(deps: Deps): Route[] {
       tag: 'files',
       permission: 'runs.read',
       params: idParams,
+      responseContent: { 'image/png': binary, 'application/json': { schema: { type: 'object' } } },
       handler: async ({ actor, params, reply }) => {
         const file = await getFileOrThrow(deps, actor, params.id);
         if (file.kind === 'image') {
