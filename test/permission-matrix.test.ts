@@ -51,6 +51,8 @@ const expected: Record<string, Role[] | 'public'> = {
   'GET /api/policy/versions': all,
   'GET /api/policy/versions/:version': all,
   'GET /api/audit-events': admins,
+  'GET /api/files/:id': all,
+  'GET /api/files/:id/preview': all,
 };
 
 /** The bulk route checks the permission of its action. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fileKinds } from '../files/file-kind.ts';
 
 /**
  * What an Agent is, as the API takes it and as a version stores it (SPEC "Concepts" and
@@ -42,11 +43,33 @@ export const stepKey = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_]{0,63}$/, 'must be lower-case letters, digits or _ (at most 64)');
 
-export const outputFormatSchema = z.object({
-  format: z.enum(['text', 'json']).default('text'),
-  /** For `json`: a JSON Schema the answer must satisfy. */
-  schema: z.record(z.string(), z.unknown()).optional(),
-});
+/**
+ * A step's output: `text` (the default), `json` (optionally with a JSON Schema), or `file`: the
+ * model fills the spec schema of `kind` and the server renders the file (SPEC D6, `src/files/`).
+ */
+export const outputFormatSchema = z.discriminatedUnion(
+  'format',
+  [
+    z.object({
+      format: z.enum(['text', 'json']).default('text'),
+      /** For `json`: a JSON Schema the answer must satisfy. */
+      schema: z.record(z.string(), z.unknown()).optional(),
+    }),
+    z.object({
+      format: z.literal('file'),
+      kind: z.enum(fileKinds),
+      /** The file's name without extension; defaults to the step's key. */
+      fileName: z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(120)
+        .regex(/^[^/\\\p{Cc}]+$/u, 'must not contain / \\ or control characters')
+        .optional(),
+    }),
+  ],
+  { error: 'must be text, json or file' },
+);
 
 export const stepInputSchema = z.object({
   key: stepKey.optional(),
@@ -82,6 +105,7 @@ export type ModelSettings = z.infer<typeof modelSettingsSchema>;
 export type ModelSettingsPatch = z.infer<typeof modelSettingsPatchSchema>;
 export type Notification = z.infer<typeof notificationSchema>;
 export type AgentInput = z.input<typeof agentInputSchema>;
+export type OutputFormat = z.infer<typeof outputFormatSchema>;
 
 /** A step as stored: its key is always set. */
 export type StepDefinition = z.infer<typeof stepInputSchema> & { key: string };

@@ -1,3 +1,4 @@
+import { fileOutputIssues } from '../files/file-output-issues.ts';
 import { type FieldIssue, ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
 import { type AgentDefinition, agentInputSchema, type StepDefinition, slugify } from './agent-definition.ts';
@@ -56,6 +57,7 @@ export function validateAgentDefinition(
     issues.push(...templates.check(`steps[${i}].prompt`, step.prompt, scope));
     if (step.system !== undefined) issues.push(...templates.check(`steps[${i}].system`, step.system, scope));
   });
+  issues.push(...fileOutputIssues(steps, parsed.modelSettings));
 
   if (issues.length > 0) {
     const [first] = issues;

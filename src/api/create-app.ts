@@ -12,6 +12,7 @@ import { homePage } from './home-page.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
+import { fileRoutes } from './routes/file-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
@@ -72,6 +73,7 @@ export function apiRoutes(deps: Deps): Route[] {
     ...runRoutes(deps),
     ...userRoutes(deps),
     ...policyRoutes(deps),
+    ...fileRoutes(deps),
   ];
 }
 

@@ -59,7 +59,7 @@ export function buildOpenApi(routes: readonly Route[], version: string): Record<
           ...(status === '204'
             ? {}
             : {
-                content: {
+                content: route.responseContent ?? {
                   'application/json': {
                     schema: route.response ? toJsonSchema(route.response, 'output') : {},
                   },

@@ -33,6 +33,8 @@ export interface Route<
   params?: P;
   /** The success body, for the OpenAPI document. */
   response?: Schema;
+  /** The success body's media types when it is not only JSON (a file download), for the OpenAPI document. */
+  responseContent?: Record<string, { schema: Record<string, unknown> }>;
   /** Status of a success; 200 unless set. */
   status?: number;
   permission: Permission | 'public' | 'signed-in';

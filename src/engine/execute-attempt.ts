@@ -1,4 +1,5 @@
 import type { TemplateContext, Templates } from '../agents/templates.ts';
+import { type FileGeneratorDeps, fileRequestOrThrow, generateFile } from '../files/generate-file.ts';
 import { withMandatoryInstructions } from '../identity/policy-instructions.ts';
 import { creditsFor } from '../models/credits.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
@@ -16,6 +17,8 @@ export interface ExecuteResources {
   templates: Templates;
   models: ModelRegistry;
   committer: StepCommitter;
+  /** Renders and stores the files of `file` steps. */
+  files: FileGeneratorDeps;
 }
 
 /**
@@ -99,6 +102,7 @@ export async function executeAttempt(
       );
       const provider = models.resolveOrThrow(settings.model);
       const format = step.output?.format ?? 'text';
+      const file = step.output?.format === 'file' ? step.output : undefined;
       const answer = await provider.generate({
         model: settings.model,
         system,
@@ -106,11 +110,25 @@ export async function executeAttempt(
         reasoningEffort: settings.reasoningEffort,
         temperature: settings.temperature,
         maxOutputTokens: settings.maxOutputTokens,
-        outputFormat: format,
+        outputFormat: format === 'text' ? 'text' : 'json',
+        ...(file ? fileRequestOrThrow(file.kind, settings.model, models) : {}),
         signal,
         stepNumber: number,
       });
       if (format === 'json') assertJson(answer.text);
+      if (file) {
+        const { kind, fileName } = file;
+        result.files = [
+          await generateFile(resources.files, {
+            ...base,
+            stepNumber: number,
+            stepKey: step.key,
+            kind,
+            fileName,
+            answer: answer.text,
+          }),
+        ];
+      }
       result.output = answer.text;
       result.usage = answer.usage;
       result.credits = creditsFor(settings.model, answer.usage, context.creditRate);

@@ -43,7 +43,10 @@ interface Held {
   done: Promise<void>;
 }
 
-type WorkerDeps = Pick<Deps, 'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger'>;
+type WorkerDeps = Pick<
+  Deps,
+  'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger' | 'blobs'
+>;
 
 /**
  * The engine's worker: claims attempts up to its concurrency, runs each as its own async task,
@@ -62,7 +65,13 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
   });
   const definitions = createDefinitionCache(deps);
   const policies = createPolicyInstructions(deps);
-  const resources = { clock: deps.clock, templates: deps.templates, models: deps.models, committer };
+  const resources = {
+    clock: deps.clock,
+    templates: deps.templates,
+    models: deps.models,
+    committer,
+    files: deps,
+  };
   const held = new Map<string, Held>();
   let running = false;
   let dead = false;

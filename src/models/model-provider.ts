@@ -1,4 +1,5 @@
 import type { ReasoningEffort } from '../agents/agent-definition.ts';
+import type { FileKind } from '../files/file-kind.ts';
 
 /** Token counts of one model call, as the provider reported them. */
 export interface Usage {
@@ -17,6 +18,10 @@ export interface ModelCall {
   temperature?: number | undefined;
   maxOutputTokens?: number | undefined;
   outputFormat: 'text' | 'json';
+  /** A file step's kind: the answer is that kind's spec, as JSON (`outputFormat` is `json`). */
+  fileKind?: FileKind | undefined;
+  /** The JSON Schema the answer must satisfy (structured output); set for file steps. */
+  outputSchema?: Record<string, unknown> | undefined;
   /** Aborts the call: canceling a run reaches the HTTP request (or the simulated wait). */
   signal: AbortSignal;
   /** 1-based step number, for providers that inject behaviour per step (the simulated one). */

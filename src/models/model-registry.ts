@@ -1,4 +1,5 @@
 import { ProviderError } from '../platform/errors.ts';
+import { type Capability, structuredOutputSupport } from './model-capabilities.ts';
 import type { ModelProvider } from './model-provider.ts';
 
 /**
@@ -11,6 +12,8 @@ export interface ModelRegistry {
   /** The provider for `provider/model`; throws ProviderError when it is not configured. */
   resolveOrThrow(modelId: string): ModelProvider;
   isSimulated(modelId: string): boolean;
+  /** Whether the model can fill a JSON Schema (file steps need it), and why not. */
+  structuredOutput(modelId: string): Capability;
 }
 
 const configurable: Record<string, string> = {
@@ -36,5 +39,6 @@ export function createModelRegistry(providers: ModelProvider[]): ModelRegistry {
       );
     },
     isSimulated: (modelId) => byId.get(providerOf(modelId))?.simulated ?? false,
+    structuredOutput: structuredOutputSupport,
   };
 }

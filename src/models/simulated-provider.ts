@@ -3,6 +3,7 @@ import type { ReasoningEffort } from '../agents/agent-definition.ts';
 import type { Clock } from '../platform/clock.ts';
 import { ProviderError } from '../platform/errors.ts';
 import type { ModelAnswer, ModelCall, ModelProvider } from './model-provider.ts';
+import { brokenFileSpec, simulatedFileSpec } from './simulated-file-spec.ts';
 
 /**
  * The offline model. Its answer is derived from the prompt alone, so tests can assert on it;
@@ -10,7 +11,11 @@ import type { ModelAnswer, ModelCall, ModelProvider } from './model-provider.ts'
  * - `simulated/default` answers at once;
  * - `simulated/slow` takes 5 s per call (abortable);
  * - `simulated/delay-<ms>` takes that long;
- * - `simulated/fail-at-step-<n>` fails step n with a provider error.
+ * - `simulated/fail-at-step-<n>` fails step n with a provider error;
+ * - `simulated/bad-file-spec` answers file steps with a spec that breaks its schema;
+ * - `simulated/text-only` stands for a model without structured output (no file steps).
+ * A file step (`fileKind`) is answered with a spec of that kind read off the prompt
+ * (`simulated-file-spec.ts`).
  */
 export const SLOW_MODEL_DELAY_MS = 5000;
 
@@ -27,7 +32,9 @@ export function approximateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-export function simulatedAnswer(call: Pick<ModelCall, 'prompt' | 'system' | 'outputFormat'>): string {
+export function simulatedAnswer(
+  call: Pick<ModelCall, 'prompt' | 'system' | 'outputFormat' | 'fileKind'> & { model?: string },
+): string {
   const digest = createHash('sha256')
     .update(call.system ?? '')
     .update('\0')
@@ -36,6 +43,13 @@ export function simulatedAnswer(call: Pick<ModelCall, 'prompt' | 'system' | 'out
     .slice(0, 8);
   const words = call.prompt.trim().split(/\s+/).filter(Boolean);
   const excerpt = words.slice(0, 40).join(' ') + (words.length > 40 ? ' …' : '');
+  if (call.fileKind !== undefined) {
+    const spec =
+      call.model === 'simulated/bad-file-spec'
+        ? brokenFileSpec(call.fileKind, call.prompt, digest)
+        : simulatedFileSpec(call.fileKind, call.prompt, digest);
+    return JSON.stringify(spec);
+  }
   if (call.outputFormat === 'json') {
     return JSON.stringify({ simulated: true, digest, words: words.length, excerpt });
   }

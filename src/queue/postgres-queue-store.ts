@@ -67,12 +67,12 @@ WITH c AS (
   INSERT INTO step_results (attempt_id, number, org_id, run_id, key, name, status, output, error, model,
     reasoning_effort, reused, queued_at, started_at, finished_at, usage, credits, tool_calls, sources, files)
   SELECT r.attempt_id, r.number, r.org_id, r.run_id, r.key, r.name, r.status, r.output, r.error, r.model,
-    r.effort, 0, r.queued_at, r.started_at, r.finished_at, r.usage, r.credits, '[]', '[]', '[]'
+    r.effort, 0, r.queued_at, r.started_at, r.finished_at, r.usage, r.credits, '[]', '[]', r.files
   FROM unnest($14::text[], $15::int[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
     $21::text[], $22::text[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::bigint[],
-    $28::text[], $29::float8[])
+    $28::text[], $29::float8[], $36::text[])
   AS r(attempt_id, number, org_id, run_id, key, name, status, output, error, model, effort,
-    queued_at, started_at, finished_at, usage, credits)
+    queued_at, started_at, finished_at, usage, credits, files)
   JOIN held ON held.id = r.attempt_id
 ), touched AS (
   UPDATE runs u SET
@@ -162,7 +162,7 @@ export function createPostgresQueueStore(
 
 /** Column arrays for `unnest`: one array per column, one element per commit (or result, or event). */
 function commitParams(commits: AttemptCommit[]): unknown[] {
-  const cols: unknown[][] = Array.from({ length: 35 }, () => []);
+  const cols: unknown[][] = Array.from({ length: 36 }, () => []);
   const push = (from: number, values: unknown[]) => {
     values.forEach((v, i) => {
       cols[from + i]?.push(v);
@@ -205,6 +205,7 @@ function commitParams(commits: AttemptCommit[]): unknown[] {
         JSON.stringify(r.usage),
         r.credits,
       ]);
+      push(35, [JSON.stringify(r.files ?? [])]);
     }
     events.forEach((e, i) => {
       push(29, [c.runId, i + 1, c.orgId, e.type, JSON.stringify(e.data), c.at]);

@@ -1,4 +1,5 @@
 import type { FinalStatus, StepStatus } from '../engine/statuses.ts';
+import type { StoredFileRef } from '../files/stored-file.ts';
 import type { Usage } from '../models/model-provider.ts';
 
 /**
@@ -50,6 +51,8 @@ export interface StepResultRecord {
   finishedAt: number;
   usage: Usage;
   credits: number;
+  /** Files the step generated, already stored (`src/files/`). */
+  files?: StoredFileRef[];
 }
 
 /**
@@ -125,6 +128,7 @@ export function eventsOf(commit: AttemptCommit): Array<{ type: string; data: unk
         model: r.model,
         usage: r.usage,
         credits: r.credits,
+        files: r.files ?? [],
         finishedAt: new Date(r.finishedAt).toISOString(),
       },
     });

@@ -61,7 +61,7 @@ export function createSqliteQueueStore(
     `INSERT INTO step_results (attempt_id, number, org_id, run_id, key, name, status, output, error, model,
        reasoning_effort, reused, queued_at, started_at, finished_at, usage, credits, tool_calls, sources, files)
      VALUES (@attemptId, @number, @orgId, @runId, @key, @name, @status, @output, @error, @model,
-       @reasoningEffort, 0, @queuedAt, @startedAt, @finishedAt, @usage, @credits, '[]', '[]', '[]')`,
+       @reasoningEffort, 0, @queuedAt, @startedAt, @finishedAt, @usage, @credits, '[]', '[]', @files)`,
   );
   const touchRun = db.prepare<[string | null, string, number, number, string], { event_seq: number }>(
     `UPDATE runs SET status = coalesce(?, status), status_text = ?, updated_at = ?, event_seq = event_seq + ?
@@ -103,6 +103,7 @@ export function createSqliteQueueStore(
         finishedAt: r.finishedAt,
         usage: JSON.stringify(r.usage),
         credits: r.credits,
+        files: JSON.stringify(r.files ?? []),
       });
     }
     const events = eventsOf(c);

@@ -389,6 +389,7 @@ export async function deleteRun(
     const digests = await blobDigestsOfRun(trx, runId);
     await trx.deleteFrom('run_events').where('run_id', '=', runId).execute();
     await trx.deleteFrom('step_results').where('run_id', '=', runId).execute();
+    await trx.deleteFrom('files').where('run_id', '=', runId).execute();
     await trx.deleteFrom('attempts').where('run_id', '=', runId).execute();
     await trx.deleteFrom('runs').where('id', '=', runId).execute();
     await appendAudit(trx, deps.ids, deps.clock.now(), {

@@ -1,5 +1,6 @@
 import type { ModelSettings, ModelSettingsPatch, Notification } from '../agents/agent-definition.ts';
 import type { RunStatus } from '../engine/statuses.ts';
+import { type FileView, fileViewsOf } from '../files/stored-file.ts';
 import type { Usage } from '../models/model-provider.ts';
 import type { RunsTable, StepResultsTable } from '../store/schema.ts';
 import type { RunVariable } from './resolve-variables.ts';
@@ -52,7 +53,7 @@ export interface StepView {
   finishedAt: string | null;
   usage: Usage | null;
   credits: number | null;
-  files: unknown[];
+  files: FileView[];
   toolCalls: unknown[];
   sources: unknown[];
 }
@@ -71,7 +72,8 @@ export interface RunDetails extends RunSummary {
   steps: StepView[];
   output: string | null;
   error: string | null;
-  files: unknown[];
+  /** Every file the run's steps generated (reused steps' included), in step order. */
+  files: FileView[];
   /** The policy version in force when the run was created (0: before any policy). */
   policyVersion: number | null;
 }
@@ -114,7 +116,7 @@ export function toStepView(row: StepResultsTable, simulated: boolean): StepView 
     finishedAt: iso(row.finished_at),
     usage: JSON.parse(row.usage) as Usage,
     credits: row.credits,
-    files: JSON.parse(row.files) as unknown[],
+    files: fileViewsOf(row.files),
     toolCalls: JSON.parse(row.tool_calls) as unknown[],
     sources: JSON.parse(row.sources) as unknown[],
   };

@@ -9,6 +9,7 @@
  * - attempt: one execution of a run (a rerun adds one); the queue item workers claim and lease.
  * - step_result: the committed outcome of one step of one attempt, exactly one per (attempt, number).
  * - run_event: append-only log per run with a per-run sequence number; SSE tails it.
+ * - file: a file a step generated; its bytes are the blob with its SHA-256.
  */
 export interface OrganizationsTable {
   id: string;
@@ -182,6 +183,23 @@ export interface PolicyVersionsTable {
   created_at: number;
 }
 
+export interface FilesTable {
+  id: string;
+  org_id: string;
+  run_id: string;
+  attempt_id: string;
+  step_number: number;
+  step_key: string;
+  name: string;
+  kind: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  /** The fencing token of the holder that rendered it; only a committed step result lists the file. */
+  lease_generation: number;
+  created_at: number;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -202,4 +220,5 @@ export interface Database {
   kv: KvTable;
   login_throttle: LoginThrottleTable;
   policy_versions: PolicyVersionsTable;
+  files: FilesTable;
 }
