@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Templates } from './agents/templates.ts';
 import type { ModelRegistry } from './models/model-registry.ts';
+import type { SecretBox } from './models/secret-box.ts';
 import type { Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import type { EventBus } from './platform/event-bus.ts';
@@ -21,4 +22,6 @@ export interface Deps {
   logger: Logger;
   models: ModelRegistry;
   templates: Templates;
+  /** Seals provider API keys at rest (AES-256-GCM). */
+  secrets: SecretBox;
 }

@@ -93,7 +93,7 @@ export async function executeAttempt(
     try {
       const prompt = templates.render(step.prompt, templateContext);
       const system = step.system === undefined ? undefined : templates.render(step.system, templateContext);
-      const provider = models.resolveOrThrow(settings.model);
+      const provider = await models.resolveForOrgOrThrow(attempt.orgId, settings.model);
       const format = step.output?.format ?? 'text';
       const answer = await provider.generate({
         model: settings.model,

@@ -14,6 +14,8 @@ export const permissions = {
   'runs.archive': ['admin', 'editor', 'runner'],
   'runs.delete': ['admin', 'editor'],
   'tokens.manage': ['admin'],
+  'settings.manage': ['admin'],
+  'usage.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -21,11 +21,15 @@ export interface ModelCall {
   signal: AbortSignal;
   /** 1-based step number, for providers that inject behaviour per step (the simulated one). */
   stepNumber: number;
+  /** When set, the provider streams and hands each piece of the answer here as it arrives. */
+  onDelta?: ((text: string) => void) | undefined;
 }
 
 export interface ModelAnswer {
   text: string;
   usage: Usage;
+  /** What the provider reports it ran (e.g. a dated snapshot of the model asked for). */
+  responseModel?: string | undefined;
 }
 
 /** One provider (openai, anthropic, simulated, …); `generate` throws ProviderError on failure. */

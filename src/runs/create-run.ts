@@ -40,7 +40,7 @@ export async function createRun(
     'modelSettings',
   );
   const stepOverrides = resolveStepOverrides(definition, input.stepOverrides ?? []);
-  checkProviders(deps, modelSettings, stepOverrides);
+  checkProviders(await deps.models.knownForOrg(actor.orgId), modelSettings, stepOverrides);
   const name = input.name ?? defaultRunName(agent.name, variables);
   const runId = await insertRun(deps, actor, {
     agentId,
@@ -204,17 +204,14 @@ export function resolveStepOverrides(
 }
 
 function checkProviders(
-  deps: Pick<Deps, 'models'>,
+  known: ReadonlySet<string>,
   settings: ModelSettings,
   overrides: readonly StepOverride[],
 ): void {
   const check = (model: string | undefined, path: string) => {
     const provider = model?.split('/')[0];
-    if (provider !== undefined && !deps.models.known.has(provider)) {
-      throw ValidationError.field(
-        path,
-        `unknown provider "${provider}"; known: ${[...deps.models.known].join(', ')}`,
-      );
+    if (provider !== undefined && !known.has(provider)) {
+      throw ValidationError.field(path, `unknown provider "${provider}"; known: ${[...known].join(', ')}`);
     }
   };
   check(settings.model, 'modelSettings.model');

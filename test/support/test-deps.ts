@@ -13,6 +13,8 @@ import { bootstrap } from '../../src/identity/bootstrap.ts';
 import { hashPassword } from '../../src/identity/passwords.ts';
 import type { ModelProvider } from '../../src/models/model-provider.ts';
 import { createModelRegistry } from '../../src/models/model-registry.ts';
+import { createNamedProviderSource } from '../../src/models/named-providers.ts';
+import { createSecretBox } from '../../src/models/secret-box.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
 import { type Clock, createSystemClock } from '../../src/platform/clock.ts';
 import { loadConfig } from '../../src/platform/config.ts';
@@ -68,6 +70,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     poolSize: 5,
   });
   const clock = options.clock ?? createSystemClock();
+  const secrets = createSecretBox(randomBytes(32));
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps: Deps = {
     config,
@@ -78,8 +81,11 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     ids: createIds(clock.now),
     bus: createEventBus(),
     logger,
-    models: createModelRegistry([createSimulatedProvider(clock), ...(options.providers?.(clock) ?? [])]),
+    models: createModelRegistry([createSimulatedProvider(clock), ...(options.providers?.(clock) ?? [])], {
+      named: createNamedProviderSource({ store }, secrets),
+    }),
     templates: createTemplates(),
+    secrets,
   };
   await bootstrap(deps);
   const admin = await deps.store.db
