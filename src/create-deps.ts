@@ -5,6 +5,7 @@ import type { Deps } from './deps.ts';
 import { envProviders } from './models/env-providers.ts';
 import { createModelRegistry } from './models/model-registry.ts';
 import { createNamedProviderSource } from './models/named-providers.ts';
+import { createPriceBook } from './models/price-book.ts';
 import { createSecretBox, loadSecretKey } from './models/secret-box.ts';
 import { createSimulatedProvider } from './models/simulated-provider.ts';
 import { type Clock, createSystemClock } from './platform/clock.ts';
@@ -55,6 +56,7 @@ export async function createDeps(
     models,
     templates: createTemplates(),
     secrets,
+    pricing: createPriceBook({ store, clock }),
     close: () => store.close(),
   };
 }

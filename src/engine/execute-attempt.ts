@@ -1,6 +1,5 @@
 import type { TemplateContext, Templates } from '../agents/templates.ts';
-import { creditsFor } from '../models/credits.ts';
-import type { ModelRegistry } from '../models/model-registry.ts';
+import type { ModelStepRunner } from '../models/model-step-runner.ts';
 import type { Clock } from '../platform/clock.ts';
 import { messageOf } from '../platform/errors.ts';
 import type { AttemptCommit, StepResultRecord } from '../queue/queue-store.ts';
@@ -13,7 +12,8 @@ import type { StepCommitter } from './step-committer.ts';
 export interface ExecuteResources {
   clock: Clock;
   templates: Templates;
-  models: ModelRegistry;
+  /** The model call of a prompt step: provider, retries, timeout, streaming, pricing. */
+  modelSteps: ModelStepRunner;
   committer: StepCommitter;
 }
 
@@ -28,7 +28,7 @@ export async function executeAttempt(
   context: AttemptContext,
   signal: AbortSignal,
 ): Promise<void> {
-  const { clock, templates, models, committer } = resources;
+  const { clock, templates, modelSteps, committer } = resources;
   const { attempt, definition } = context;
   const steps = definition.steps;
   const stepCount = steps.length;
@@ -93,23 +93,22 @@ export async function executeAttempt(
     try {
       const prompt = templates.render(step.prompt, templateContext);
       const system = step.system === undefined ? undefined : templates.render(step.system, templateContext);
-      const provider = await models.resolveForOrgOrThrow(attempt.orgId, settings.model);
       const format = step.output?.format ?? 'text';
-      const answer = await provider.generate({
-        model: settings.model,
+      const answer = await modelSteps.run({
+        orgId: attempt.orgId,
+        runId: attempt.runId,
+        stepNumber: number,
+        settings,
         system,
         prompt,
-        reasoningEffort: settings.reasoningEffort,
-        temperature: settings.temperature,
-        maxOutputTokens: settings.maxOutputTokens,
         outputFormat: format,
         signal,
-        stepNumber: number,
+        creditRate: context.creditRate,
       });
       if (format === 'json') assertJson(answer.text);
       result.output = answer.text;
       result.usage = answer.usage;
-      result.credits = creditsFor(settings.model, answer.usage, context.creditRate);
+      result.credits = answer.credits;
     } catch (error) {
       // Canceled or taken over: whoever did that records the outcome; this worker just stops.
       if (signal.aborted) return;

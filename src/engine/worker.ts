@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.ts';
+import { createModelStepRunner } from '../models/model-step-runner.ts';
 import { CanceledError } from '../platform/errors.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
 import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
@@ -42,7 +43,10 @@ interface Held {
   done: Promise<void>;
 }
 
-type WorkerDeps = Pick<Deps, 'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger'>;
+type WorkerDeps = Pick<
+  Deps,
+  'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger' | 'config' | 'pricing'
+>;
 
 /**
  * The engine's worker: claims attempts up to its concurrency, runs each as its own async task,
@@ -60,7 +64,12 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     maxInFlight: deps.store.kind === 'postgres' ? 4 : 1,
   });
   const definitions = createDefinitionCache(deps);
-  const resources = { clock: deps.clock, templates: deps.templates, models: deps.models, committer };
+  const resources = {
+    clock: deps.clock,
+    templates: deps.templates,
+    modelSteps: createModelStepRunner(deps),
+    committer,
+  };
   const held = new Map<string, Held>();
   let running = false;
   let dead = false;

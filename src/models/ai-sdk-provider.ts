@@ -1,7 +1,7 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { generateText, type LanguageModel, type LanguageModelUsage, streamText } from 'ai';
+import { type CallWarning, generateText, type LanguageModel, type LanguageModelUsage, streamText } from 'ai';
 import { ProviderError } from '../platform/errors.ts';
 import { classifyProviderError } from './classify-provider-error.ts';
 import type { ModelAnswer, ModelCall, ModelProvider, Usage } from './model-provider.ts';
@@ -33,6 +33,9 @@ export interface AiSdkProviderSettings {
  * The SDK client is built on first use, from settings handed in (never from `process.env`).
  */
 export function createAiSdkProvider(settings: AiSdkProviderSettings): ModelProvider {
+  // The SDK prints its warnings (a setting the model ignores) to the console; each step records
+  // them in what it used instead.
+  globalThis.AI_SDK_LOG_WARNINGS = false;
   let factory: ((modelName: string) => LanguageModel) | undefined;
   const modelFor = (modelName: string): LanguageModel => {
     factory ??= buildFactory(settings);
@@ -41,6 +44,7 @@ export function createAiSdkProvider(settings: AiSdkProviderSettings): ModelProvi
   return {
     id: settings.id,
     simulated: false,
+    optionsFor: (call) => providerOptionsFor(settings.api, settings.id, call),
     async generate(call: ModelCall): Promise<ModelAnswer> {
       const modelName = call.model.slice(settings.id.length + 1);
       const request = {
@@ -56,7 +60,12 @@ export function createAiSdkProvider(settings: AiSdkProviderSettings): ModelProvi
       try {
         if (!call.onDelta) {
           const result = await generateText(request);
-          return { text: result.text, usage: toUsage(result.usage), responseModel: result.response.modelId };
+          return {
+            text: result.text,
+            usage: toUsage(result.usage),
+            responseModel: result.response.modelId,
+            warnings: warningsOf(result.warnings),
+          };
         }
         const onDelta = call.onDelta;
         const result = streamText({ ...request, onError: () => undefined });
@@ -79,7 +88,12 @@ export function createAiSdkProvider(settings: AiSdkProviderSettings): ModelProvi
         if (!usage)
           throw new ProviderError('the stream ended without a finish event', true, { kind: 'bad_response' });
         const response = await result.response;
-        return { text, usage: toUsage(usage), responseModel: response.modelId };
+        return {
+          text,
+          usage: toUsage(usage),
+          responseModel: response.modelId,
+          warnings: warningsOf(await result.warnings),
+        };
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
         throw classifyProviderError(error, call.model, settings.id);
@@ -143,4 +157,11 @@ export function toUsage(usage: LanguageModelUsage): Usage {
     ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
     ...(cachedInputTokens > 0 ? { cachedInputTokens } : {}),
   };
+}
+
+/** "temperature: not supported for reasoning models": what the SDK left out or changed. */
+function warningsOf(warnings: CallWarning[] | undefined): string[] {
+  return (warnings ?? []).map((w) =>
+    w.type === 'other' ? w.message : `${w.feature}: ${w.type}${w.details ? ` (${w.details})` : ''}`,
+  );
 }

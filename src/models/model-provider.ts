@@ -30,6 +30,8 @@ export interface ModelAnswer {
   usage: Usage;
   /** What the provider reports it ran (e.g. a dated snapshot of the model asked for). */
   responseModel?: string | undefined;
+  /** Settings the provider ignored or changed (e.g. temperature on a reasoning model). */
+  warnings?: string[] | undefined;
 }
 
 /** One provider (openai, anthropic, simulated, …); `generate` throws ProviderError on failure. */
@@ -37,5 +39,10 @@ export interface ModelProvider {
   readonly id: string;
   /** True for the built-in offline provider; runs that used it say so. */
   readonly simulated: boolean;
+  /**
+   * The provider's own options a call's settings become (OpenAI `reasoningEffort`, Anthropic
+   * `thinking`), so a step can record what it actually sent.
+   */
+  optionsFor?(call: Pick<ModelCall, 'reasoningEffort'>): Record<string, unknown>;
   generate(call: ModelCall): Promise<ModelAnswer>;
 }

@@ -1,6 +1,7 @@
 import type { ModelSettings, ModelSettingsPatch, Notification } from '../agents/agent-definition.ts';
 import type { RunStatus } from '../engine/statuses.ts';
 import type { Usage } from '../models/model-provider.ts';
+import { type PricingUsed, type SettingsUsed, splitStepUsage } from '../models/step-usage.ts';
 import type { RunsTable, StepResultsTable } from '../store/schema.ts';
 import type { RunVariable } from './resolve-variables.ts';
 
@@ -52,6 +53,12 @@ export interface StepView {
   finishedAt: string | null;
   usage: Usage | null;
   credits: number | null;
+  /** What the step's model call actually ran with (settings after overrides, provider options). */
+  settingsUsed: SettingsUsed | null;
+  /** The price-table version and rates its credits came from. */
+  pricing: PricingUsed | null;
+  /** HTTP calls to the provider: 1, plus one per retry. */
+  modelCalls: number | null;
   files: unknown[];
   toolCalls: unknown[];
   sources: unknown[];
@@ -96,6 +103,7 @@ export function toRunSummary(row: RunsTable): RunSummary {
 }
 
 export function toStepView(row: StepResultsTable, simulated: boolean): StepView {
+  const { usage, settingsUsed, pricing, modelCalls } = splitStepUsage(row.usage);
   return {
     number: row.number,
     key: row.key,
@@ -110,8 +118,11 @@ export function toStepView(row: StepResultsTable, simulated: boolean): StepView 
     queuedAt: iso(row.queued_at),
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
-    usage: JSON.parse(row.usage) as Usage,
+    usage,
     credits: row.credits,
+    settingsUsed,
+    pricing,
+    modelCalls,
     files: JSON.parse(row.files) as unknown[],
     toolCalls: JSON.parse(row.tool_calls) as unknown[],
     sources: JSON.parse(row.sources) as unknown[],

@@ -14,6 +14,7 @@ import { hashPassword } from '../../src/identity/passwords.ts';
 import type { ModelProvider } from '../../src/models/model-provider.ts';
 import { createModelRegistry } from '../../src/models/model-registry.ts';
 import { createNamedProviderSource } from '../../src/models/named-providers.ts';
+import { createPriceBook } from '../../src/models/price-book.ts';
 import { createSecretBox } from '../../src/models/secret-box.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
 import { type Clock, createSystemClock } from '../../src/platform/clock.ts';
@@ -86,6 +87,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     }),
     templates: createTemplates(),
     secrets,
+    pricing: createPriceBook({ store, clock }),
   };
   await bootstrap(deps);
   const admin = await deps.store.db
