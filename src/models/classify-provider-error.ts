@@ -49,7 +49,7 @@ function fromApiCall(error: APICallError, model: string, providerId: string): Pr
     return make(
       'auth',
       false,
-      `${providerId} refused the API key (${status}): ${said}. Check the key configured for "${providerId}".`,
+      `${providerId} refused the API key (${status}): ${said.replace(/\.$/, '')}. Check the key configured for "${providerId}".`,
     );
   }
   if (status === 429) {

@@ -9,7 +9,8 @@ export const deltaChannel = (runId: string) => `run-delta:${runId}`;
 
 /** One piece of a step's answer as it streams in; `restart` says a retry starts the answer over. */
 export interface OutputDelta {
-  step: number;
+  /** The step's number. */
+  number: number;
   text: string;
   restart?: boolean;
 }
@@ -70,7 +71,7 @@ export function createModelStepRunner(
         outputFormat: input.outputFormat,
         signal: input.signal,
         stepNumber: input.stepNumber,
-        onDelta: (text: string) => publish({ step: input.stepNumber, text }),
+        onDelta: (text: string) => publish({ number: input.stepNumber, text }),
       };
       const answer: CalledModel = await callModel(provider, call, {
         clock: deps.clock,
@@ -93,7 +94,7 @@ export function createModelStepRunner(
             },
             'model call failed; retrying',
           );
-          publish({ step: input.stepNumber, text: '', restart: true });
+          publish({ number: input.stepNumber, text: '', restart: true });
         },
       });
       const table = await deps.pricing.currentFor(input.orgId);

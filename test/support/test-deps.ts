@@ -18,7 +18,7 @@ import { createPriceBook } from '../../src/models/price-book.ts';
 import { createSecretBox } from '../../src/models/secret-box.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
 import { type Clock, createSystemClock } from '../../src/platform/clock.ts';
-import { loadConfig } from '../../src/platform/config.ts';
+import { loadConfig, type ModelConfig } from '../../src/platform/config.ts';
 import { createEventBus } from '../../src/platform/event-bus.ts';
 import { createIds } from '../../src/platform/ids.ts';
 import { createDiskBlobStore } from '../../src/store/blob-store.ts';
@@ -45,6 +45,8 @@ export interface TestDepsOptions {
   /** Extra model providers (e.g. a recording one); the simulated one is always there. */
   providers?: (clock: Clock) => ModelProvider[];
   bodyLimitBytes?: number;
+  /** Model call rules (timeouts, retry delays) other than the defaults. */
+  models?: Partial<ModelConfig>;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     examples: false,
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
   };
+  config.models = { ...config.models, ...options.models };
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const store = await openStore({
     databaseUrl: config.databaseUrl,
