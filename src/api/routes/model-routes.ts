@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
+import { creditRateInputSchema, getCreditRate, setCreditRate } from '../../models/credit-rate.ts';
 import {
   createNamedProvider,
   deleteNamedProvider,
@@ -8,11 +9,16 @@ import {
   namedProviderPatchSchema,
   updateNamedProvider,
 } from '../../models/named-providers.ts';
+import { getPriceTableOrThrow, listPriceTables, putPriceTable } from '../../models/price-book.ts';
+import { priceTableInputSchema } from '../../models/price-table.ts';
+import { usageByMember, usageQuerySchema } from '../../models/usage-report.ts';
 import { defineRoute, type Route } from '../route.ts';
 
 const nameParams = z.object({ name: z.string().min(1).max(100) });
 
-/** Settings for models (issue 03): named OpenAI-compatible providers. */
+const versionParams = z.object({ version: z.coerce.number().int().min(0) });
+
+/** Settings for models (issue 03): named providers, prices, the credit rate; usage per member. */
 export function modelRoutes(deps: Deps): Route[] {
   return [
     defineRoute({
@@ -63,6 +69,66 @@ export function modelRoutes(deps: Deps): Route[] {
         await deleteNamedProvider(deps, actor, params.name);
         return undefined;
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/settings/prices',
+      summary: "The organization's current price table (version 0 = the shipped defaults)",
+      tag: 'settings',
+      permission: 'runs.read',
+      handler: ({ actor }) => deps.pricing.currentFor(actor.orgId),
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/api/settings/prices',
+      summary: 'Replace the price table: stores it as the next version; steps record the version they used',
+      tag: 'settings',
+      permission: 'settings.manage',
+      body: priceTableInputSchema,
+      handler: ({ actor, body }) => putPriceTable(deps, actor, body),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/settings/prices/versions',
+      summary: 'Every version of the price table, newest first',
+      tag: 'settings',
+      permission: 'runs.read',
+      handler: async ({ actor }) => ({ items: await listPriceTables(deps, actor) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/settings/prices/versions/:version',
+      summary: 'One version of the price table',
+      tag: 'settings',
+      permission: 'runs.read',
+      params: versionParams,
+      handler: ({ actor, params }) => getPriceTableOrThrow(deps, actor, params.version),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/settings/credit-rate',
+      summary: "The organization's credits per US dollar of model usage",
+      tag: 'settings',
+      permission: 'runs.read',
+      handler: ({ actor }) => getCreditRate(deps, actor),
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/api/settings/credit-rate',
+      summary: "Set the organization's credits per US dollar",
+      tag: 'settings',
+      permission: 'settings.manage',
+      body: creditRateInputSchema,
+      handler: ({ actor, body }) => setCreditRate(deps, actor, body),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/usage/members',
+      summary: 'Tokens and credits per member (who started the runs) over a time window',
+      tag: 'usage',
+      permission: 'usage.read',
+      query: usageQuerySchema,
+      handler: ({ actor, query }) => usageByMember(deps, actor, query),
     }),
   ];
 }
