@@ -14,7 +14,7 @@ import type { ModelAnswer, ModelCall, ModelProvider } from './model-provider.ts'
  */
 export const SLOW_MODEL_DELAY_MS = 5000;
 
-const reasoningTokensByEffort: Record<ReasoningEffort, number> = {
+export const reasoningTokensByEffort: Record<ReasoningEffort, number> = {
   none: 0,
   minimal: 16,
   low: 64,

@@ -3,9 +3,9 @@ import { assertActive, getAgentOrThrow, getAgentVersionOrThrow } from '../agents
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
+import { estimateRun } from '../models/estimate-run.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
-import { estimateCredits } from './estimate-credits.ts';
 import { getRunOrThrow } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
 import { appendRunEvents } from './run-events.ts';
@@ -13,7 +13,7 @@ import type { CreateRunInput } from './run-input.ts';
 import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
 
-type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus'>;
+type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing'>;
 
 /**
  * Creates a run of an agent (R1, R3, R4): resolves its variables and settings against the pinned
@@ -82,14 +82,17 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
     .select('credit_rate')
     .where('id', '=', actor.orgId)
     .executeTakeFirstOrThrow();
-  const estimatedCredits = estimateCredits(
-    run.definition,
-    run.variables,
-    run.modelSettings,
-    run.stepOverrides,
-    deps.templates,
-    org.credit_rate,
-  );
+  const estimate = await estimateRun(deps, {
+    orgId: actor.orgId,
+    agentId: run.agentId,
+    version: run.version,
+    definition: run.definition,
+    variables: run.variables,
+    modelSettings: run.modelSettings,
+    overrides: run.stepOverrides,
+    creditRate: org.credit_rate,
+  });
+  const estimatedCredits = estimate.credits;
   const status = run.start ? 'enqueued' : 'new';
   await deps.store.transaction(async (trx) => {
     await trx
@@ -121,6 +124,20 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
         created_at: now,
         updated_at: now,
         last_completed_at: null,
+      })
+      .execute();
+    await trx
+      .insertInto('run_estimates')
+      .values({
+        run_id: id,
+        org_id: actor.orgId,
+        agent_id: run.agentId,
+        agent_version: run.version,
+        credits: estimate.credits,
+        credits_low: estimate.range.low,
+        credits_high: estimate.range.high,
+        detail: JSON.stringify(estimate),
+        created_at: now,
       })
       .execute();
     const events: Array<{ type: string; data: unknown }> = [

@@ -71,6 +71,12 @@ export interface RunDetails extends RunSummary {
   modelSettings: ModelSettings;
   stepOverrides: StepOverride[];
   estimatedCredits: number;
+  /** The estimate's range (R5): 10th to 90th percentile of past runs, or none-to-max without history. */
+  estimatedCreditsRange: { low: number; high: number } | null;
+  /** Each step's working: tokens counted, expected output, basis (history or max output tokens). */
+  estimate: unknown;
+  /** (actual − estimated) ÷ estimated, once the run has actual credits. */
+  estimateError: number | null;
   actualCredits: number | null;
   notification: Notification;
   /** True when any step used (or will use) the offline simulated model. */

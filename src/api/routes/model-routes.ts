@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { creditRateInputSchema, getCreditRate, setCreditRate } from '../../models/credit-rate.ts';
+import { estimateAccuracy } from '../../models/estimate-accuracy.ts';
 import {
   createNamedProvider,
   deleteNamedProvider,
@@ -120,6 +121,15 @@ export function modelRoutes(deps: Deps): Route[] {
       permission: 'settings.manage',
       body: creditRateInputSchema,
       handler: ({ actor, body }) => setCreditRate(deps, actor, body),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/agents/:id/estimate-accuracy',
+      summary: "How close the agent's credit estimates came to its runs' actual credits",
+      tag: 'agents',
+      permission: 'agents.read',
+      params: z.object({ id: z.string().min(1) }),
+      handler: ({ actor, params }) => estimateAccuracy(deps, actor, params.id),
     }),
     defineRoute({
       method: 'GET',
