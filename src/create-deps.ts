@@ -2,7 +2,11 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createTemplates } from './agents/templates.ts';
 import type { Deps } from './deps.ts';
+import { envProviders } from './models/env-providers.ts';
 import { createModelRegistry } from './models/model-registry.ts';
+import { createNamedProviderSource } from './models/named-providers.ts';
+import { createPriceBook } from './models/price-book.ts';
+import { createSecretBox, loadSecretKey } from './models/secret-box.ts';
 import { createSimulatedProvider } from './models/simulated-provider.ts';
 import { type Clock, createSystemClock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
@@ -35,7 +39,11 @@ export async function createDeps(
     sqlitePath: path.join(config.dataDir, 'agentruns.db'),
     ...overrides.storeOptions,
   });
-  const models = createModelRegistry([createSimulatedProvider(clock)]);
+  const secrets = createSecretBox(loadSecretKey(config.models.secretKey, config.dataDir));
+  const models = createModelRegistry([createSimulatedProvider(clock), ...envProviders(config.models)], {
+    named: createNamedProviderSource({ store }, secrets),
+    now: clock.now,
+  });
   return {
     config,
     store,
@@ -47,6 +55,8 @@ export async function createDeps(
     logger,
     models,
     templates: createTemplates(),
+    secrets,
+    pricing: createPriceBook({ store, clock }),
     close: () => store.close(),
   };
 }

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Templates } from './agents/templates.ts';
 import type { ModelRegistry } from './models/model-registry.ts';
+import type { PriceBook } from './models/price-book.ts';
+import type { SecretBox } from './models/secret-box.ts';
 import type { Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import type { EventBus } from './platform/event-bus.ts';
@@ -21,4 +23,8 @@ export interface Deps {
   logger: Logger;
   models: ModelRegistry;
   templates: Templates;
+  /** Each organization's current model prices. */
+  pricing: PriceBook;
+  /** Seals provider API keys at rest (AES-256-GCM). */
+  secrets: SecretBox;
 }

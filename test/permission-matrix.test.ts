@@ -53,6 +53,18 @@ const expected: Record<string, Role[] | 'public'> = {
   'GET /api/audit-events': admins,
   'GET /api/files/:id': all,
   'GET /api/files/:id/preview': all,
+  'GET /api/settings/providers': admins,
+  'POST /api/settings/providers': admins,
+  'PATCH /api/settings/providers/:name': admins,
+  'DELETE /api/settings/providers/:name': admins,
+  'GET /api/settings/prices': all,
+  'PUT /api/settings/prices': admins,
+  'GET /api/settings/prices/versions': all,
+  'GET /api/settings/prices/versions/:version': all,
+  'GET /api/settings/credit-rate': all,
+  'PUT /api/settings/credit-rate': admins,
+  'GET /api/agents/:id/estimate-accuracy': all,
+  'GET /api/usage/members': admins,
 };
 
 /** The bulk route checks the permission of its action. */
@@ -64,7 +76,8 @@ const bulkExpected: Record<string, Role[]> = {
   delete: agentEditors,
 };
 
-const fill = (url: string) => url.replace(':id', 'zzz_missing').replace(':version', '999');
+const fill = (url: string) =>
+  url.replace(':id', 'zzz_missing').replace(':version', '999').replace(':name', 'zzz_missing');
 
 describe.each(storeKinds)('the permission matrix on %s', (kind) => {
   let api: ApiHarness;

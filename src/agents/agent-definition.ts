@@ -35,6 +35,8 @@ export const modelSettingsPatchSchema = z.object({
   reasoningEffort: z.enum(reasoningEfforts).optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxOutputTokens: z.number().int().min(1).max(1_000_000).optional(),
+  /** The step's model call, retries included, fails after this long (default AGENTRUNS_MODEL_TIMEOUT_MS). */
+  timeoutMs: z.number().int().min(100).max(3_600_000).optional(),
 });
 
 export const modelSettingsSchema = modelSettingsPatchSchema.extend({ model: modelId });

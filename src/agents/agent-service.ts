@@ -26,7 +26,11 @@ type AgentDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models'>;
 
 /** Validates and stores a new agent as version 1. */
 export async function createAgent(deps: AgentDeps, actor: Actor, input: unknown): Promise<AgentView> {
-  const definition = validateAgentDefinition(input, deps.templates, deps.models.known);
+  const definition = validateAgentDefinition(
+    input,
+    deps.templates,
+    await deps.models.knownForOrg(actor.orgId),
+  );
   const now = deps.clock.now();
   const id = deps.ids.next('agt');
   await deps.store.transaction(async (trx) => {
@@ -80,7 +84,11 @@ export async function updateAgent(
   const now = deps.clock.now();
   const hasDefinitionChange = Object.keys(changes).length > 0;
   const definition = hasDefinitionChange
-    ? validateAgentDefinition({ ...stripView(current), ...changes }, deps.templates, deps.models.known)
+    ? validateAgentDefinition(
+        { ...stripView(current), ...changes },
+        deps.templates,
+        await deps.models.knownForOrg(actor.orgId),
+      )
     : undefined;
   await deps.store.transaction(async (trx) => {
     const nextVersion = current.version + 1;

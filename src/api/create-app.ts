@@ -13,6 +13,7 @@ import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
+import { modelRoutes } from './routes/model-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
@@ -74,6 +75,7 @@ export function apiRoutes(deps: Deps): Route[] {
     ...userRoutes(deps),
     ...policyRoutes(deps),
     ...fileRoutes(deps),
+    ...modelRoutes(deps),
   ];
 }
 

@@ -1,8 +1,8 @@
 import type { TemplateContext, Templates } from '../agents/templates.ts';
 import { type FileGeneratorDeps, fileRequestOrThrow, generateFile } from '../files/generate-file.ts';
 import { withMandatoryInstructions } from '../identity/policy-instructions.ts';
-import { creditsFor } from '../models/credits.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
+import type { ModelStepRunner } from '../models/model-step-runner.ts';
 import type { Clock } from '../platform/clock.ts';
 import { messageOf } from '../platform/errors.ts';
 import type { AttemptCommit, StepResultRecord } from '../queue/queue-store.ts';
@@ -15,7 +15,10 @@ import type { StepCommitter } from './step-committer.ts';
 export interface ExecuteResources {
   clock: Clock;
   templates: Templates;
+  /** Which models can fill a file step's schema. */
   models: ModelRegistry;
+  /** The model call of a prompt step: provider, retries, timeout, streaming, pricing. */
+  modelSteps: ModelStepRunner;
   committer: StepCommitter;
   /** Renders and stores the files of `file` steps. */
   files: FileGeneratorDeps;
@@ -32,7 +35,7 @@ export async function executeAttempt(
   context: AttemptContext,
   signal: AbortSignal,
 ): Promise<void> {
-  const { clock, templates, models, committer } = resources;
+  const { clock, templates, modelSteps, committer } = resources;
   const { attempt, definition } = context;
   const steps = definition.steps;
   const stepCount = steps.length;
@@ -100,20 +103,19 @@ export async function executeAttempt(
         context.instructions,
         step.system === undefined ? undefined : templates.render(step.system, templateContext),
       );
-      const provider = models.resolveOrThrow(settings.model);
       const format = step.output?.format ?? 'text';
       const file = step.output?.format === 'file' ? step.output : undefined;
-      const answer = await provider.generate({
-        model: settings.model,
+      const answer = await modelSteps.run({
+        orgId: attempt.orgId,
+        runId: attempt.runId,
+        stepNumber: number,
+        settings,
         system,
         prompt,
-        reasoningEffort: settings.reasoningEffort,
-        temperature: settings.temperature,
-        maxOutputTokens: settings.maxOutputTokens,
         outputFormat: format === 'text' ? 'text' : 'json',
-        ...(file ? fileRequestOrThrow(file.kind, settings.model, models) : {}),
+        ...(file ? fileRequestOrThrow(file.kind, settings.model, resources.models) : {}),
         signal,
-        stepNumber: number,
+        creditRate: context.creditRate,
       });
       if (format === 'json') assertJson(answer.text);
       if (file) {
@@ -131,7 +133,7 @@ export async function executeAttempt(
       }
       result.output = answer.text;
       result.usage = answer.usage;
-      result.credits = creditsFor(settings.model, answer.usage, context.creditRate);
+      result.credits = answer.credits;
     } catch (error) {
       // Canceled or taken over: whoever did that records the outcome; this worker just stops.
       if (signal.aborted) return;

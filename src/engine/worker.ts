@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.ts';
 import { createPolicyInstructions } from '../identity/policy-instructions.ts';
+import { createModelStepRunner } from '../models/model-step-runner.ts';
 import { CanceledError } from '../platform/errors.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
 import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
@@ -45,7 +46,17 @@ interface Held {
 
 type WorkerDeps = Pick<
   Deps,
-  'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger' | 'blobs'
+  | 'store'
+  | 'queue'
+  | 'clock'
+  | 'ids'
+  | 'bus'
+  | 'templates'
+  | 'models'
+  | 'logger'
+  | 'blobs'
+  | 'config'
+  | 'pricing'
 >;
 
 /**
@@ -69,6 +80,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     clock: deps.clock,
     templates: deps.templates,
     models: deps.models,
+    modelSteps: createModelStepRunner(deps),
     committer,
     files: deps,
   };

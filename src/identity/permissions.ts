@@ -31,6 +31,8 @@ export const permissions = {
   'users.manage': ['admin'],
   'tokens.manage': ['admin', 'editor', 'runner', 'viewer'],
   'governance.review': ['admin'],
+  'settings.manage': ['admin'],
+  'usage.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

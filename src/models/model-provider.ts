@@ -26,11 +26,17 @@ export interface ModelCall {
   signal: AbortSignal;
   /** 1-based step number, for providers that inject behaviour per step (the simulated one). */
   stepNumber: number;
+  /** When set, the provider streams and hands each piece of the answer here as it arrives. */
+  onDelta?: ((text: string) => void) | undefined;
 }
 
 export interface ModelAnswer {
   text: string;
   usage: Usage;
+  /** What the provider reports it ran (e.g. a dated snapshot of the model asked for). */
+  responseModel?: string | undefined;
+  /** Settings the provider ignored or changed (e.g. temperature on a reasoning model). */
+  warnings?: string[] | undefined;
 }
 
 /** One provider (openai, anthropic, simulated, …); `generate` throws ProviderError on failure. */
@@ -38,5 +44,10 @@ export interface ModelProvider {
   readonly id: string;
   /** True for the built-in offline provider; runs that used it say so. */
   readonly simulated: boolean;
+  /**
+   * The provider's own options a call's settings become (OpenAI `reasoningEffort`, Anthropic
+   * `thinking`), so a step can record what it actually sent.
+   */
+  optionsFor?(call: Pick<ModelCall, 'reasoningEffort'>): Record<string, unknown>;
   generate(call: ModelCall): Promise<ModelAnswer>;
 }

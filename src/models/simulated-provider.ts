@@ -19,7 +19,7 @@ import { brokenFileSpec, simulatedFileSpec } from './simulated-file-spec.ts';
  */
 export const SLOW_MODEL_DELAY_MS = 5000;
 
-const reasoningTokensByEffort: Record<ReasoningEffort, number> = {
+export const reasoningTokensByEffort: Record<ReasoningEffort, number> = {
   none: 0,
   minimal: 16,
   low: 64,

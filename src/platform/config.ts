@@ -20,6 +20,29 @@ export interface Config {
    * marked Secure and sign-in throttling sees the client's address (`AGENTRUNS_TRUST_PROXY=1`).
    */
   trustProxy: boolean;
+  /** Model providers configured by the environment (README "Model providers"). */
+  models: ModelConfig;
+}
+
+/** Hosted providers and the rules every model call follows; keys stay here, never in a constructor. */
+export interface ModelConfig {
+  openaiApiKey: string | undefined;
+  openaiBaseUrl: string | undefined;
+  /** Which OpenAI API `openai/…` models use: the Responses API (default) or Chat Completions. */
+  openaiApi: 'responses' | 'chat';
+  anthropicApiKey: string | undefined;
+  anthropicBaseUrl: string | undefined;
+  /** A step's model call (all its retries) fails with a timeout after this long, unless the step sets its own. */
+  stepTimeoutMs: number;
+  /** Tries per model call, the first included, on 429, 5xx and connection failures. */
+  maxAttempts: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /**
+   * Key that encrypts provider API keys at rest (AES-256-GCM): 64 hex characters or any passphrase
+   * (hashed to 32 bytes). Unset: a random key is made once in `DATA_DIR/secret.key`.
+   */
+  secretKey: string | undefined;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -44,5 +67,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimitBytes: intFrom(env.AGENTRUNS_BODY_LIMIT_BYTES, 1024 * 1024, 'AGENTRUNS_BODY_LIMIT_BYTES'),
     trustProxy: env.AGENTRUNS_TRUST_PROXY === '1' || env.AGENTRUNS_TRUST_PROXY === 'true',
+    models: {
+      openaiApiKey: env.OPENAI_API_KEY || undefined,
+      openaiBaseUrl: env.OPENAI_BASE_URL || undefined,
+      openaiApi: env.OPENAI_API === 'chat' ? 'chat' : 'responses',
+      anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,
+      anthropicBaseUrl: env.ANTHROPIC_BASE_URL || undefined,
+      stepTimeoutMs: intFrom(env.AGENTRUNS_MODEL_TIMEOUT_MS, 10 * 60_000, 'AGENTRUNS_MODEL_TIMEOUT_MS'),
+      maxAttempts: Math.max(1, intFrom(env.AGENTRUNS_MODEL_MAX_ATTEMPTS, 4, 'AGENTRUNS_MODEL_MAX_ATTEMPTS')),
+      retryBaseDelayMs: intFrom(env.AGENTRUNS_MODEL_RETRY_BASE_MS, 1000, 'AGENTRUNS_MODEL_RETRY_BASE_MS'),
+      retryMaxDelayMs: intFrom(env.AGENTRUNS_MODEL_RETRY_MAX_MS, 60_000, 'AGENTRUNS_MODEL_RETRY_MAX_MS'),
+      secretKey: env.AGENTRUNS_SECRET_KEY || undefined,
+    },
   };
 }

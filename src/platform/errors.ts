@@ -73,14 +73,53 @@ export class ConflictError extends AppError {
   }
 }
 
+/**
+ * What went wrong with a model provider, so a user (and the retry loop) can tell: a bad key, an
+ * unknown model, a prompt over the context window, a rate limit, a provider that is down, an
+ * answer that could not be read, a call that took longer than the step allows, or a setup gap.
+ */
+export type ProviderErrorKind =
+  | 'auth'
+  | 'unknown_model'
+  | 'context_length'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'bad_response'
+  | 'bad_request'
+  | 'timeout'
+  | 'not_configured'
+  | 'failed';
+
+export interface ProviderErrorOptions {
+  cause?: unknown;
+  kind?: ProviderErrorKind;
+  /** HTTP status the provider answered with, when there was one. */
+  status?: number;
+  /** The provider's Retry-After, in milliseconds. */
+  retryAfterMs?: number;
+}
+
 /** A model provider failed; `retryable` tells the engine whether trying again can help. */
 export class ProviderError extends AppError {
+  readonly kind: ProviderErrorKind;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     message: string,
     readonly retryable = false,
-    options?: { cause?: unknown },
+    options: ProviderErrorOptions = {},
   ) {
-    super('provider_error', message, 'provider', [], options);
+    super(
+      'provider_error',
+      message,
+      'provider',
+      [],
+      options.cause === undefined ? {} : { cause: options.cause },
+    );
+    this.kind = options.kind ?? 'failed';
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -5,9 +5,9 @@ import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { assertModelsPermitted } from '../identity/policy-rules.ts';
 import { currentPolicy } from '../identity/policy-versions.ts';
+import { estimateRun } from '../models/estimate-run.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
-import { estimateCredits } from './estimate-credits.ts';
 import { getRunOrThrow } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
 import { appendRunEvents } from './run-events.ts';
@@ -15,7 +15,7 @@ import type { CreateRunInput } from './run-input.ts';
 import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
 
-type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus'>;
+type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing'>;
 
 /**
  * Creates a run of an agent (R1, R3, R4): resolves its variables and settings against the pinned
@@ -42,7 +42,7 @@ export async function createRun(
     'modelSettings',
   );
   const stepOverrides = resolveStepOverrides(definition, input.stepOverrides ?? []);
-  checkProviders(deps, modelSettings, stepOverrides);
+  checkProviders(await deps.models.knownForOrg(actor.orgId), modelSettings, stepOverrides);
   const name = input.name ?? defaultRunName(agent.name, variables);
   const runId = await insertRun(deps, actor, {
     agentId,
@@ -84,14 +84,17 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
     .select('credit_rate')
     .where('id', '=', actor.orgId)
     .executeTakeFirstOrThrow();
-  const estimatedCredits = estimateCredits(
-    run.definition,
-    run.variables,
-    run.modelSettings,
-    run.stepOverrides,
-    deps.templates,
-    org.credit_rate,
-  );
+  const estimate = await estimateRun(deps, {
+    orgId: actor.orgId,
+    agentId: run.agentId,
+    version: run.version,
+    definition: run.definition,
+    variables: run.variables,
+    modelSettings: run.modelSettings,
+    overrides: run.stepOverrides,
+    creditRate: org.credit_rate,
+  });
+  const estimatedCredits = estimate.credits;
   const status = run.start ? 'enqueued' : 'new';
   await deps.store.transaction(async (trx) => {
     // Read in the transaction that writes the run: the version recorded is the one checked.
@@ -127,6 +130,20 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
         updated_at: now,
         last_completed_at: null,
         policy_version: policy.version,
+      })
+      .execute();
+    await trx
+      .insertInto('run_estimates')
+      .values({
+        run_id: id,
+        org_id: actor.orgId,
+        agent_id: run.agentId,
+        agent_version: run.version,
+        credits: estimate.credits,
+        credits_low: estimate.range.low,
+        credits_high: estimate.range.high,
+        detail: JSON.stringify(estimate),
+        created_at: now,
       })
       .execute();
     const events: Array<{ type: string; data: unknown }> = [
@@ -210,17 +227,14 @@ export function resolveStepOverrides(
 }
 
 function checkProviders(
-  deps: Pick<Deps, 'models'>,
+  known: ReadonlySet<string>,
   settings: ModelSettings,
   overrides: readonly StepOverride[],
 ): void {
   const check = (model: string | undefined, path: string) => {
     const provider = model?.split('/')[0];
-    if (provider !== undefined && !deps.models.known.has(provider)) {
-      throw ValidationError.field(
-        path,
-        `unknown provider "${provider}"; known: ${[...deps.models.known].join(', ')}`,
-      );
+    if (provider !== undefined && !known.has(provider)) {
+      throw ValidationError.field(path, `unknown provider "${provider}"; known: ${[...known].join(', ')}`);
     }
   };
   check(settings.model, 'modelSettings.model');

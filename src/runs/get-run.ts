@@ -2,6 +2,7 @@ import type { ModelSettings, Notification } from '../agents/agent-definition.ts'
 import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
 import type { Actor } from '../identity/actor.ts';
+import { estimateErrorOf } from '../models/estimate-accuracy.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import type { AttemptsTable, RunsTable, StepResultsTable } from '../store/schema.ts';
 import type { RunVariable } from './resolve-variables.ts';
@@ -36,7 +37,7 @@ export async function getRunRowOrThrow(
 /** The run with its latest attempt's steps (D1–D5). */
 export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string): Promise<RunDetails> {
   const row = await getRunRowOrThrow(deps, actor, runId);
-  const [agent, attempt] = await Promise.all([
+  const [agent, attempt, estimate] = await Promise.all([
     deps.store.db.selectFrom('agents').select('name').where('id', '=', row.agent_id).executeTakeFirst(),
     row.attempt > 0
       ? deps.store.db
@@ -46,6 +47,7 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
           .where('number', '=', row.attempt)
           .executeTakeFirst()
       : undefined,
+    deps.store.db.selectFrom('run_estimates').selectAll().where('run_id', '=', runId).executeTakeFirst(),
   ]);
   const results = attempt
     ? await deps.store.db
@@ -64,6 +66,9 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     modelSettings,
     stepOverrides: JSON.parse(row.step_overrides) as StepOverride[],
     estimatedCredits: row.estimated_credits,
+    estimatedCreditsRange: estimate ? { low: estimate.credits_low, high: estimate.credits_high } : null,
+    estimate: estimate ? JSON.parse(estimate.detail) : null,
+    estimateError: estimateErrorOf(row.estimated_credits, row.actual_credits),
     actualCredits: row.actual_credits,
     notification: JSON.parse(row.notification) as Notification,
     simulated: steps.some((s) => s.simulated),
@@ -113,6 +118,9 @@ async function stepViews(
       finishedAt: null,
       usage: null,
       credits: null,
+      settingsUsed: null,
+      pricing: null,
+      modelCalls: null,
       files: [],
       toolCalls: [],
       sources: [],

@@ -25,7 +25,7 @@ import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
 import { stepSettings } from './step-settings.ts';
 
-type ActionDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus'>;
+type ActionDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing'>;
 
 /** Reads the run inside a transaction, so the status check and the change see the same row. */
 async function lockRunOrThrow(
@@ -390,6 +390,7 @@ export async function deleteRun(
     await trx.deleteFrom('run_events').where('run_id', '=', runId).execute();
     await trx.deleteFrom('step_results').where('run_id', '=', runId).execute();
     await trx.deleteFrom('files').where('run_id', '=', runId).execute();
+    await trx.deleteFrom('run_estimates').where('run_id', '=', runId).execute();
     await trx.deleteFrom('attempts').where('run_id', '=', runId).execute();
     await trx.deleteFrom('runs').where('id', '=', runId).execute();
     await appendAudit(trx, deps.ids, deps.clock.now(), {

@@ -2,6 +2,7 @@ import type { ModelSettings, ModelSettingsPatch, Notification } from '../agents/
 import type { RunStatus } from '../engine/statuses.ts';
 import { type FileView, fileViewsOf } from '../files/stored-file.ts';
 import type { Usage } from '../models/model-provider.ts';
+import { type PricingUsed, type SettingsUsed, splitStepUsage } from '../models/step-usage.ts';
 import type { RunsTable, StepResultsTable } from '../store/schema.ts';
 import type { RunVariable } from './resolve-variables.ts';
 
@@ -53,6 +54,12 @@ export interface StepView {
   finishedAt: string | null;
   usage: Usage | null;
   credits: number | null;
+  /** What the step's model call actually ran with (settings after overrides, provider options). */
+  settingsUsed: SettingsUsed | null;
+  /** The price-table version and rates its credits came from. */
+  pricing: PricingUsed | null;
+  /** HTTP calls to the provider: 1, plus one per retry. */
+  modelCalls: number | null;
   files: FileView[];
   toolCalls: unknown[];
   sources: unknown[];
@@ -65,6 +72,12 @@ export interface RunDetails extends RunSummary {
   modelSettings: ModelSettings;
   stepOverrides: StepOverride[];
   estimatedCredits: number;
+  /** The estimate's range (R5): 10th to 90th percentile of past runs, or none-to-max without history. */
+  estimatedCreditsRange: { low: number; high: number } | null;
+  /** Each step's working: tokens counted, expected output, basis (history or max output tokens). */
+  estimate: unknown;
+  /** (actual − estimated) ÷ estimated, once the run has actual credits. */
+  estimateError: number | null;
   actualCredits: number | null;
   notification: Notification;
   /** True when any step used (or will use) the offline simulated model. */
@@ -100,6 +113,7 @@ export function toRunSummary(row: RunsTable): RunSummary {
 }
 
 export function toStepView(row: StepResultsTable, simulated: boolean): StepView {
+  const { usage, settingsUsed, pricing, modelCalls } = splitStepUsage(row.usage);
   return {
     number: row.number,
     key: row.key,
@@ -114,8 +128,11 @@ export function toStepView(row: StepResultsTable, simulated: boolean): StepView 
     queuedAt: iso(row.queued_at),
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
-    usage: JSON.parse(row.usage) as Usage,
+    usage,
     credits: row.credits,
+    settingsUsed,
+    pricing,
+    modelCalls,
     files: fileViewsOf(row.files),
     toolCalls: JSON.parse(row.tool_calls) as unknown[],
     sources: JSON.parse(row.sources) as unknown[],

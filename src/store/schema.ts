@@ -183,6 +183,31 @@ export interface PolicyVersionsTable {
   created_at: number;
 }
 
+/** A named OpenAI-compatible endpoint of an organization (issue 03); secrets sealed with AES-256-GCM. */
+export interface ModelProvidersTable {
+  id: string;
+  org_id: string;
+  name: string;
+  kind: string;
+  base_url: string;
+  api_key_sealed: string | null;
+  api_key_last4: string | null;
+  headers_sealed: string | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One version of an organization's model prices (the shipped defaults are version 0, in code). */
+export interface PriceTablesTable {
+  org_id: string;
+  version: number;
+  prices: string;
+  note: string;
+  created_by: string;
+  created_at: number;
+}
+
 export interface FilesTable {
   id: string;
   org_id: string;
@@ -197,6 +222,19 @@ export interface FilesTable {
   sha256: string;
   /** The fencing token of the holder that rendered it; only a committed step result lists the file. */
   lease_generation: number;
+  created_at: number;
+}
+
+/** A run's credit estimate before it started (R5): the figure, its range, and how it was made. */
+export interface RunEstimatesTable {
+  run_id: string;
+  org_id: string;
+  agent_id: string;
+  agent_version: number;
+  credits: number;
+  credits_low: number;
+  credits_high: number;
+  detail: string;
   created_at: number;
 }
 
@@ -221,4 +259,7 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   policy_versions: PolicyVersionsTable;
   files: FilesTable;
+  model_providers: ModelProvidersTable;
+  price_tables: PriceTablesTable;
+  run_estimates: RunEstimatesTable;
 }

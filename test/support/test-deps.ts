@@ -13,9 +13,12 @@ import { bootstrap } from '../../src/identity/bootstrap.ts';
 import { hashPassword } from '../../src/identity/passwords.ts';
 import type { ModelProvider } from '../../src/models/model-provider.ts';
 import { createModelRegistry } from '../../src/models/model-registry.ts';
+import { createNamedProviderSource } from '../../src/models/named-providers.ts';
+import { createPriceBook } from '../../src/models/price-book.ts';
+import { createSecretBox } from '../../src/models/secret-box.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
 import { type Clock, createSystemClock } from '../../src/platform/clock.ts';
-import { loadConfig } from '../../src/platform/config.ts';
+import { loadConfig, type ModelConfig } from '../../src/platform/config.ts';
 import { createEventBus } from '../../src/platform/event-bus.ts';
 import { createIds } from '../../src/platform/ids.ts';
 import { createDiskBlobStore } from '../../src/store/blob-store.ts';
@@ -42,6 +45,8 @@ export interface TestDepsOptions {
   /** Extra model providers (e.g. a recording one); the simulated one is always there. */
   providers?: (clock: Clock) => ModelProvider[];
   bodyLimitBytes?: number;
+  /** Model call rules (timeouts, retry delays) other than the defaults. */
+  models?: Partial<ModelConfig>;
 }
 
 /**
@@ -60,6 +65,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     examples: false,
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
   };
+  config.models = { ...config.models, ...options.models };
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const store = await openStore({
     databaseUrl: config.databaseUrl,
@@ -68,6 +74,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     poolSize: 5,
   });
   const clock = options.clock ?? createSystemClock();
+  const secrets = createSecretBox(randomBytes(32));
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps: Deps = {
     config,
@@ -78,8 +85,12 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     ids: createIds(clock.now),
     bus: createEventBus(),
     logger,
-    models: createModelRegistry([createSimulatedProvider(clock), ...(options.providers?.(clock) ?? [])]),
+    models: createModelRegistry([createSimulatedProvider(clock), ...(options.providers?.(clock) ?? [])], {
+      named: createNamedProviderSource({ store }, secrets),
+    }),
     templates: createTemplates(),
+    secrets,
+    pricing: createPriceBook({ store, clock }),
   };
   await bootstrap(deps);
   const admin = await deps.store.db

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { isFinalStatus } from '../../engine/statuses.ts';
 import { assertCan } from '../../identity/permissions.ts';
+import { deltaChannel } from '../../models/model-step-runner.ts';
 import { getRunRowOrThrow } from '../../runs/get-run.ts';
 import { readRunEvents } from '../../runs/run-events.ts';
 import { assertStorableInputOrThrow } from '../assert-storable-input.ts';
@@ -56,6 +57,7 @@ export function registerRunEventStream(app: FastifyInstance, deps: Deps): void {
         closed = true;
         open.delete(close);
         unsubscribe();
+        unsubscribeDeltas();
         clearInterval(keepalive);
         clearInterval(poll);
         out.end();
@@ -102,6 +104,14 @@ export function registerRunEventStream(app: FastifyInstance, deps: Deps): void {
           });
       };
       const unsubscribe = deps.bus.subscribe(`run:${run.id}`, wake);
+      // Output deltas are live only: no id (a resumed stream replays the log, whose step.finished
+      // holds the whole output), and never stored, so streaming costs no commit per token.
+      const unsubscribeDeltas = deps.bus.subscribe(deltaChannel(run.id), (payload) => {
+        if (!closed)
+          out.write(
+            `event: step.delta\ndata: {"type":"step.delta","runId":"${run.id}","data":${payload}}\n\n`,
+          );
+      });
       const keepalive = setInterval(() => out.write(': keepalive\n\n'), KEEPALIVE_MS);
       const poll = setInterval(wake, FALLBACK_POLL_MS);
       open.add(close);

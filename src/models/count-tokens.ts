@@ -1,0 +1,24 @@
+import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { approximateTokens } from './simulated-provider.ts';
+
+/** How a prompt's tokens were counted for an estimate. */
+export type TokenCounter = 'o200k_base' | 'o200k_base×1.15 (approximation)' | 'characters÷4 (simulated)';
+
+/**
+ * Anthropic publishes no tokenizer for its current models; its token counts run about 10–20% above
+ * OpenAI's o200k_base on English prose (Anthropic's own docs warn that Claude's tokenizer yields
+ * more tokens than others'), so the estimate counts with o200k_base and adds 15%. The simulated
+ * model counts a token per four characters, and so does its estimate, exactly.
+ */
+const ANTHROPIC_FACTOR = 1.15;
+
+/** Tokens of `text` as the provider of `model` counts them, or the documented approximation. */
+export function countPromptTokens(model: string, text: string): { tokens: number; counter: TokenCounter } {
+  if (text === '') return { tokens: 0, counter: 'o200k_base' };
+  if (model.startsWith('simulated/'))
+    return { tokens: approximateTokens(text), counter: 'characters÷4 (simulated)' };
+  const tokens = countO200k(text);
+  if (model.startsWith('anthropic/'))
+    return { tokens: Math.ceil(tokens * ANTHROPIC_FACTOR), counter: 'o200k_base×1.15 (approximation)' };
+  return { tokens, counter: 'o200k_base' };
+}

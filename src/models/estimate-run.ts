@@ -1,0 +1,216 @@
+import type { AgentDefinition, ModelSettings, ReasoningEffort } from '../agents/agent-definition.ts';
+import type { Templates } from '../agents/templates.ts';
+import type { Deps } from '../deps.ts';
+import type { RunVariable } from '../runs/resolve-variables.ts';
+import { variablesRecord } from '../runs/resolve-variables.ts';
+import type { StepOverride } from '../runs/run-view.ts';
+import { stepSettings } from '../runs/step-settings.ts';
+import { countPromptTokens, type TokenCounter } from './count-tokens.ts';
+import { priceUsage, roundCredits } from './price-table.ts';
+import { anthropicThinkingBudget } from './reasoning-options.ts';
+import { reasoningTokensByEffort } from './simulated-provider.ts';
+
+/** Expected answer length when a step has no history and sets no max output tokens. */
+export const DEFAULT_EXPECTED_OUTPUT_TOKENS = 400;
+/** How many of the agent version's latest runs the expected output comes from. */
+const HISTORY_RUNS = 50;
+
+/** Reasoning a model spends per effort when there is no history (hosted models think at length). */
+const hostedReasoningByEffort: Record<ReasoningEffort, number> = {
+  none: 0,
+  minimal: 128,
+  low: 512,
+  medium: 2048,
+  high: 8192,
+};
+
+interface Spread {
+  low: number;
+  expected: number;
+  high: number;
+}
+
+export interface StepEstimate {
+  number: number;
+  model: string;
+  inputTokens: Spread;
+  outputTokens: Spread;
+  reasoningTokens: Spread;
+  /** `history`: the 10th, 50th and 90th percentile of this agent version's runs on this model. */
+  basis: 'history' | 'max-output-tokens' | 'default-output-tokens';
+  historySamples: number;
+  tokenizer: TokenCounter;
+  credits: Spread;
+}
+
+/** A run's estimate before it starts (R5): the figure, its range, and each step's working. */
+export interface RunEstimate {
+  credits: number;
+  range: { low: number; high: number };
+  priceTableVersion: number;
+  creditRate: number;
+  steps: StepEstimate[];
+}
+
+export interface EstimateInput {
+  orgId: string;
+  agentId: string;
+  version: number;
+  definition: AgentDefinition;
+  variables: readonly RunVariable[];
+  modelSettings: ModelSettings;
+  overrides: readonly StepOverride[];
+  creditRate: number;
+  /** The source context the prompts will quote (`{{ sources }}`), when known before the run. */
+  sources?: string;
+}
+
+/**
+ * Estimates a run's credits before it starts: each step's rendered prompt and the source context
+ * counted with a real tokenizer (`count-tokens.ts`), plus the output of the earlier steps it
+ * quotes; its output and reasoning tokens from this agent version's past runs (median for the
+ * figure, 10th to 90th percentile for the range), or its max output tokens when there is no
+ * history; priced with the organization's current price table and credit rate.
+ */
+export async function estimateRun(
+  deps: Pick<Deps, 'store' | 'templates' | 'pricing'>,
+  input: EstimateInput,
+): Promise<RunEstimate> {
+  const [table, history] = await Promise.all([
+    deps.pricing.currentFor(input.orgId),
+    readHistory(deps, input),
+  ]);
+  const quoted = new Map<string, Spread>();
+  const steps: StepEstimate[] = input.definition.steps.map((step, i) => {
+    const number = i + 1;
+    const settings = stepSettings(input.modelSettings, input.overrides, number);
+    const prompt = renderOrRaw(deps.templates, step.prompt, input);
+    const system = step.system === undefined ? '' : renderOrRaw(deps.templates, step.system, input);
+    const counted = countPromptTokens(settings.model, `${system}${prompt}`);
+    const inputTokens = { low: counted.tokens, expected: counted.tokens, high: counted.tokens };
+    for (const [key, spread] of quoted) {
+      if (step.prompt.includes(`steps.${key}`) || step.system?.includes(`steps.${key}`)) {
+        inputTokens.low += spread.low;
+        inputTokens.expected += spread.expected;
+        inputTokens.high += spread.high;
+      }
+    }
+    const samples = (history.get(number) ?? []).filter((s) => s.model === settings.model);
+    const expectedOutput = expectedOutputOf(settings, samples);
+    quoted.set(step.key, expectedOutput.outputTokens);
+    const price = (pick: keyof Spread) =>
+      priceUsage(
+        table,
+        settings.model,
+        {
+          inputTokens: inputTokens[pick],
+          outputTokens: expectedOutput.outputTokens[pick],
+          reasoningTokens: expectedOutput.reasoningTokens[pick],
+        },
+        input.creditRate,
+      ).credits;
+    return {
+      number,
+      model: settings.model,
+      inputTokens,
+      ...expectedOutput,
+      historySamples: samples.length,
+      tokenizer: counted.counter,
+      credits: { low: price('low'), expected: price('expected'), high: price('high') },
+    };
+  });
+  const sum = (pick: keyof Spread) => roundCredits(steps.reduce((total, s) => total + s.credits[pick], 0));
+  return {
+    credits: sum('expected'),
+    range: { low: sum('low'), high: sum('high') },
+    priceTableVersion: table.version,
+    creditRate: input.creditRate,
+    steps,
+  };
+}
+
+interface Sample {
+  model: string;
+  outputTokens: number;
+  reasoningTokens: number;
+}
+
+function expectedOutputOf(
+  settings: ModelSettings,
+  samples: Sample[],
+): Pick<StepEstimate, 'outputTokens' | 'reasoningTokens' | 'basis'> {
+  if (samples.length > 0) {
+    const outputs = samples.map((s) => s.outputTokens).sort((a, b) => a - b);
+    const reasoning = samples.map((s) => s.reasoningTokens).sort((a, b) => a - b);
+    const spread = (sorted: number[]) => ({
+      low: percentile(sorted, 0.1),
+      expected: percentile(sorted, 0.5),
+      high: percentile(sorted, 0.9),
+    });
+    return { outputTokens: spread(outputs), reasoningTokens: spread(reasoning), basis: 'history' };
+  }
+  const max = settings.maxOutputTokens;
+  const effort = settings.reasoningEffort ?? 'none';
+  const reasoning = settings.model.startsWith('simulated/')
+    ? reasoningTokensByEffort[effort]
+    : settings.model.startsWith('anthropic/') && effort !== 'none'
+      ? anthropicThinkingBudget[effort]
+      : hostedReasoningByEffort[effort];
+  const output = max ?? DEFAULT_EXPECTED_OUTPUT_TOKENS;
+  // Without history the answer may be anything up to the cap: the range runs from none to all of it.
+  return {
+    outputTokens: { low: 0, expected: output, high: output },
+    reasoningTokens: { low: 0, expected: reasoning, high: reasoning },
+    basis: max === undefined ? 'default-output-tokens' : 'max-output-tokens',
+  };
+}
+
+/** Nearest-rank percentile of an ascending list. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.max(1, Math.ceil(p * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1] ?? 0;
+}
+
+function renderOrRaw(templates: Templates, template: string, input: EstimateInput): string {
+  try {
+    return templates.render(template, {
+      vars: variablesRecord(input.variables),
+      // Quoted outputs are not known yet: they are counted from the quoted step's expectation.
+      steps: {},
+      sources: input.sources ?? '',
+      run: { id: '', name: '' },
+    });
+  } catch {
+    return template;
+  }
+}
+
+/** Output and reasoning tokens of each step in this agent version's latest first attempts. */
+async function readHistory(deps: Pick<Deps, 'store'>, input: EstimateInput): Promise<Map<number, Sample[]>> {
+  const rows = await deps.store.db
+    .selectFrom('step_results as sr')
+    .innerJoin('attempts as a', 'a.id', 'sr.attempt_id')
+    .innerJoin('runs as r', 'r.id', 'sr.run_id')
+    .select(['sr.number', 'sr.model', 'sr.usage'])
+    .where('r.org_id', '=', input.orgId)
+    .where('r.agent_id', '=', input.agentId)
+    .where('a.agent_version', '=', input.version)
+    .where('sr.status', '=', 'completed')
+    .where('sr.reused', '=', 0)
+    .orderBy('sr.finished_at', 'desc')
+    .limit(HISTORY_RUNS * input.definition.steps.length)
+    .execute();
+  const byStep = new Map<number, Sample[]>();
+  for (const row of rows) {
+    const usage = JSON.parse(row.usage) as { outputTokens?: number; reasoningTokens?: number };
+    const list = byStep.get(row.number) ?? [];
+    list.push({
+      model: row.model,
+      outputTokens: usage.outputTokens ?? 0,
+      reasoningTokens: usage.reasoningTokens ?? 0,
+    });
+    byStep.set(row.number, list);
+  }
+  return byStep;
+}
