@@ -12,6 +12,7 @@ import { RateLimitedError } from '../platform/errors.ts';
  */
 export const loginThrottle = {
   accountMaxFailures: 5,
+  /** The default; a deployment behind one NAT may raise it (AGENTRUNS_LOGIN_ADDRESS_MAX_FAILURES). */
   addressMaxFailures: 50,
   windowMs: 15 * 60 * 1000,
   lockMs: 15 * 60 * 1000,

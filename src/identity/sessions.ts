@@ -49,6 +49,7 @@ export async function signIn(
   email: string,
   password: string,
   clientAddress = 'unknown',
+  addressMaxFailures: number = loginThrottle.addressMaxFailures,
 ): Promise<{ secret: string; actor: Actor; expiresAt: number }> {
   const keys = throttleKeys(email, clientAddress);
   await assertNotThrottled(deps, [keys.account, keys.address]);
@@ -64,7 +65,7 @@ export async function signIn(
   const matches = await verifyPassword(password, hash);
   if (!user?.password_hash || !isRole(user.role) || !matches) {
     await recordLoginFailure(deps, keys.account, loginThrottle.accountMaxFailures);
-    await recordLoginFailure(deps, keys.address, loginThrottle.addressMaxFailures);
+    await recordLoginFailure(deps, keys.address, addressMaxFailures);
     throw new UnauthorizedError('email or password is wrong');
   }
   await clearLoginFailures(deps, keys.account);

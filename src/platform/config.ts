@@ -20,6 +20,8 @@ export interface Config {
    * marked Secure and sign-in throttling sees the client's address (`AGENTRUNS_TRUST_PROXY=1`).
    */
   trustProxy: boolean;
+  /** Failed sign-ins from one client address within 15 minutes before it is locked out. */
+  loginAddressMaxFailures: number;
   /** Model providers configured by the environment (README "Model providers"). */
   models: ModelConfig;
 }
@@ -66,6 +68,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: intFrom(env.AGENTRUNS_WORKER_CONCURRENCY, 500, 'AGENTRUNS_WORKER_CONCURRENCY'),
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimitBytes: intFrom(env.AGENTRUNS_BODY_LIMIT_BYTES, 1024 * 1024, 'AGENTRUNS_BODY_LIMIT_BYTES'),
+    loginAddressMaxFailures: intFrom(
+      env.AGENTRUNS_LOGIN_ADDRESS_MAX_FAILURES,
+      50,
+      'AGENTRUNS_LOGIN_ADDRESS_MAX_FAILURES',
+    ),
     trustProxy: env.AGENTRUNS_TRUST_PROXY === '1' || env.AGENTRUNS_TRUST_PROXY === 'true',
     models: {
       openaiApiKey: env.OPENAI_API_KEY || undefined,

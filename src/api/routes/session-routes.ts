@@ -29,7 +29,13 @@ export function sessionRoutes(deps: Deps): Route[] {
       permission: 'public',
       body: z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1000) }),
       handler: async ({ body, reply, request }) => {
-        const session = await signIn(deps, body.email, body.password, request.ip);
+        const session = await signIn(
+          deps,
+          body.email,
+          body.password,
+          request.ip,
+          deps.config.loginAddressMaxFailures,
+        );
         // Secure whenever the client reached us over TLS (directly, or through a proxy trusted
         // with AGENTRUNS_TRUST_PROXY), so the cookie never travels in clear afterwards.
         const common = {
