@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { z } from 'zod';
 import type { Deps } from '../deps.ts';
@@ -15,6 +16,7 @@ import { agentRoutes } from './routes/agent-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
+import { siteRoutes } from './routes/site-routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -33,6 +35,8 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
   });
   await app.register(cookie);
+  // Document uploads (Sites): one file per request, streamed; the size limit is checked as it streams.
+  await app.register(multipart, { limits: { fileSize: deps.config.uploadLimitBytes, files: 1, fields: 20 } });
   // Fastify answers requests that arrive while closing with 503, but a request already in flight
   // kept its keep-alive socket open after its answer, and `app.close()` (SIGTERM) then waited for
   // the client to hang up: up to the 72 s keep-alive timeout. Answers sent while closing say so.
@@ -49,7 +53,12 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     throw new NotFoundError('route', `${request.method} ${request.url.split('?')[0]}`);
   });
 
-  const routes: Route[] = [...sessionRoutes(deps), ...agentRoutes(deps), ...runRoutes(deps)];
+  const routes: Route[] = [
+    ...sessionRoutes(deps),
+    ...agentRoutes(deps),
+    ...runRoutes(deps),
+    ...siteRoutes(deps),
+  ];
   for (const route of routes) register(app, deps, route);
   registerRunEventStream(app, deps);
 

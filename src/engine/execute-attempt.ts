@@ -7,6 +7,7 @@ import type { AttemptCommit, StepResultRecord } from '../queue/queue-store.ts';
 import { variablesRecord } from '../runs/resolve-variables.ts';
 import { statusText } from '../runs/status-text.ts';
 import { stepSettings } from '../runs/step-settings.ts';
+import type { StepSources } from '../sites/step-sources.ts';
 import type { AttemptContext } from './attempt-context.ts';
 import type { StepCommitter } from './step-committer.ts';
 
@@ -15,6 +16,8 @@ export interface ExecuteResources {
   templates: Templates;
   models: ModelRegistry;
   committer: StepCommitter;
+  /** Sites: fills `{{ sources }}` per step and records the chunks used (absent: no source context). */
+  sources?: StepSources;
 }
 
 /**
@@ -91,6 +94,13 @@ export async function executeAttempt(
       credits: 0,
     };
     try {
+      if (resources.sources)
+        templateContext.sources = await resources.sources.forStep({
+          attempt,
+          step,
+          number,
+          context: templateContext,
+        });
       const prompt = templates.render(step.prompt, templateContext);
       const system = step.system === undefined ? undefined : templates.render(step.system, templateContext);
       const provider = models.resolveOrThrow(settings.model);

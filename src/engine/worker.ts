@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Deps } from '../deps.ts';
 import { CanceledError } from '../platform/errors.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
+import { createStepSources } from '../sites/step-sources.ts';
 import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
 import { executeAttempt } from './execute-attempt.ts';
 import { createStepCommitter, type StepCommitter } from './step-committer.ts';
@@ -60,7 +61,13 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     maxInFlight: deps.store.kind === 'postgres' ? 4 : 1,
   });
   const definitions = createDefinitionCache(deps);
-  const resources = { clock: deps.clock, templates: deps.templates, models: deps.models, committer };
+  const resources = {
+    clock: deps.clock,
+    templates: deps.templates,
+    models: deps.models,
+    committer,
+    sources: createStepSources(deps),
+  };
   const held = new Map<string, Held>();
   let running = false;
   let dead = false;

@@ -13,6 +13,8 @@ export const permissions = {
   'runs.cancel': ['admin', 'editor', 'runner'],
   'runs.archive': ['admin', 'editor', 'runner'],
   'runs.delete': ['admin', 'editor'],
+  'sites.read': ['admin', 'editor', 'runner', 'viewer'],
+  'sites.manage': ['admin', 'editor'],
   'tokens.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -15,6 +15,12 @@ export interface Config {
   logLevel: string;
   /** Largest JSON body the API accepts. */
   bodyLimitBytes: number;
+  /** Largest document upload (issue 06). */
+  uploadLimitBytes: number;
+  /** Largest document whose text is extracted; larger ones are stored but fail extraction. */
+  extractLimitBytes: number;
+  /** Most bytes a DOCX/XLSX may inflate to (zip bomb guard). */
+  unzipLimitBytes: number;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -38,5 +44,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: intFrom(env.AGENTRUNS_WORKER_CONCURRENCY, 500, 'AGENTRUNS_WORKER_CONCURRENCY'),
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimitBytes: intFrom(env.AGENTRUNS_BODY_LIMIT_BYTES, 1024 * 1024, 'AGENTRUNS_BODY_LIMIT_BYTES'),
+    uploadLimitBytes: intFrom(
+      env.AGENTRUNS_UPLOAD_LIMIT_BYTES,
+      512 * 1024 * 1024,
+      'AGENTRUNS_UPLOAD_LIMIT_BYTES',
+    ),
+    extractLimitBytes: intFrom(
+      env.AGENTRUNS_EXTRACT_LIMIT_BYTES,
+      64 * 1024 * 1024,
+      'AGENTRUNS_EXTRACT_LIMIT_BYTES',
+    ),
+    unzipLimitBytes: intFrom(
+      env.AGENTRUNS_UNZIP_LIMIT_BYTES,
+      256 * 1024 * 1024,
+      'AGENTRUNS_UNZIP_LIMIT_BYTES',
+    ),
   };
 }

@@ -3,6 +3,7 @@ import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
 import type { Actor } from '../identity/actor.ts';
 import { NotFoundError } from '../platform/errors.ts';
+import { type SourceUse, selectedSites, sourcesByStep } from '../sites/run-source-context.ts';
 import type { AttemptsTable, RunsTable, StepResultsTable } from '../store/schema.ts';
 import type { RunVariable } from './resolve-variables.ts';
 import {
@@ -56,6 +57,11 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
         .execute()
     : [];
   const steps = await stepViews(deps, row, attempt, results);
+  const [sources, sites] = await Promise.all([
+    attempt ? sourcesByStep(deps.store.db, attempt.id) : new Map<number, SourceUse[]>(),
+    selectedSites(deps.store.db, row.org_id, JSON.parse(row.site_ids) as string[]),
+  ]);
+  for (const step of steps) step.sources = sources.get(step.number) ?? [];
   const modelSettings = JSON.parse(row.model_settings) as ModelSettings;
   return {
     ...toRunSummary(row),
@@ -71,6 +77,7 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     output: row.output,
     error: attempt?.error ?? null,
     files: steps.flatMap((s) => s.files),
+    sites,
   };
 }
 

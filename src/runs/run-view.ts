@@ -1,6 +1,7 @@
 import type { ModelSettings, ModelSettingsPatch, Notification } from '../agents/agent-definition.ts';
 import type { RunStatus } from '../engine/statuses.ts';
 import type { Usage } from '../models/model-provider.ts';
+import type { SelectedSite } from '../sites/run-source-context.ts';
 import type { RunsTable, StepResultsTable } from '../store/schema.ts';
 import type { RunVariable } from './resolve-variables.ts';
 
@@ -72,6 +73,8 @@ export interface RunDetails extends RunSummary {
   output: string | null;
   error: string | null;
   files: unknown[];
+  /** D2: the Sites the run selected, as source context (each step's `sources` lists what it used). */
+  sites: SelectedSite[];
 }
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
