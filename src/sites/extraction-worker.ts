@@ -199,5 +199,5 @@ async function fail(deps: ExtractionDeps, version: DocumentVersionsTable, reason
 
 /** One line-ending convention and no NUL characters (PostgreSQL text refuses them). */
 function normalize(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/\u0000/g, '');
+  return text.replace(/\r\n?/g, '\n').replaceAll('\u0000', '');
 }

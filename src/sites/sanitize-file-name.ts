@@ -13,7 +13,7 @@ export function sanitizeFileName(raw: string): string {
   const cleaned = last
     .normalize('NFC')
     // C0/C1 controls and the bidi overrides/isolates that can disguise an extension (U+202E).
-    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, '')
     .replace(/[<>:"|?*]/g, '_')
     .replace(/^[.\s]+/, '')
     .replace(/[.\s]+$/, '')
