@@ -35,8 +35,11 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
   });
   await app.register(cookie);
-  // Document uploads (Sites): one file per request, streamed; the size limit is checked as it streams.
-  await app.register(multipart, { limits: { fileSize: deps.config.uploadLimitBytes, files: 1, fields: 20 } });
+  // Document uploads (Sites): one file per request, streamed. The size limit is enforced by the blob
+  // store as it streams (busboy only truncates at its own limit, so its limit sits one byte above).
+  await app.register(multipart, {
+    limits: { fileSize: deps.config.uploadLimitBytes + 1, files: 1, fields: 20 },
+  });
   // Fastify answers requests that arrive while closing with 503, but a request already in flight
   // kept its keep-alive socket open after its answer, and `app.close()` (SIGTERM) then waited for
   // the client to hang up: up to the 72 s keep-alive timeout. Answers sent while closing say so.

@@ -15,7 +15,7 @@ import type { ModelProvider } from '../../src/models/model-provider.ts';
 import { createModelRegistry } from '../../src/models/model-registry.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
 import { type Clock, createSystemClock } from '../../src/platform/clock.ts';
-import { loadConfig } from '../../src/platform/config.ts';
+import { type Config, loadConfig } from '../../src/platform/config.ts';
 import { createEventBus } from '../../src/platform/event-bus.ts';
 import { createIds } from '../../src/platform/ids.ts';
 import { createDiskBlobStore } from '../../src/store/blob-store.ts';
@@ -42,6 +42,8 @@ export interface TestDepsOptions {
   /** Extra model providers (e.g. a recording one); the simulated one is always there. */
   providers?: (clock: Clock) => ModelProvider[];
   bodyLimitBytes?: number;
+  /** Config values to override (e.g. Sites' upload and unzip limits). */
+  config?: Partial<Config>;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
   const adminPassword = 'correct horse battery staple';
   const config = {
     ...loadConfig({}),
+    ...options.config,
     dataDir,
     databaseUrl: kind === 'postgres' ? POSTGRES_URL : undefined,
     adminEmail: 'admin@example.com',
