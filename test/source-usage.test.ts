@@ -101,7 +101,7 @@ describe.each(storeKinds)('source usage on %s', (kind) => {
     await extractAll(api);
     const second = await runToEnd([siteId]);
     const refundsIn = (run: RunDetails) =>
-      (run.steps[0]?.sources as SourceUse[]).find((s) => s.documentName === 'refunds.txt');
+      ((run.steps[0]?.sources ?? []) as SourceUse[]).find((s) => s.documentName === 'refunds.txt');
     const firstSource = refundsIn(first);
     const secondSource = refundsIn(second);
     expect(secondSource).toMatchObject({
