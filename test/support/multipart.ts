@@ -31,17 +31,22 @@ export function streamingMultipartBody(fileName: string, sizeBytes: number, chun
   const line = Buffer.from('All work and no play makes a dull report. ');
   const block = Buffer.alloc(chunkBytes);
   for (let i = 0; i < chunkBytes; i += line.length) line.copy(block, i);
-  function* parts() {
-    yield head;
+  function* fileBytes() {
     let left = sizeBytes;
     while (left > 0) {
       const n = Math.min(left, chunkBytes);
       yield n === chunkBytes ? block : block.subarray(0, n);
       left -= n;
     }
+  }
+  function* parts() {
+    yield head;
+    yield* fileBytes();
     yield tail;
   }
   return {
+    /** The file's bytes alone, generated again (to hash them in the test). */
+    fileBytes,
     stream: Readable.from(parts(), { objectMode: false }),
     contentLength: head.length + sizeBytes + tail.length,
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
