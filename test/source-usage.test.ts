@@ -90,6 +90,11 @@ describe.each(storeKinds)('source usage on %s', (kind) => {
     expect(run.sites).toEqual([
       { id: siteId, name: 'Policies', archived: false, found: true, url: `/api/sites/${siteId}` },
     ]);
+    const attempts = await api.call<{ items: Array<{ steps: Array<{ sources: SourceUse[] }> }> }>(
+      'GET',
+      `/api/runs/${run.id}/attempts`,
+    );
+    expect(attempts.body.items[0]?.steps[0]?.sources).toEqual(sources);
     // The link resolves to the document.
     const link = await api.call<{ name: string }>('GET', (sources[0]?.url ?? '').split('?')[0] ?? '');
     expect(link.body.name).toBe('refunds.txt');

@@ -156,7 +156,8 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
       .orderBy('number')
       .execute(),
   ]);
-  return attempts.map((a) => ({
+  const sources = await Promise.all(attempts.map((a) => sourcesByStep(deps.store.db, a.id)));
+  return attempts.map((a, i) => ({
     id: a.id,
     number: a.number,
     status: a.status,
@@ -168,6 +169,9 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
     finishedAt: iso(a.finished_at),
     steps: results
       .filter((r) => r.attempt_id === a.id)
-      .map((r) => toStepView(r, deps.models.isSimulated(r.model))),
+      .map((r) => ({
+        ...toStepView(r, deps.models.isSimulated(r.model)),
+        sources: sources[i]?.get(r.number) ?? [],
+      })),
   }));
 }
