@@ -1,6 +1,7 @@
 import type { RetrievalBenchResult } from './retrieval-bench.ts';
 
 const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+const ratio = (n: number) => (n >= 10 ? n.toFixed(0) : n.toPrecision(2));
 
 /** The Markdown table of bench/README.md, with the ratios to the peers measured in the same run. */
 export function retrievalTable(result: RetrievalBenchResult): string {
@@ -15,8 +16,11 @@ export function retrievalTable(result: RetrievalBenchResult): string {
     const like = result.results.find((r) => r.store === store && r.system.startsWith('LIKE'));
     if (!ours) continue;
     const parts = [];
-    if (like) parts.push(`LIKE scan ÷ ours at p50: **${(like.p50Ms / ours.p50Ms).toFixed(1)}×**`);
-    if (memory) parts.push(`in-memory brute force ÷ ours: **${(memory.p50Ms / ours.p50Ms).toFixed(1)}×**`);
+    if (like)
+      parts.push(
+        `ours ÷ LIKE scan at p50: **${ratio(ours.p50Ms / like.p50Ms)}×** (at p95: ${ratio(ours.p95Ms / like.p95Ms)}×; LIKE does not rank)`,
+      );
+    if (memory) parts.push(`in-memory brute force ÷ ours at p50: **${ratio(memory.p50Ms / ours.p50Ms)}×**`);
     ratios.push(`- ${store}: ${parts.join(', ')}`);
   }
   return [
