@@ -4,10 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runEngineBench } from './engine/engine-bench.ts';
 import { engineTable } from './engine/engine-table.ts';
+import { runRetrievalBench } from './retrieval/retrieval-bench.ts';
+import { retrievalTable } from './retrieval/retrieval-table.ts';
 
 /**
- * `npm run bench [-- --runs 10000 --rounds 3 --concurrency 500 --graphile-concurrency 10 --profile DIR --no-write]`
- * Writes bench/results/engine.json and the table in bench/README.md. See bench/README.md.
+ * `npm run bench [-- --suite engine,retrieval --runs 10000 --rounds 3 --concurrency 500 --graphile-concurrency 10
+ *  --chunks 100000 --queries 100 --profile DIR --no-write]`
+ * Writes bench/results/engine.json, bench/results/retrieval.json and their tables in bench/README.md.
  */
 const { values } = parseArgs({
   options: {
@@ -22,8 +25,13 @@ const { values } = parseArgs({
     /** Writes CPU profiles of the Agent Runs drains to this directory (and slows them). */
     profile: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    /** Which benchmarks to run, comma-separated. */
+    suite: { type: 'string', default: 'engine,retrieval' },
+    chunks: { type: 'string', default: '100000' },
+    queries: { type: 'string', default: '100' },
   },
 });
+const suites = new Set(values.suite.split(','));
 
 const positive = (name: string, value: string): number => {
   const n = Number(value);
@@ -32,33 +40,64 @@ const positive = (name: string, value: string): number => {
 };
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const result = await runEngineBench({
-  runs: positive('runs', values.runs),
-  rounds: positive('rounds', values.rounds),
-  concurrency: positive('concurrency', values.concurrency),
-  graphileConcurrency: positive('graphile-concurrency', values['graphile-concurrency']),
-  postgresUrl: values['postgres-url'],
-  profileDir: values.profile,
-  log: (line) => console.log(line),
-});
-const table = engineTable(result);
-console.log(`\n${table}\n`);
+if (suites.has('engine')) {
+  const result = await runEngineBench({
+    runs: positive('runs', values.runs),
+    rounds: positive('rounds', values.rounds),
+    concurrency: positive('concurrency', values.concurrency),
+    graphileConcurrency: positive('graphile-concurrency', values['graphile-concurrency']),
+    postgresUrl: values['postgres-url'],
+    profileDir: values.profile,
+    log: (line) => console.log(line),
+  });
+  const table = engineTable(result);
+  console.log(`\n${table}\n`);
 
-// A profiled run is slower than a plain one: its numbers are printed, never recorded.
-if (!values['no-write'] && values.profile === undefined) {
-  const resultsFile = path.join(benchDir, 'results', 'engine.json');
-  fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
-  fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
-  const readme = path.join(benchDir, 'README.md');
-  const start = '<!-- engine-table:start -->';
-  const end = '<!-- engine-table:end -->';
-  const text = fs.readFileSync(readme, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from >= 0 && to > from) {
-    fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
+  // A profiled run is slower than a plain one: its numbers are printed, never recorded.
+  if (!values['no-write'] && values.profile === undefined) {
+    const resultsFile = path.join(benchDir, 'results', 'engine.json');
+    fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+    fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+    const readme = path.join(benchDir, 'README.md');
+    const start = '<!-- engine-table:start -->';
+    const end = '<!-- engine-table:end -->';
+    const text = fs.readFileSync(readme, 'utf8');
+    const from = text.indexOf(start);
+    const to = text.indexOf(end);
+    if (from >= 0 && to > from) {
+      fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
+    }
+    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
   }
-  console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+
+  if (result.targets.some((t) => !t.met)) process.exitCode = 1;
 }
 
-if (result.targets.some((t) => !t.met)) process.exitCode = 1;
+if (suites.has('retrieval')) {
+  const retrieval = await runRetrievalBench({
+    chunks: positive('chunks', values.chunks),
+    queries: positive('queries', values.queries),
+    peerQueries: 30,
+    postgresUrl: values['postgres-url'],
+    log: (line) => console.log(line),
+  });
+  const table = retrievalTable(retrieval);
+  console.log(`\n${table}\n`);
+  if (!values['no-write']) {
+    const resultsFile = path.join(benchDir, 'results', 'retrieval.json');
+    fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+    fs.writeFileSync(resultsFile, `${JSON.stringify(retrieval, null, 2)}\n`);
+    replaceBetween(path.join(benchDir, 'README.md'), 'retrieval-table', table);
+    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+  }
+}
+
+function replaceBetween(file: string, marker: string, table: string): void {
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
+  const text = fs.readFileSync(file, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from >= 0 && to > from)
+    fs.writeFileSync(file, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
+}

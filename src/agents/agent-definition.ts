@@ -82,6 +82,14 @@ export const stepInputSchema = z.object({
   system: z.string().max(200_000).optional(),
   output: outputFormatSchema.optional(),
   modelSettings: modelSettingsPatchSchema.optional(),
+  sources: z
+    .object({
+      /** A Liquid template: what to search the run's Sites for. Default: the step's prompt, rendered. */
+      query: z.string().min(1, 'must not be empty').max(20_000).optional(),
+      /** How many chunks `{{ sources }}` cites. */
+      limit: z.number().int().min(1).max(50).default(5),
+    })
+    .optional(),
 });
 
 export const notificationSchema = z.object({

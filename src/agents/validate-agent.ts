@@ -56,6 +56,8 @@ export function validateAgentDefinition(
     const scope = { variables: variableNames, earlierSteps, laterSteps };
     issues.push(...templates.check(`steps[${i}].prompt`, step.prompt, scope));
     if (step.system !== undefined) issues.push(...templates.check(`steps[${i}].system`, step.system, scope));
+    if (step.sources?.query !== undefined)
+      issues.push(...templates.check(`steps[${i}].sources.query`, step.sources.query, scope));
   });
   issues.push(...fileOutputIssues(steps, parsed.modelSettings));
 

@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { z } from 'zod';
 import type { Deps } from '../deps.ts';
@@ -18,6 +19,7 @@ import { policyRoutes } from './routes/policy-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
+import { siteRoutes } from './routes/site-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 
 export const API_VERSION = '0.1.0';
@@ -38,6 +40,11 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
   });
   await app.register(cookie);
+  // Document uploads (Sites): one file per request, streamed. The size limit is enforced by the blob
+  // store as it streams (busboy only truncates at its own limit, so its limit sits one byte above).
+  await app.register(multipart, {
+    limits: { fileSize: deps.config.uploadLimitBytes + 1, files: 1, fields: 20 },
+  });
   // Fastify answers requests that arrive while closing with 503, but a request already in flight
   // kept its keep-alive socket open after its answer, and `app.close()` (SIGTERM) then waited for
   // the client to hang up: up to the 72 s keep-alive timeout. Answers sent while closing say so.
@@ -76,6 +83,7 @@ export function apiRoutes(deps: Deps): Route[] {
     ...policyRoutes(deps),
     ...fileRoutes(deps),
     ...modelRoutes(deps),
+    ...siteRoutes(deps),
   ];
 }
 

@@ -9,6 +9,7 @@ import type { AttemptCommit, StepResultRecord } from '../queue/queue-store.ts';
 import { variablesRecord } from '../runs/resolve-variables.ts';
 import { statusText } from '../runs/status-text.ts';
 import { stepSettings } from '../runs/step-settings.ts';
+import type { StepSources } from '../sites/step-sources.ts';
 import type { AttemptContext } from './attempt-context.ts';
 import type { StepCommitter } from './step-committer.ts';
 
@@ -22,6 +23,8 @@ export interface ExecuteResources {
   committer: StepCommitter;
   /** Renders and stores the files of `file` steps. */
   files: FileGeneratorDeps;
+  /** Sites: fills `{{ sources }}` per step and records the chunks used (absent: no source context). */
+  sources?: StepSources;
 }
 
 /**
@@ -98,6 +101,13 @@ export async function executeAttempt(
       credits: 0,
     };
     try {
+      if (resources.sources)
+        templateContext.sources = await resources.sources.forStep({
+          attempt,
+          step,
+          number,
+          context: templateContext,
+        });
       const prompt = templates.render(step.prompt, templateContext);
       const system = withMandatoryInstructions(
         context.instructions,

@@ -4,6 +4,7 @@ import { createPolicyInstructions } from '../identity/policy-instructions.ts';
 import { createModelStepRunner } from '../models/model-step-runner.ts';
 import { CanceledError } from '../platform/errors.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
+import { createStepSources } from '../sites/step-sources.ts';
 import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
 import { executeAttempt } from './execute-attempt.ts';
 import { createStepCommitter, type StepCommitter } from './step-committer.ts';
@@ -83,6 +84,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     modelSteps: createModelStepRunner(deps),
     committer,
     files: deps,
+    sources: createStepSources(deps),
   };
   const held = new Map<string, Held>();
   let running = false;

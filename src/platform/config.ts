@@ -15,6 +15,12 @@ export interface Config {
   logLevel: string;
   /** Largest JSON body the API accepts. */
   bodyLimitBytes: number;
+  /** Largest document upload (issue 06). */
+  uploadLimitBytes: number;
+  /** Largest document whose text is extracted; larger ones are stored but fail extraction. */
+  extractLimitBytes: number;
+  /** Most bytes a DOCX/XLSX may inflate to (zip bomb guard). */
+  unzipLimitBytes: number;
   /**
    * Behind a TLS-terminating proxy: trust its X-Forwarded-Proto/-For, so session cookies are
    * marked Secure and sign-in throttling sees the client's address (`AGENTRUNS_TRUST_PROXY=1`).
@@ -86,5 +92,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxDelayMs: intFrom(env.AGENTRUNS_MODEL_RETRY_MAX_MS, 60_000, 'AGENTRUNS_MODEL_RETRY_MAX_MS'),
       secretKey: env.AGENTRUNS_SECRET_KEY || undefined,
     },
+    uploadLimitBytes: intFrom(
+      env.AGENTRUNS_UPLOAD_LIMIT_BYTES,
+      512 * 1024 * 1024,
+      'AGENTRUNS_UPLOAD_LIMIT_BYTES',
+    ),
+    extractLimitBytes: intFrom(
+      env.AGENTRUNS_EXTRACT_LIMIT_BYTES,
+      64 * 1024 * 1024,
+      'AGENTRUNS_EXTRACT_LIMIT_BYTES',
+    ),
+    unzipLimitBytes: intFrom(
+      env.AGENTRUNS_UNZIP_LIMIT_BYTES,
+      256 * 1024 * 1024,
+      'AGENTRUNS_UNZIP_LIMIT_BYTES',
+    ),
   };
 }

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import type { Actor } from '../identity/actor.ts';
 import { estimateErrorOf } from '../models/estimate-accuracy.ts';
 import { NotFoundError } from '../platform/errors.ts';
+import { type SourceUse, selectedSites, sourcesByStep } from '../sites/run-source-context.ts';
 import type { AttemptsTable, RunsTable, StepResultsTable } from '../store/schema.ts';
 import type { RunVariable } from './resolve-variables.ts';
 import {
@@ -58,6 +59,11 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
         .execute()
     : [];
   const steps = await stepViews(deps, row, attempt, results);
+  const [sources, sites] = await Promise.all([
+    attempt ? sourcesByStep(deps.store.db, attempt.id) : new Map<number, SourceUse[]>(),
+    selectedSites(deps.store.db, row.org_id, JSON.parse(row.site_ids) as string[]),
+  ]);
+  for (const step of steps) step.sources = sources.get(step.number) ?? [];
   const modelSettings = JSON.parse(row.model_settings) as ModelSettings;
   return {
     ...toRunSummary(row),
@@ -77,6 +83,7 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     error: attempt?.error ?? null,
     files: steps.flatMap((s) => s.files),
     policyVersion: row.policy_version,
+    sites,
   };
 }
 
@@ -160,7 +167,8 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
       .orderBy('number')
       .execute(),
   ]);
-  return attempts.map((a) => ({
+  const sources = await Promise.all(attempts.map((a) => sourcesByStep(deps.store.db, a.id)));
+  return attempts.map((a, i) => ({
     id: a.id,
     number: a.number,
     status: a.status,
@@ -173,6 +181,9 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
     policyVersionAtFinish: a.finished_policy_version,
     steps: results
       .filter((r) => r.attempt_id === a.id)
-      .map((r) => toStepView(r, deps.models.isSimulated(r.model))),
+      .map((r) => ({
+        ...toStepView(r, deps.models.isSimulated(r.model)),
+        sources: sources[i]?.get(r.number) ?? [],
+      })),
   }));
 }

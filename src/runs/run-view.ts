@@ -3,6 +3,7 @@ import type { RunStatus } from '../engine/statuses.ts';
 import { type FileView, fileViewsOf } from '../files/stored-file.ts';
 import type { Usage } from '../models/model-provider.ts';
 import { type PricingUsed, type SettingsUsed, splitStepUsage } from '../models/step-usage.ts';
+import type { SelectedSite } from '../sites/run-source-context.ts';
 import type { RunsTable, StepResultsTable } from '../store/schema.ts';
 import type { RunVariable } from './resolve-variables.ts';
 
@@ -89,6 +90,8 @@ export interface RunDetails extends RunSummary {
   files: FileView[];
   /** The policy version in force when the run was created (0: before any policy). */
   policyVersion: number | null;
+  /** D2: the Sites the run selected, as source context (each step's `sources` lists what it used). */
+  sites: SelectedSite[];
 }
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

@@ -1,6 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** Files by content: the key is the SHA-256 of the bytes, so equal files are stored once. */
 export interface BlobStore {
@@ -10,9 +14,28 @@ export interface BlobStore {
   getOrThrow(sha256: string): Promise<Buffer>;
   has(sha256: string): Promise<boolean>;
   delete(sha256: string): Promise<void>;
+  /**
+   * Streams `source` to the store in constant memory: hashed while written to a temp file, then
+   * renamed to its SHA-256 key. Throws `BlobTooLargeError` (and keeps nothing) past `maxBytes`.
+   */
+  putStream(
+    source: Readable,
+    options?: { maxBytes?: number },
+  ): Promise<{ sha256: string; sizeBytes: number }>;
+  /** Reads a blob as a stream; throws (on first read) when no blob has that digest. */
+  openRead(sha256: string): Readable;
+}
+
+/** A streamed blob passed its size limit; nothing was stored. */
+export class BlobTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`larger than ${maxBytes} bytes`);
+    this.name = 'BlobTooLargeError';
+  }
 }
 
 const digestPattern = /^[0-9a-f]{64}$/;
+let tempCounter = 0;
 
 export function createDiskBlobStore(root: string): BlobStore {
   const fileOf = (sha256: string) => {
@@ -37,5 +60,36 @@ export function createDiskBlobStore(root: string): BlobStore {
         () => false,
       ),
     delete: (sha256) => fs.rm(fileOf(sha256), { force: true }),
+    async putStream(source, options = {}) {
+      const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+      const tempDir = path.join(root, 'tmp');
+      await fs.mkdir(tempDir, { recursive: true });
+      const temp = path.join(
+        tempDir,
+        `${process.pid}-${tempCounter++}-${randomBytes(6).toString('hex')}.tmp`,
+      );
+      const hash = createHash('sha256');
+      let sizeBytes = 0;
+      const meter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          sizeBytes += chunk.byteLength;
+          if (sizeBytes > maxBytes) return done(new BlobTooLargeError(maxBytes));
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      try {
+        await pipeline(source, meter, createWriteStream(temp));
+      } catch (error) {
+        await fs.rm(temp, { force: true });
+        throw error;
+      }
+      const sha256 = hash.digest('hex');
+      const file = fileOf(sha256);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.rename(temp, file);
+      return { sha256, sizeBytes };
+    },
+    openRead: (sha256) => createReadStream(fileOf(sha256)),
   };
 }

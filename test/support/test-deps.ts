@@ -18,7 +18,7 @@ import { createPriceBook } from '../../src/models/price-book.ts';
 import { createSecretBox } from '../../src/models/secret-box.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
 import { type Clock, createSystemClock } from '../../src/platform/clock.ts';
-import { loadConfig, type ModelConfig } from '../../src/platform/config.ts';
+import { type Config, loadConfig, type ModelConfig } from '../../src/platform/config.ts';
 import { createEventBus } from '../../src/platform/event-bus.ts';
 import { createIds } from '../../src/platform/ids.ts';
 import { createDiskBlobStore } from '../../src/store/blob-store.ts';
@@ -47,6 +47,8 @@ export interface TestDepsOptions {
   bodyLimitBytes?: number;
   /** Model call rules (timeouts, retry delays) other than the defaults. */
   models?: Partial<ModelConfig>;
+  /** Config values to override (e.g. Sites' upload and unzip limits). */
+  config?: Partial<Config>;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
   const adminPassword = 'correct horse battery staple';
   const config = {
     ...loadConfig({}),
+    ...options.config,
     dataDir,
     databaseUrl: kind === 'postgres' ? POSTGRES_URL : undefined,
     adminEmail: 'admin@example.com',

@@ -3,6 +3,7 @@ import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { bootstrap } from '../../identity/bootstrap.ts';
 import type { Config } from '../../platform/config.ts';
+import { createExtractionWorker } from '../../sites/extraction-worker.ts';
 
 /**
  * `agentruns serve`: API, worker and (from issue 05) the scheduler in one process, on the
@@ -20,12 +21,16 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   const app = await createApp(deps);
   const worker = options.worker ? createWorker(deps, { concurrency: config.workerConcurrency }) : undefined;
   worker?.start();
+  // Sites: uploaded documents are extracted and indexed in the background by the worker process.
+  const extraction = options.worker ? createExtractionWorker(deps) : undefined;
+  extraction?.start();
   await app.listen({ port: config.port, host: config.host });
   const where = deps.store.kind === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
   console.log(`Agent Runs on http://localhost:${config.port} (${where}${worker ? ', worker running' : ''})`);
   onShutdown(async () => {
     await app.close();
     await worker?.stop();
+    await extraction?.stop();
     await deps.close();
   });
 }

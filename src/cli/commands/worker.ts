@@ -1,6 +1,7 @@
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import type { Config } from '../../platform/config.ts';
+import { createExtractionWorker } from '../../sites/extraction-worker.ts';
 import { onShutdown } from './serve.ts';
 
 /** `agentruns worker`: runs attempts only; start as many as the database can feed. */
@@ -8,11 +9,14 @@ export async function work(config: Config): Promise<void> {
   const deps = await createDeps(config);
   const worker = createWorker(deps, { concurrency: config.workerConcurrency });
   worker.start();
+  const extraction = createExtractionWorker(deps);
+  extraction.start();
   console.log(
     `Worker ${worker.id} running (${deps.store.kind}, up to ${config.workerConcurrency} attempts at once)`,
   );
   onShutdown(async () => {
     await worker.stop();
+    await extraction.stop();
     await deps.close();
   });
 }

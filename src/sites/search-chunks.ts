@@ -1,0 +1,70 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { StoreKind } from '../store/store-kind.ts';
+import { parseSearchQuery, toFts5Match, toWebsearch } from './search-query.ts';
+
+export interface ChunkHit {
+  chunkId: number;
+  siteId: string;
+  documentId: string;
+  documentName: string;
+  versionId: string;
+  version: number;
+  sha256: string;
+  index: number;
+  text: string;
+  /** Higher is better. SQLite: −bm25; PostgreSQL: ts_rank. Comparable within one search only. */
+  score: number;
+}
+
+export interface ChunkSearch {
+  orgId: string;
+  siteIds: readonly string[];
+  query: string;
+  limit: number;
+}
+
+/**
+ * Ranked full-text search over the chunks of the indexed version of every live document in
+ * `siteIds` (and only those): SQLite FTS5 ordered by bm25, PostgreSQL `websearch_to_tsquery` ordered
+ * by `ts_rank`. A query without a single word finds nothing.
+ */
+export async function searchChunks(
+  db: Kysely<Database>,
+  kind: StoreKind,
+  search: ChunkSearch,
+): Promise<ChunkHit[]> {
+  const parsed = parseSearchQuery(search.query);
+  if (parsed.terms.length === 0 || search.siteIds.length === 0 || search.limit < 1) return [];
+  const siteIds = [...search.siteIds];
+  const columns = sql`c.id AS "chunkId", c.site_id AS "siteId", c.document_id AS "documentId",
+    d.name AS "documentName", c.version_id AS "versionId", v.number AS "version", v.sha256 AS "sha256",
+    c.idx AS "index", c.text AS "text"`;
+  if (kind === 'sqlite') {
+    const result = await sql<ChunkHit>`
+      SELECT ${columns}, -bm25(chunks_fts) AS "score"
+      FROM chunks_fts
+      JOIN chunks c ON c.id = chunks_fts.rowid
+      JOIN documents d ON d.indexed_version_id = c.version_id AND d.deleted_at IS NULL
+      JOIN document_versions v ON v.id = c.version_id
+      WHERE chunks_fts MATCH ${toFts5Match(parsed)}
+        AND c.org_id = ${search.orgId}
+        AND c.site_id IN (${sql.join(siteIds)})
+      ORDER BY bm25(chunks_fts), c.id
+      LIMIT ${search.limit}`.execute(db);
+    return result.rows;
+  }
+  // The tsquery written inline (not a FROM item) so the planner sees a constant and walks the GIN index.
+  const tsquery = sql`websearch_to_tsquery('simple', ${toWebsearch(parsed)})`;
+  const result = await sql<ChunkHit>`
+    SELECT ${columns}, ts_rank(c.search_vector, ${tsquery}) AS "score"
+    FROM chunks c
+    JOIN documents d ON d.indexed_version_id = c.version_id AND d.deleted_at IS NULL
+    JOIN document_versions v ON v.id = c.version_id
+    WHERE c.search_vector @@ ${tsquery}
+      AND c.org_id = ${search.orgId}
+      AND c.site_id = ANY(${siteIds})
+    ORDER BY "score" DESC, c.id
+    LIMIT ${search.limit}`.execute(db);
+  return result.rows.map((r) => ({ ...r, chunkId: Number(r.chunkId), score: Number(r.score) }));
+}
