@@ -14,6 +14,7 @@ import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
+import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 
 export const API_VERSION = '0.1.0';
@@ -49,7 +50,12 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     throw new NotFoundError('route', `${request.method} ${request.url.split('?')[0]}`);
   });
 
-  const routes: Route[] = [...sessionRoutes(deps), ...agentRoutes(deps), ...runRoutes(deps)];
+  const routes: Route[] = [
+    ...sessionRoutes(deps),
+    ...agentRoutes(deps),
+    ...runRoutes(deps),
+    ...scheduleRoutes(deps),
+  ];
   for (const route of routes) register(app, deps, route);
   registerRunEventStream(app, deps);
 

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { type AgentDefinition, type ModelSettings, modelSettingsSchema } from '../agents/agent-definition.ts';
 import { assertActive, getAgentOrThrow, getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
@@ -5,6 +6,7 @@ import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
+import type { Database } from '../store/schema.ts';
 import { estimateCredits } from './estimate-credits.ts';
 import { getRunOrThrow } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
@@ -14,6 +16,25 @@ import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
 
 type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus'>;
+
+/** Where a child run (a step of kind `agent`, T4) came from. */
+export interface ParentLink {
+  runId: string;
+  attemptId: string;
+  step: number;
+  /** The child's depth: 1 for a child of a top-level run. */
+  depth: number;
+}
+
+/** What a trigger adds to a run's creation (issue 05). */
+export interface CreateRunOptions {
+  parent?: ParentLink;
+  /**
+   * Runs inside the transaction that inserts the run, with its id: a trigger claims its key there
+   * (a schedule's fire, a webhook's message id), so the claim and the run exist together or not at all.
+   */
+  within?: (trx: Kysely<Database>, runId: string) => Promise<void>;
+}
 
 /**
  * Creates a run of an agent (R1, R3, R4): resolves its variables and settings against the pinned
@@ -25,6 +46,7 @@ export async function createRun(
   agentId: string,
   input: CreateRunInput,
   trigger: RunTrigger,
+  options: CreateRunOptions = {},
 ): Promise<RunDetails> {
   const agent = await getAgentOrThrow(deps, actor, agentId);
   assertActive(agent);
@@ -54,6 +76,7 @@ export async function createRun(
     notification: input.notification ?? definition.notification,
     start: input.start,
     trigger,
+    ...options,
   });
   return getRunOrThrow(deps, actor, runId);
 }
@@ -70,6 +93,8 @@ export interface NewRun {
   notification: AgentDefinition['notification'];
   start: boolean;
   trigger: RunTrigger;
+  parent?: ParentLink;
+  within?: CreateRunOptions['within'];
 }
 
 /** Writes the run (and its first attempt when `start`), its events and the audit entry. */
@@ -92,6 +117,7 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
   );
   const status = run.start ? 'enqueued' : 'new';
   await deps.store.transaction(async (trx) => {
+    await run.within?.(trx, id);
     await trx
       .insertInto('runs')
       .values({
@@ -121,6 +147,10 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
         created_at: now,
         updated_at: now,
         last_completed_at: null,
+        parent_run_id: run.parent?.runId ?? null,
+        parent_attempt_id: run.parent?.attemptId ?? null,
+        parent_step: run.parent?.step ?? null,
+        depth: run.parent?.depth ?? 0,
       })
       .execute();
     const events: Array<{ type: string; data: unknown }> = [
@@ -178,6 +208,7 @@ export function newAttempt(
     created_at: now,
     started_at: null,
     finished_at: null,
+    settled: 0,
   };
 }
 

@@ -3,6 +3,7 @@ import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { bootstrap } from '../../identity/bootstrap.ts';
 import type { Config } from '../../platform/config.ts';
+import { createScheduler } from '../../triggers/scheduler.ts';
 
 /**
  * `agentruns serve`: API, worker and (from issue 05) the scheduler in one process, on the
@@ -20,11 +21,15 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   const app = await createApp(deps);
   const worker = options.worker ? createWorker(deps, { concurrency: config.workerConcurrency }) : undefined;
   worker?.start();
+  // The scheduler slot: every serve process runs one; on PostgreSQL one of them leads (advisory lock).
+  const scheduler = createScheduler(deps);
+  scheduler.start();
   await app.listen({ port: config.port, host: config.host });
   const where = deps.store.kind === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
   console.log(`Agent Runs on http://localhost:${config.port} (${where}${worker ? ', worker running' : ''})`);
   onShutdown(async () => {
     await app.close();
+    await scheduler.stop();
     await worker?.stop();
     await deps.close();
   });
