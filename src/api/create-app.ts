@@ -16,6 +16,7 @@ import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
+import { registerWebhookReceiver, webhookRoutes } from './routes/webhook-routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -55,9 +56,11 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     ...agentRoutes(deps),
     ...runRoutes(deps),
     ...scheduleRoutes(deps),
+    ...webhookRoutes(deps),
   ];
   for (const route of routes) register(app, deps, route);
   registerRunEventStream(app, deps);
+  await registerWebhookReceiver(app, deps);
 
   const openapi = buildOpenApi(routes, API_VERSION);
   app.get('/openapi.json', async () => openapi);

@@ -21,7 +21,11 @@ export type ErrorCode =
   | 'provider_error'
   | 'timeout'
   | 'canceled'
-  | 'internal_error';
+  | 'internal_error'
+  | 'webhook_unsigned'
+  | 'webhook_signature_invalid'
+  | 'webhook_timestamp_stale'
+  | 'webhook_replayed';
 
 export class AppError extends Error {
   constructor(
@@ -92,6 +96,16 @@ export class TimeoutError extends AppError {
 export class CanceledError extends AppError {
   constructor(message = 'canceled') {
     super('canceled', message);
+  }
+}
+
+/** A webhook request refused before it starts anything (T2): unsigned, forged, stale or replayed. */
+export class WebhookRefusedError extends AppError {
+  constructor(
+    code: 'webhook_unsigned' | 'webhook_signature_invalid' | 'webhook_timestamp_stale' | 'webhook_replayed',
+    message: string,
+  ) {
+    super(code, message);
   }
 }
 
