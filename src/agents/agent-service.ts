@@ -4,6 +4,7 @@ import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import type { AgentsTable, Database } from '../store/schema.ts';
+import { assertAgentStepsOrThrow } from '../triggers/agent-step-graph.ts';
 import type { AgentDefinition } from './agent-definition.ts';
 import { validateAgentDefinition } from './validate-agent.ts';
 
@@ -27,6 +28,7 @@ type AgentDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models'>;
 /** Validates and stores a new agent as version 1. */
 export async function createAgent(deps: AgentDeps, actor: Actor, input: unknown): Promise<AgentView> {
   const definition = validateAgentDefinition(input, deps.templates, deps.models.known);
+  await assertAgentStepsOrThrow(deps.store.db, actor.orgId, undefined, definition);
   const now = deps.clock.now();
   const id = deps.ids.next('agt');
   await deps.store.transaction(async (trx) => {
@@ -82,6 +84,7 @@ export async function updateAgent(
   const definition = hasDefinitionChange
     ? validateAgentDefinition({ ...stripView(current), ...changes }, deps.templates, deps.models.known)
     : undefined;
+  if (definition) await assertAgentStepsOrThrow(deps.store.db, actor.orgId, agentId, definition);
   await deps.store.transaction(async (trx) => {
     const nextVersion = current.version + 1;
     if (definition) {

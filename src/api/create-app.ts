@@ -16,7 +16,7 @@ import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
-import { registerWebhookReceiver, webhookRoutes } from './routes/webhook-routes.ts';
+import { registerWebhookReceiver, webhookReceiverRoute, webhookRoutes } from './routes/webhook-routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -60,9 +60,10 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   ];
   for (const route of routes) register(app, deps, route);
   registerRunEventStream(app, deps);
-  await registerWebhookReceiver(app, deps);
+  const hookRoute = webhookReceiverRoute(deps);
+  await registerWebhookReceiver(app, hookRoute);
 
-  const openapi = buildOpenApi(routes, API_VERSION);
+  const openapi = buildOpenApi([...routes, hookRoute], API_VERSION);
   app.get('/openapi.json', async () => openapi);
   app.get('/', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(homePage(deps.store.kind)),

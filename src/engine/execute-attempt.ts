@@ -7,6 +7,7 @@ import type { AttemptCommit, StepResultRecord } from '../queue/queue-store.ts';
 import { variablesRecord } from '../runs/resolve-variables.ts';
 import { statusText } from '../runs/status-text.ts';
 import { stepSettings } from '../runs/step-settings.ts';
+import type { AgentStepRunner } from '../triggers/agent-step.ts';
 import type { AttemptContext } from './attempt-context.ts';
 import type { StepCommitter } from './step-committer.ts';
 
@@ -15,6 +16,8 @@ export interface ExecuteResources {
   templates: Templates;
   models: ModelRegistry;
   committer: StepCommitter;
+  /** Runs steps of kind `agent` (issue 05); without it such a step fails. */
+  agentSteps?: AgentStepRunner;
 }
 
 /**
@@ -91,25 +94,33 @@ export async function executeAttempt(
       credits: 0,
     };
     try {
-      const prompt = templates.render(step.prompt, templateContext);
-      const system = step.system === undefined ? undefined : templates.render(step.system, templateContext);
-      const provider = models.resolveOrThrow(settings.model);
-      const format = step.output?.format ?? 'text';
-      const answer = await provider.generate({
-        model: settings.model,
-        system,
-        prompt,
-        reasoningEffort: settings.reasoningEffort,
-        temperature: settings.temperature,
-        maxOutputTokens: settings.maxOutputTokens,
-        outputFormat: format,
-        signal,
-        stepNumber: number,
-      });
-      if (format === 'json') assertJson(answer.text);
-      result.output = answer.text;
-      result.usage = answer.usage;
-      result.credits = creditsFor(settings.model, answer.usage, context.creditRate);
+      if (step.kind === 'agent') {
+        if (!resources.agentSteps) throw new Error('this worker cannot run agent steps');
+        const child = await resources.agentSteps.run({ attempt, step, number, stepCount, templateContext });
+        // Waiting: the attempt gave its lease back and is re-enqueued when the child ends.
+        if (child.kind !== 'completed') return;
+        result.output = child.output;
+      } else {
+        const prompt = templates.render(step.prompt, templateContext);
+        const system = step.system === undefined ? undefined : templates.render(step.system, templateContext);
+        const provider = models.resolveOrThrow(settings.model);
+        const format = step.output?.format ?? 'text';
+        const answer = await provider.generate({
+          model: settings.model,
+          system,
+          prompt,
+          reasoningEffort: settings.reasoningEffort,
+          temperature: settings.temperature,
+          maxOutputTokens: settings.maxOutputTokens,
+          outputFormat: format,
+          signal,
+          stepNumber: number,
+        });
+        if (format === 'json') assertJson(answer.text);
+        result.output = answer.text;
+        result.usage = answer.usage;
+        result.credits = creditsFor(settings.model, answer.usage, context.creditRate);
+      }
     } catch (error) {
       // Canceled or taken over: whoever did that records the outcome; this worker just stops.
       if (signal.aborted) return;

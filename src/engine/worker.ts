@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Deps } from '../deps.ts';
 import { CanceledError } from '../platform/errors.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
+import { createAgentStepRunner } from '../triggers/agent-step.ts';
 import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
 import { executeAttempt } from './execute-attempt.ts';
 import { createStepCommitter, type StepCommitter } from './step-committer.ts';
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** Largest claim in one statement. */
   claimBatch?: number;
+  /** How deep `agent` steps may nest child runs (issue 05); 5 unless set. */
+  childRunDepthLimit?: number;
 }
 
 export interface Worker {
@@ -60,7 +63,17 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     maxInFlight: deps.store.kind === 'postgres' ? 4 : 1,
   });
   const definitions = createDefinitionCache(deps);
-  const resources = { clock: deps.clock, templates: deps.templates, models: deps.models, committer };
+  const agentSteps = createAgentStepRunner(
+    deps,
+    options.childRunDepthLimit === undefined ? {} : { depthLimit: options.childRunDepthLimit },
+  );
+  const resources = {
+    clock: deps.clock,
+    templates: deps.templates,
+    models: deps.models,
+    committer,
+    agentSteps,
+  };
   const held = new Map<string, Held>();
   let running = false;
   let dead = false;

@@ -15,6 +15,12 @@ export interface Config {
   logLevel: string;
   /** Largest JSON body the API accepts. */
   bodyLimitBytes: number;
+  /** How deep `agent` steps may nest child runs. */
+  childRunDepthLimit: number;
+  /** Notifications: `smtp://…` for email, the From address, and the server's public URL for links. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  publicUrl: string;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -38,5 +44,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: intFrom(env.AGENTRUNS_WORKER_CONCURRENCY, 500, 'AGENTRUNS_WORKER_CONCURRENCY'),
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimitBytes: intFrom(env.AGENTRUNS_BODY_LIMIT_BYTES, 1024 * 1024, 'AGENTRUNS_BODY_LIMIT_BYTES'),
+    childRunDepthLimit: intFrom(env.AGENTRUNS_CHILD_RUN_DEPTH_LIMIT, 5, 'AGENTRUNS_CHILD_RUN_DEPTH_LIMIT'),
+    smtpUrl: env.AGENTRUNS_SMTP_URL || undefined,
+    mailFrom: env.AGENTRUNS_MAIL_FROM || 'Agent Runs <agentruns@localhost>',
+    publicUrl: (env.AGENTRUNS_PUBLIC_URL || `http://localhost:${env.PORT || 3000}`).replace(/\/+$/, ''),
   };
 }

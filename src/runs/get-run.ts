@@ -1,6 +1,7 @@
 import type { ModelSettings, Notification } from '../agents/agent-definition.ts';
 import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
+import type { RunStatus } from '../engine/statuses.ts';
 import type { Actor } from '../identity/actor.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import type { AttemptsTable, RunsTable, StepResultsTable } from '../store/schema.ts';
@@ -56,9 +57,23 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
         .execute()
     : [];
   const steps = await stepViews(deps, row, attempt, results);
+  const children = await deps.store.db
+    .selectFrom('runs')
+    .select(['id', 'name', 'agent_id', 'status', 'parent_step'])
+    .where('parent_run_id', '=', runId)
+    .orderBy('id')
+    .execute();
   const modelSettings = JSON.parse(row.model_settings) as ModelSettings;
   return {
     ...toRunSummary(row),
+    parentRunId: row.parent_run_id,
+    childRuns: children.map((c) => ({
+      id: c.id,
+      name: c.name,
+      agentId: c.agent_id,
+      status: c.status as RunStatus,
+      step: c.parent_step,
+    })),
     agentName: agent?.name ?? '',
     variables: JSON.parse(row.variables) as RunVariable[],
     modelSettings,

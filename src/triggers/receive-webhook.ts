@@ -35,7 +35,7 @@ export async function receiveWebhook(
     .selectAll()
     .where('id', '=', request.hookId)
     .executeTakeFirst();
-  if (!hook || hook.enabled !== 1) throw new NotFoundError('webhook', request.hookId);
+  if (hook?.enabled !== 1) throw new NotFoundError('webhook', request.hookId);
 
   const header = (name: string) => {
     const value = request.headers[name];

@@ -49,22 +49,46 @@ export function webhookRoutes(deps: Deps): Route[] {
 }
 
 /**
- * `POST /api/hooks/:hookId`: public (the signature is the credential), in a scope of its own whose
- * JSON parser keeps the body as received, since the signature covers the exact bytes.
+ * `POST /api/hooks/:hookId`: public (the signature is the credential). Described in the OpenAPI
+ * document like any route, but served by `registerWebhookReceiver`, whose parser keeps the body as
+ * received, since the signature covers the exact bytes.
  */
-export async function registerWebhookReceiver(app: FastifyInstance, deps: Deps): Promise<void> {
+export function webhookReceiverRoute(deps: Deps): Route {
+  return defineRoute({
+    method: 'POST',
+    url: '/api/hooks/:hookId',
+    summary:
+      'Start a run from a Standard Webhooks request (webhook-id, webhook-timestamp, webhook-signature); 202 with the run id',
+    tag: 'triggers',
+    permission: 'public',
+    status: 202,
+    params: z.object({ hookId: z.string().min(1) }),
+    response: z.object({ runId: z.string(), status: z.string() }),
+    handler: ({ params, request }) =>
+      receiveWebhook(deps, {
+        hookId: params.hookId,
+        rawBody: typeof request.body === 'string' ? request.body : '',
+        headers: request.headers,
+      }),
+  });
+}
+
+export async function registerWebhookReceiver(app: FastifyInstance, route: Route): Promise<void> {
   await app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
       done(null, body);
     });
-    scope.post<{ Params: { hookId: string } }>('/api/hooks/:hookId', async (request, reply) => {
-      const result = await receiveWebhook(deps, {
-        hookId: request.params.hookId,
-        rawBody: typeof request.body === 'string' ? request.body : '',
-        headers: request.headers,
+    scope.post<{ Params: { hookId: string } }>(route.url, async (request, reply) => {
+      const result = await route.handler({
+        actor: undefined as never,
+        body: undefined,
+        query: undefined,
+        params: { hookId: request.params.hookId },
+        request,
+        reply,
       });
-      return reply.status(202).send(result);
+      return reply.status(route.status ?? 200).send(result);
     });
   });
 }

@@ -19,7 +19,12 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     console.log(`First start: created the administrator ${first.email} with ${password}`);
   }
   const app = await createApp(deps);
-  const worker = options.worker ? createWorker(deps, { concurrency: config.workerConcurrency }) : undefined;
+  const worker = options.worker
+    ? createWorker(deps, {
+        concurrency: config.workerConcurrency,
+        childRunDepthLimit: config.childRunDepthLimit,
+      })
+    : undefined;
   worker?.start();
   // The scheduler slot: every serve process runs one; on PostgreSQL one of them leads (advisory lock).
   const scheduler = createScheduler(deps);

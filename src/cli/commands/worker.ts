@@ -6,7 +6,10 @@ import { onShutdown } from './serve.ts';
 /** `agentruns worker`: runs attempts only; start as many as the database can feed. */
 export async function work(config: Config): Promise<void> {
   const deps = await createDeps(config);
-  const worker = createWorker(deps, { concurrency: config.workerConcurrency });
+  const worker = createWorker(deps, {
+    concurrency: config.workerConcurrency,
+    childRunDepthLimit: config.childRunDepthLimit,
+  });
   worker.start();
   console.log(
     `Worker ${worker.id} running (${deps.store.kind}, up to ${config.workerConcurrency} attempts at once)`,
