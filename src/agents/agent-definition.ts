@@ -74,11 +74,25 @@ export const stepInputSchema = z
       ctx.addIssue({ code: 'custom', path: ['agentId'], message: 'an agent step names the agent to run' });
   });
 
-export const notificationSchema = z.object({
-  on: z.enum(notificationTriggers).default('none'),
-  email: z.array(z.email()).max(50).optional(),
-  webhook: z.url().optional(),
-});
+export const notificationSchema = z
+  .object({
+    on: z.enum(notificationTriggers).default('none'),
+    email: z.array(z.email()).max(50).optional(),
+    webhook: z.url().optional(),
+    /** Signs webhook notifications the Standard Webhooks way (N1). */
+    webhookSecret: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, 'must be a Standard Webhooks secret: whsec_ then base64')
+      .optional(),
+  })
+  .superRefine((n, ctx) => {
+    if (n.webhook !== undefined && n.webhookSecret === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webhookSecret'],
+        message: 'a notification webhook needs its secret',
+      });
+  });
 
 export const agentInputSchema = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(200),

@@ -80,7 +80,7 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     stepOverrides: JSON.parse(row.step_overrides) as StepOverride[],
     estimatedCredits: row.estimated_credits,
     actualCredits: row.actual_credits,
-    notification: JSON.parse(row.notification) as Notification,
+    notification: withoutSecret(JSON.parse(row.notification) as Notification),
     simulated: steps.some((s) => s.simulated),
     steps,
     output: row.output,
@@ -178,4 +178,10 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
       .filter((r) => r.attempt_id === a.id)
       .map((r) => toStepView(r, deps.models.isSimulated(r.model))),
   }));
+}
+
+/** A run shows that its webhook notifications are signed, never the secret they are signed with. */
+function withoutSecret(notification: Notification): Notification {
+  const { webhookSecret, ...rest } = notification;
+  return webhookSecret === undefined ? rest : { ...rest, webhookSecret: 'whsec_…' };
 }

@@ -2,6 +2,7 @@ import { createApp } from '../../api/create-app.ts';
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { bootstrap } from '../../identity/bootstrap.ts';
+import { createNotifier } from '../../notify/notifier.ts';
 import type { Config } from '../../platform/config.ts';
 import { createScheduler } from '../../triggers/scheduler.ts';
 
@@ -29,12 +30,16 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   // The scheduler slot: every serve process runs one; on PostgreSQL one of them leads (advisory lock).
   const scheduler = createScheduler(deps);
   scheduler.start();
+  // Wakes parents whose child run ended and sends notifications (outbox), off the hot path.
+  const notifier = createNotifier(deps);
+  notifier.start();
   await app.listen({ port: config.port, host: config.host });
   const where = deps.store.kind === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
   console.log(`Agent Runs on http://localhost:${config.port} (${where}${worker ? ', worker running' : ''})`);
   onShutdown(async () => {
     await app.close();
     await scheduler.stop();
+    await notifier.stop();
     await worker?.stop();
     await deps.close();
   });

@@ -1,5 +1,6 @@
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
+import { createNotifier } from '../../notify/notifier.ts';
 import type { Config } from '../../platform/config.ts';
 import { onShutdown } from './serve.ts';
 
@@ -11,11 +12,15 @@ export async function work(config: Config): Promise<void> {
     childRunDepthLimit: config.childRunDepthLimit,
   });
   worker.start();
+  // Wakes parents whose child run ended and sends notifications (outbox), off the hot path.
+  const notifier = createNotifier(deps);
+  notifier.start();
   console.log(
     `Worker ${worker.id} running (${deps.store.kind}, up to ${config.workerConcurrency} attempts at once)`,
   );
   onShutdown(async () => {
     await worker.stop();
+    await notifier.stop();
     await deps.close();
   });
 }
