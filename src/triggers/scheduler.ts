@@ -50,7 +50,8 @@ export function createScheduler(deps: SchedulerDeps, options: SchedulerOptions =
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
 
-  const actorOf = async (schedule: SchedulesTable): Promise<Actor> => {
+  /** Scheduled runs are created as the user who made the schedule. */
+  const actorOf = async (schedule: Pick<SchedulesTable, 'org_id' | 'created_by'>): Promise<Actor> => {
     const user = await deps.store.db
       .selectFrom('users')
       .select('role')
@@ -93,7 +94,7 @@ export function createScheduler(deps: SchedulerDeps, options: SchedulerOptions =
         .where('runs.status', 'in', ['enqueued', 'running'])
         .executeTakeFirst();
       if (running) continue;
-      const actor = await actorOf({ created_by: fire.created_by, org_id: fire.org_id } as SchedulesTable);
+      const actor = await actorOf(fire);
       try {
         await startRun(deps, actor, fire.run_id);
       } catch (error) {
