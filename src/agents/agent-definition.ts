@@ -73,30 +73,59 @@ export const outputFormatSchema = z.discriminatedUnion(
   { error: 'must be text, json or file' },
 );
 
-export const stepInputSchema = z.object({
-  key: stepKey.optional(),
-  name: z.string().trim().min(1, 'must not be empty').max(200),
-  kind: z.enum(['prompt']).default('prompt'),
-  prompt: z.string().min(1, 'must not be empty').max(200_000),
-  /** Instructions sent as the system message, also a template. */
-  system: z.string().max(200_000).optional(),
-  output: outputFormatSchema.optional(),
-  modelSettings: modelSettingsPatchSchema.optional(),
-  sources: z
-    .object({
-      /** A Liquid template: what to search the run's Sites for. Default: the step's prompt, rendered. */
-      query: z.string().min(1, 'must not be empty').max(20_000).optional(),
-      /** How many chunks `{{ sources }}` cites. */
-      limit: z.number().int().min(1).max(50).default(5),
-    })
-    .optional(),
-});
+/**
+ * A step: `prompt` (the default) asks the model; `agent` (T4) starts a run of another agent with
+ * `variables` rendered from Liquid templates, waits for it without holding a worker, and makes its
+ * output this step's output. One object rather than a union, so every step keeps the same fields.
+ */
+export const stepInputSchema = z
+  .object({
+    key: stepKey.optional(),
+    name: z.string().trim().min(1, 'must not be empty').max(200),
+    kind: z.enum(['prompt', 'agent']).default('prompt'),
+    prompt: z.string().max(200_000).default(''),
+    /** Instructions sent as the system message, also a template. */
+    system: z.string().max(200_000).optional(),
+    output: outputFormatSchema.optional(),
+    modelSettings: modelSettingsPatchSchema.optional(),
+    /** `agent` steps: the agent to run, and a template per variable of it. */
+    agentId: z.string().min(1).max(100).optional(),
+    variables: z.record(variableName, z.string().max(200_000)).optional(),
+    sources: z
+      .object({
+        /** A Liquid template: what to search the run's Sites for. Default: the step's prompt, rendered. */
+        query: z.string().min(1, 'must not be empty').max(20_000).optional(),
+        /** How many chunks `{{ sources }}` cites. */
+        limit: z.number().int().min(1).max(50).default(5),
+      })
+      .optional(),
+  })
+  .superRefine((step, ctx) => {
+    if (step.kind === 'prompt' && step.prompt === '')
+      ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'must not be empty' });
+    if (step.kind === 'agent' && step.agentId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['agentId'], message: 'an agent step names the agent to run' });
+  });
 
-export const notificationSchema = z.object({
-  on: z.enum(notificationTriggers).default('none'),
-  email: z.array(z.email()).max(50).optional(),
-  webhook: z.url().optional(),
-});
+export const notificationSchema = z
+  .object({
+    on: z.enum(notificationTriggers).default('none'),
+    email: z.array(z.email()).max(50).optional(),
+    webhook: z.url().optional(),
+    /** Signs webhook notifications the Standard Webhooks way (N1). */
+    webhookSecret: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, 'must be a Standard Webhooks secret: whsec_ then base64')
+      .optional(),
+  })
+  .superRefine((n, ctx) => {
+    if (n.webhook !== undefined && n.webhookSecret === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webhookSecret'],
+        message: 'a notification webhook needs its secret',
+      });
+  });
 
 export const agentInputSchema = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(200),

@@ -4,6 +4,7 @@ import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import type { AgentsTable, Database } from '../store/schema.ts';
+import { assertAgentStepsOrThrow } from '../triggers/agent-step-graph.ts';
 import type { AgentDefinition } from './agent-definition.ts';
 import { validateAgentDefinition } from './validate-agent.ts';
 
@@ -31,6 +32,7 @@ export async function createAgent(deps: AgentDeps, actor: Actor, input: unknown)
     deps.templates,
     await deps.models.knownForOrg(actor.orgId),
   );
+  await assertAgentStepsOrThrow(deps.store.db, actor.orgId, undefined, definition);
   const now = deps.clock.now();
   const id = deps.ids.next('agt');
   await deps.store.transaction(async (trx) => {
@@ -90,6 +92,7 @@ export async function updateAgent(
         await deps.models.knownForOrg(actor.orgId),
       )
     : undefined;
+  if (definition) await assertAgentStepsOrThrow(deps.store.db, actor.orgId, agentId, definition);
   await deps.store.transaction(async (trx) => {
     const nextVersion = current.version + 1;
     if (definition) {

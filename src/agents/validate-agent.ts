@@ -54,7 +54,9 @@ export function validateAgentDefinition(
     const earlierSteps = new Set(steps.slice(0, i).map((s) => s.key));
     const laterSteps = new Set(steps.slice(i).map((s) => s.key));
     const scope = { variables: variableNames, earlierSteps, laterSteps };
-    issues.push(...templates.check(`steps[${i}].prompt`, step.prompt, scope));
+    if (step.kind === 'prompt') issues.push(...templates.check(`steps[${i}].prompt`, step.prompt, scope));
+    for (const [name, template] of Object.entries(step.variables ?? {}))
+      issues.push(...templates.check(`steps[${i}].variables.${name}`, template, scope));
     if (step.system !== undefined) issues.push(...templates.check(`steps[${i}].system`, step.system, scope));
     if (step.sources?.query !== undefined)
       issues.push(...templates.check(`steps[${i}].sources.query`, step.sources.query, scope));

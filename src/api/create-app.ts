@@ -18,9 +18,11 @@ import { modelRoutes } from './routes/model-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
+import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { siteRoutes } from './routes/site-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
+import { registerWebhookReceiver, webhookReceiverRoute, webhookRoutes } from './routes/webhook-routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -64,8 +66,10 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   const routes = apiRoutes(deps);
   for (const route of routes) register(app, deps, route);
   registerRunEventStream(app, deps);
+  const hookRoute = webhookReceiverRoute(deps);
+  await registerWebhookReceiver(app, hookRoute);
 
-  const openapi = buildOpenApi(routes, API_VERSION);
+  const openapi = buildOpenApi([...routes, hookRoute], API_VERSION);
   app.get('/openapi.json', async () => openapi);
   app.get('/', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(homePage(deps.store.kind)),
@@ -84,6 +88,8 @@ export function apiRoutes(deps: Deps): Route[] {
     ...fileRoutes(deps),
     ...modelRoutes(deps),
     ...siteRoutes(deps),
+    ...scheduleRoutes(deps),
+    ...webhookRoutes(deps),
   ];
 }
 

@@ -6,6 +6,9 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'validation_failed':
       return 400;
     case 'unauthorized':
+    case 'webhook_unsigned':
+    case 'webhook_signature_invalid':
+    case 'webhook_timestamp_stale':
       return 401;
     case 'forbidden':
       return 403;
@@ -13,6 +16,7 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     case 'conflict':
     case 'canceled':
+    case 'webhook_replayed':
       return 409;
     case 'payload_too_large':
       return 413;

@@ -14,10 +14,14 @@ export function exitCodeOfCode(code: ErrorCode): number {
       return 66; // EX_NOINPUT
     case 'unauthorized':
     case 'forbidden':
+    case 'webhook_unsigned':
+    case 'webhook_signature_invalid':
+    case 'webhook_timestamp_stale':
       return 77; // EX_NOPERM
     case 'conflict':
     case 'canceled':
     case 'rate_limited':
+    case 'webhook_replayed':
       return 75; // EX_TEMPFAIL
     case 'payload_too_large':
       return 65; // EX_DATAERR

@@ -10,6 +10,7 @@ import { variablesRecord } from '../runs/resolve-variables.ts';
 import { statusText } from '../runs/status-text.ts';
 import { stepSettings } from '../runs/step-settings.ts';
 import type { StepSources } from '../sites/step-sources.ts';
+import type { AgentStepRunner } from '../triggers/agent-step.ts';
 import type { AttemptContext } from './attempt-context.ts';
 import type { StepCommitter } from './step-committer.ts';
 
@@ -25,6 +26,8 @@ export interface ExecuteResources {
   files: FileGeneratorDeps;
   /** Sites: fills `{{ sources }}` per step and records the chunks used (absent: no source context). */
   sources?: StepSources;
+  /** Runs steps of kind `agent` (issue 05); without it such a step fails. */
+  agentSteps?: AgentStepRunner;
 }
 
 /**
@@ -101,49 +104,57 @@ export async function executeAttempt(
       credits: 0,
     };
     try {
-      if (resources.sources)
-        templateContext.sources = await resources.sources.forStep({
-          attempt,
-          step,
-          number,
-          context: templateContext,
+      if (step.kind === 'agent') {
+        if (!resources.agentSteps) throw new Error('this worker cannot run agent steps');
+        const child = await resources.agentSteps.run({ attempt, step, number, stepCount, templateContext });
+        // Waiting: the attempt gave its lease back and is re-enqueued when the child ends.
+        if (child.kind !== 'completed') return;
+        result.output = child.output;
+      } else {
+        if (resources.sources)
+          templateContext.sources = await resources.sources.forStep({
+            attempt,
+            step,
+            number,
+            context: templateContext,
+          });
+        const prompt = templates.render(step.prompt, templateContext);
+        const system = withMandatoryInstructions(
+          context.instructions,
+          step.system === undefined ? undefined : templates.render(step.system, templateContext),
+        );
+        const format = step.output?.format ?? 'text';
+        const file = step.output?.format === 'file' ? step.output : undefined;
+        const answer = await modelSteps.run({
+          orgId: attempt.orgId,
+          runId: attempt.runId,
+          stepNumber: number,
+          settings,
+          system,
+          prompt,
+          outputFormat: format === 'text' ? 'text' : 'json',
+          ...(file ? fileRequestOrThrow(file.kind, settings.model, resources.models) : {}),
+          signal,
+          creditRate: context.creditRate,
         });
-      const prompt = templates.render(step.prompt, templateContext);
-      const system = withMandatoryInstructions(
-        context.instructions,
-        step.system === undefined ? undefined : templates.render(step.system, templateContext),
-      );
-      const format = step.output?.format ?? 'text';
-      const file = step.output?.format === 'file' ? step.output : undefined;
-      const answer = await modelSteps.run({
-        orgId: attempt.orgId,
-        runId: attempt.runId,
-        stepNumber: number,
-        settings,
-        system,
-        prompt,
-        outputFormat: format === 'text' ? 'text' : 'json',
-        ...(file ? fileRequestOrThrow(file.kind, settings.model, resources.models) : {}),
-        signal,
-        creditRate: context.creditRate,
-      });
-      if (format === 'json') assertJson(answer.text);
-      if (file) {
-        const { kind, fileName } = file;
-        result.files = [
-          await generateFile(resources.files, {
-            ...base,
-            stepNumber: number,
-            stepKey: step.key,
-            kind,
-            fileName,
-            answer: answer.text,
-          }),
-        ];
+        if (format === 'json') assertJson(answer.text);
+        if (file) {
+          const { kind, fileName } = file;
+          result.files = [
+            await generateFile(resources.files, {
+              ...base,
+              stepNumber: number,
+              stepKey: step.key,
+              kind,
+              fileName,
+              answer: answer.text,
+            }),
+          ];
+        }
+        result.output = answer.text;
+        result.usage = answer.usage;
+        result.credits = answer.credits;
       }
-      result.output = answer.text;
-      result.usage = answer.usage;
-      result.credits = answer.credits;
     } catch (error) {
       // Canceled or taken over: whoever did that records the outcome; this worker just stops.
       if (signal.aborted) return;

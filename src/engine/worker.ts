@@ -5,6 +5,7 @@ import { createModelStepRunner } from '../models/model-step-runner.ts';
 import { CanceledError } from '../platform/errors.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
 import { createStepSources } from '../sites/step-sources.ts';
+import { createAgentStepRunner } from '../triggers/agent-step.ts';
 import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
 import { executeAttempt } from './execute-attempt.ts';
 import { createStepCommitter, type StepCommitter } from './step-committer.ts';
@@ -21,6 +22,8 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** Largest claim in one statement. */
   claimBatch?: number;
+  /** How deep `agent` steps may nest child runs (issue 05); 5 unless set. */
+  childRunDepthLimit?: number;
 }
 
 export interface Worker {
@@ -77,6 +80,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
   });
   const definitions = createDefinitionCache(deps);
   const policies = createPolicyInstructions(deps);
+  const agentSteps = createAgentStepRunner(
+    deps,
+    options.childRunDepthLimit === undefined ? {} : { depthLimit: options.childRunDepthLimit },
+  );
   const resources = {
     clock: deps.clock,
     templates: deps.templates,
@@ -85,6 +92,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     committer,
     files: deps,
     sources: createStepSources(deps),
+    agentSteps,
   };
   const held = new Map<string, Held>();
   let running = false;

@@ -15,6 +15,12 @@ export interface Config {
   logLevel: string;
   /** Largest JSON body the API accepts. */
   bodyLimitBytes: number;
+  /** How deep `agent` steps may nest child runs. */
+  childRunDepthLimit: number;
+  /** Notifications: `smtp://…` for email, the From address, and the server's public URL for links. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  publicUrl: string;
   /** Largest document upload (issue 06). */
   uploadLimitBytes: number;
   /** Largest document whose text is extracted; larger ones are stored but fail extraction. */
@@ -107,5 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       256 * 1024 * 1024,
       'AGENTRUNS_UNZIP_LIMIT_BYTES',
     ),
+    childRunDepthLimit: intFrom(env.AGENTRUNS_CHILD_RUN_DEPTH_LIMIT, 5, 'AGENTRUNS_CHILD_RUN_DEPTH_LIMIT'),
+    smtpUrl: env.AGENTRUNS_SMTP_URL || undefined,
+    mailFrom: env.AGENTRUNS_MAIL_FROM || 'Agent Runs <agentruns@localhost>',
+    publicUrl: (env.AGENTRUNS_PUBLIC_URL || `http://localhost:${env.PORT || 3000}`).replace(/\/+$/, ''),
   };
 }

@@ -22,7 +22,11 @@ export type ErrorCode =
   | 'timeout'
   | 'canceled'
   | 'rate_limited'
-  | 'internal_error';
+  | 'internal_error'
+  | 'webhook_unsigned'
+  | 'webhook_signature_invalid'
+  | 'webhook_timestamp_stale'
+  | 'webhook_replayed';
 
 export class AppError extends Error {
   constructor(
@@ -142,6 +146,16 @@ export class RateLimitedError extends AppError {
 export class CanceledError extends AppError {
   constructor(message = 'canceled') {
     super('canceled', message);
+  }
+}
+
+/** A webhook request refused before it starts anything (T2): unsigned, forged, stale or replayed. */
+export class WebhookRefusedError extends AppError {
+  constructor(
+    code: 'webhook_unsigned' | 'webhook_signature_invalid' | 'webhook_timestamp_stale' | 'webhook_replayed',
+    message: string,
+  ) {
+    super(code, message);
   }
 }
 

@@ -16,7 +16,11 @@ export type IdKind =
   | 'mpr'
   | 'sit'
   | 'doc'
-  | 'dov';
+  | 'dov'
+  | 'sch'
+  | 'whk'
+  | 'msg'
+  | 'ntf';
 
 export interface Ids {
   /** A new id that sorts after every id made before it (ULID, monotonic within a millisecond). */

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { type AgentDefinition, type ModelSettings, modelSettingsSchema } from '../agents/agent-definition.ts';
 import { assertActive, getAgentOrThrow, getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
@@ -8,6 +9,7 @@ import { currentPolicy } from '../identity/policy-versions.ts';
 import { estimateRun } from '../models/estimate-run.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
+import type { Database } from '../store/schema.ts';
 import { getRunOrThrow } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
 import { appendRunEvents } from './run-events.ts';
@@ -16,6 +18,25 @@ import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
 
 type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing'>;
+
+/** Where a child run (a step of kind `agent`, T4) came from. */
+export interface ParentLink {
+  runId: string;
+  attemptId: string;
+  step: number;
+  /** The child's depth: 1 for a child of a top-level run. */
+  depth: number;
+}
+
+/** What a trigger adds to a run's creation (issue 05). */
+export interface CreateRunOptions {
+  parent?: ParentLink;
+  /**
+   * Runs inside the transaction that inserts the run, with its id: a trigger claims its key there
+   * (a schedule's fire, a webhook's message id), so the claim and the run exist together or not at all.
+   */
+  within?: (trx: Kysely<Database>, runId: string) => Promise<void>;
+}
 
 /**
  * Creates a run of an agent (R1, R3, R4): resolves its variables and settings against the pinned
@@ -27,6 +48,7 @@ export async function createRun(
   agentId: string,
   input: CreateRunInput,
   trigger: RunTrigger,
+  options: CreateRunOptions = {},
 ): Promise<RunDetails> {
   const agent = await getAgentOrThrow(deps, actor, agentId);
   assertActive(agent);
@@ -56,6 +78,7 @@ export async function createRun(
     notification: input.notification ?? definition.notification,
     start: input.start,
     trigger,
+    ...options,
   });
   return getRunOrThrow(deps, actor, runId);
 }
@@ -72,6 +95,8 @@ export interface NewRun {
   notification: AgentDefinition['notification'];
   start: boolean;
   trigger: RunTrigger;
+  parent?: ParentLink;
+  within?: CreateRunOptions['within'];
 }
 
 /** Writes the run (and its first attempt when `start`), its events and the audit entry. */
@@ -100,6 +125,7 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
     // Read in the transaction that writes the run: the version recorded is the one checked.
     const policy = await currentPolicy(trx, actor.orgId);
     assertModelsPermitted(policy, run.modelSettings, run.stepOverrides);
+    await run.within?.(trx, id);
     await trx
       .insertInto('runs')
       .values({
@@ -130,6 +156,10 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
         updated_at: now,
         last_completed_at: null,
         policy_version: policy.version,
+        parent_run_id: run.parent?.runId ?? null,
+        parent_attempt_id: run.parent?.attemptId ?? null,
+        parent_step: run.parent?.step ?? null,
+        depth: run.parent?.depth ?? 0,
       })
       .execute();
     await trx
@@ -201,6 +231,7 @@ export function newAttempt(
     created_at: now,
     started_at: null,
     finished_at: null,
+    settled: 0,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ModelSettings, Notification } from '../agents/agent-definition.ts';
 import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
+import type { RunStatus } from '../engine/statuses.ts';
 import type { Actor } from '../identity/actor.ts';
 import { estimateErrorOf } from '../models/estimate-accuracy.ts';
 import { NotFoundError } from '../platform/errors.ts';
@@ -64,9 +65,23 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     selectedSites(deps.store.db, row.org_id, JSON.parse(row.site_ids) as string[]),
   ]);
   for (const step of steps) step.sources = sources.get(step.number) ?? [];
+  const children = await deps.store.db
+    .selectFrom('runs')
+    .select(['id', 'name', 'agent_id', 'status', 'parent_step'])
+    .where('parent_run_id', '=', runId)
+    .orderBy('id')
+    .execute();
   const modelSettings = JSON.parse(row.model_settings) as ModelSettings;
   return {
     ...toRunSummary(row),
+    parentRunId: row.parent_run_id,
+    childRuns: children.map((c) => ({
+      id: c.id,
+      name: c.name,
+      agentId: c.agent_id,
+      status: c.status as RunStatus,
+      step: c.parent_step,
+    })),
     agentName: agent?.name ?? '',
     variables: JSON.parse(row.variables) as RunVariable[],
     modelSettings,
@@ -76,7 +91,7 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     estimate: estimate ? JSON.parse(estimate.detail) : null,
     estimateError: estimateErrorOf(row.estimated_credits, row.actual_credits),
     actualCredits: row.actual_credits,
-    notification: JSON.parse(row.notification) as Notification,
+    notification: withoutSecret(JSON.parse(row.notification) as Notification),
     simulated: steps.some((s) => s.simulated),
     steps,
     output: row.output,
@@ -186,4 +201,10 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
         sources: sources[i]?.get(r.number) ?? [],
       })),
   }));
+}
+
+/** A run shows that its webhook notifications are signed, never the secret they are signed with. */
+function withoutSecret(notification: Notification): Notification {
+  const { webhookSecret, ...rest } = notification;
+  return webhookSecret === undefined ? rest : { ...rest, webhookSecret: 'whsec_…' };
 }

@@ -114,14 +114,17 @@ export async function cancelRun(deps: ActionDeps, actor: Actor, runId: string): 
         lease_expires_at: null,
       }))
       .where('id', '=', attempt.id)
-      .where('status', 'in', ['enqueued', 'running'])
+      // `waiting`: the attempt gave its worker slot back while a child run works (issue 05).
+      .where('status', 'in', ['enqueued', 'running', 'waiting'])
       .executeTakeFirst();
     if (Number(changed.numUpdatedRows) === 0)
       refuse('cancel', { ...run, status: attempt.status }, 'enqueued or running');
 
     const definition = await getAgentVersionOrThrow(trx, actor.orgId, run.agent_id, attempt.agent_version);
     const inFlight =
-      attempt.status === 'running' && attempt.current_step !== null ? attempt.current_step : null;
+      (attempt.status === 'running' || attempt.status === 'waiting') && attempt.current_step !== null
+        ? attempt.current_step
+        : null;
     const step = inFlight === null ? undefined : definition.steps[inFlight - 1];
     if (inFlight !== null && step) {
       const used = stepSettings(
@@ -185,6 +188,7 @@ export async function cancelRun(deps: ActionDeps, actor: Actor, runId: string): 
   });
   deps.bus.publish('cancel', attemptId);
   deps.bus.publish(`run:${runId}`);
+  await cancelChildRuns(deps, actor, runId);
   return getRunOrThrow(deps, actor, runId);
 }
 
@@ -410,4 +414,22 @@ export async function deleteRun(
   });
   if (deps.blobs && digests.length > 0)
     await deleteUnreferencedBlobs({ store: deps.store, blobs: deps.blobs }, digests);
+}
+
+/** Canceling a parent cancels its child runs that are still going, and theirs (M4, T4). */
+async function cancelChildRuns(deps: ActionDeps, actor: Actor, parentRunId: string): Promise<void> {
+  const children = await deps.store.db
+    .selectFrom('runs')
+    .select('id')
+    .where('parent_run_id', '=', parentRunId)
+    .where('status', 'in', ['enqueued', 'running'])
+    .execute();
+  for (const child of children) {
+    try {
+      await cancelRun(deps, actor, child.id);
+    } catch (error) {
+      // It ended between the read and the cancel: nothing left to stop.
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
 }

@@ -66,8 +66,21 @@ export interface StepView {
   sources: unknown[];
 }
 
+/** A child run started by a step of kind `agent` (T4). */
+export interface ChildRunLink {
+  id: string;
+  name: string;
+  agentId: string;
+  status: RunStatus;
+  /** The parent's step that started it. */
+  step: number | null;
+}
+
 /** `GET /api/runs/:id` (SPEC "The shapes, by example"). */
 export interface RunDetails extends RunSummary {
+  /** Set on a child run: the run whose `agent` step started it. */
+  parentRunId: string | null;
+  childRuns: ChildRunLink[];
   agentName: string;
   variables: RunVariable[];
   modelSettings: ModelSettings;

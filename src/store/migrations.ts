@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { coreMigration } from './migrations/0001-core.ts';
 import { identityMigration } from './migrations/0003-identity.ts';
 import { modelsMigration } from './migrations/0004-models.ts';
+import { triggersMigration } from './migrations/0006-triggers.ts';
 import { sitesMigration } from './migrations/0007-sites.ts';
 import { filesMigration } from './migrations/0009-files.ts';
 import type { StoreKind } from './store-kind.ts';
@@ -16,6 +17,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0001_core': coreMigration(kind),
     '0003_identity': identityMigration(kind),
     '0004_models': modelsMigration(kind),
+    '0006_triggers': triggersMigration(),
     '0007_sites': sitesMigration(kind),
     '0009_files': filesMigration(),
   };

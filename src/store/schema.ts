@@ -100,6 +100,11 @@ export interface RunsTable {
   last_completed_at: number | null;
   /** The policy version in force when the run was created (issue 02). */
   policy_version: number | null;
+  /** Set on a child run (issue 05): the run, attempt and step that started it, and its depth. */
+  parent_run_id: string | null;
+  parent_attempt_id: string | null;
+  parent_step: number | null;
+  depth: number;
 }
 
 export interface AttemptsTable {
@@ -122,6 +127,8 @@ export interface AttemptsTable {
   finished_at: number | null;
   /** The policy version in force when the attempt finished; set by a trigger (issue 02). */
   finished_policy_version: number | null;
+  /** 1 once a finished attempt's follow-ups (notifications, waking its parent) are written. */
+  settled: number;
 }
 
 export interface StepResultsTable {
@@ -258,6 +265,23 @@ export interface SitesTable {
   updated_at: number;
 }
 
+export interface SchedulesTable {
+  id: string;
+  org_id: string;
+  agent_id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  variables: string;
+  enabled: number;
+  overlap: string;
+  catch_up: string;
+  next_fire_at: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface DocumentsTable {
   id: string;
   org_id: string;
@@ -322,6 +346,52 @@ export interface StepSourcesTable {
   created_at: number;
 }
 
+export interface ScheduleFiresTable {
+  schedule_id: string;
+  fire_at: number;
+  org_id: string;
+  /** `started`, `queued` (waiting for the previous run, then `started`) or `skipped`. */
+  outcome: string;
+  run_id: string | null;
+  created_at: number;
+}
+
+export interface WebhooksTable {
+  id: string;
+  org_id: string;
+  agent_id: string;
+  name: string;
+  secret: string;
+  variable_map: string;
+  enabled: number;
+  created_by: string;
+  created_at: number;
+}
+
+export interface WebhookMessagesTable {
+  webhook_id: string;
+  message_id: string;
+  run_id: string;
+  received_at: number;
+}
+
+export interface NotificationOutboxTable {
+  id: string;
+  org_id: string;
+  run_id: string;
+  attempt_id: string;
+  channel: string;
+  target: string;
+  payload: string;
+  /** `pending`, `sent` or `dead` (gave up after the last try). */
+  status: string;
+  tries: number;
+  next_try_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -346,4 +416,9 @@ export interface Database {
   document_versions: DocumentVersionsTable;
   chunks: ChunksTable;
   step_sources: StepSourcesTable;
+  schedules: SchedulesTable;
+  schedule_fires: ScheduleFiresTable;
+  webhooks: WebhooksTable;
+  webhook_messages: WebhookMessagesTable;
+  notification_outbox: NotificationOutboxTable;
 }

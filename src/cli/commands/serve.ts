@@ -2,8 +2,10 @@ import { createApp } from '../../api/create-app.ts';
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { bootstrap } from '../../identity/bootstrap.ts';
+import { createNotifier } from '../../notify/notifier.ts';
 import type { Config } from '../../platform/config.ts';
 import { createExtractionWorker } from '../../sites/extraction-worker.ts';
+import { createScheduler } from '../../triggers/scheduler.ts';
 
 /**
  * `agentruns serve`: API, worker and (from issue 05) the scheduler in one process, on the
@@ -19,16 +21,29 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     console.log(`First start: created the administrator ${first.email} with ${password}`);
   }
   const app = await createApp(deps);
-  const worker = options.worker ? createWorker(deps, { concurrency: config.workerConcurrency }) : undefined;
+  const worker = options.worker
+    ? createWorker(deps, {
+        concurrency: config.workerConcurrency,
+        childRunDepthLimit: config.childRunDepthLimit,
+      })
+    : undefined;
   worker?.start();
   // Sites: uploaded documents are extracted and indexed in the background by the worker process.
   const extraction = options.worker ? createExtractionWorker(deps) : undefined;
   extraction?.start();
+  // The scheduler slot: every serve process runs one; on PostgreSQL one of them leads (advisory lock).
+  const scheduler = createScheduler(deps);
+  scheduler.start();
+  // Wakes parents whose child run ended and sends notifications (outbox), off the hot path.
+  const notifier = createNotifier(deps);
+  notifier.start();
   await app.listen({ port: config.port, host: config.host });
   const where = deps.store.kind === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
   console.log(`Agent Runs on http://localhost:${config.port} (${where}${worker ? ', worker running' : ''})`);
   onShutdown(async () => {
     await app.close();
+    await scheduler.stop();
+    await notifier.stop();
     await worker?.stop();
     await extraction?.stop();
     await deps.close();
