@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.ts';
+import { createRecordSealer } from '../governance/record-sealer.ts';
 import { CanceledError } from '../platform/errors.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
 import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
@@ -36,13 +37,19 @@ export interface Worker {
   heartbeat(): Promise<void>;
 }
 
+/** How often a worker seals finished attempts another process left unsealed (it crashed). */
+const SEAL_SWEEP_INTERVAL_MS = 30_000;
+
 interface Held {
   attempt: ClaimedAttempt;
   controller: AbortController;
   done: Promise<void>;
 }
 
-type WorkerDeps = Pick<Deps, 'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger'>;
+type WorkerDeps = Pick<
+  Deps,
+  'store' | 'queue' | 'clock' | 'ids' | 'bus' | 'templates' | 'models' | 'logger' | 'config'
+>;
 
 /**
  * The engine's worker: claims attempts up to its concurrency, runs each as its own async task,
@@ -60,6 +67,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     maxInFlight: deps.store.kind === 'postgres' ? 4 : 1,
   });
   const definitions = createDefinitionCache(deps);
+  const sealer = createRecordSealer(deps);
   const resources = { clock: deps.clock, templates: deps.templates, models: deps.models, committer };
   const held = new Map<string, Held>();
   let running = false;
@@ -75,6 +83,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       try {
         const context = await loadAttemptContext(deps, definitions, attempt);
         await executeAttempt(resources, context, controller.signal);
+        // The governed record (issue 09): a no-op unless the attempt ended, sealed at most once.
+        if (!controller.signal.aborted) await sealer.seal(attempt.id);
       } catch (error) {
         if (!controller.signal.aborted)
           logger.error(
@@ -145,12 +155,14 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       );
       timers.push(
         setInterval(() => void pump(), pollIntervalMs),
+        setInterval(() => void sealer.sweep(), SEAL_SWEEP_INTERVAL_MS),
         setInterval(
           () => void heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed')),
           heartbeatIntervalMs,
         ),
       );
       for (const t of timers) t.unref();
+      void sealer.sweep();
       void pump();
     },
     async runOnce() {

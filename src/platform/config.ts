@@ -15,6 +15,11 @@ export interface Config {
   logLevel: string;
   /** Largest JSON body the API accepts. */
   bodyLimitBytes: number;
+  /**
+   * 32 bytes (hex or base64) that encrypt signing keys at rest (AES-256-GCM); unset means a key file
+   * created once in `dataDir/keys/` (issue 09).
+   */
+  keyEncryptionKey: string | undefined;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -38,5 +43,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: intFrom(env.AGENTRUNS_WORKER_CONCURRENCY, 500, 'AGENTRUNS_WORKER_CONCURRENCY'),
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimitBytes: intFrom(env.AGENTRUNS_BODY_LIMIT_BYTES, 1024 * 1024, 'AGENTRUNS_BODY_LIMIT_BYTES'),
+    keyEncryptionKey: env.AGENTRUNS_KEY_ENCRYPTION_KEY || undefined,
   };
 }

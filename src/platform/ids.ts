@@ -2,7 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulidx';
 
 /** Prefixes name what an id points at: `run_01J…` is a run. */
-export type IdKind = 'org' | 'usr' | 'tok' | 'ses' | 'agt' | 'run' | 'att' | 'evt' | 'aud';
+export type IdKind =
+  | 'org'
+  | 'usr'
+  | 'tok'
+  | 'ses'
+  | 'agt'
+  | 'run'
+  | 'att'
+  | 'evt'
+  | 'aud'
+  | 'grc'
+  | 'key'
+  | 'exp';
 
 export interface Ids {
   /** A new id that sorts after every id made before it (ULID, monotonic within a millisecond). */

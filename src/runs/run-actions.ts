@@ -10,6 +10,8 @@ import {
   type RunStatus,
 } from '../engine/statuses.ts';
 import { appendAudit } from '../governance/audit-log.ts';
+import { sealAttemptIn } from '../governance/seal-attempts.ts';
+import { sealTombstone } from '../governance/seal-tombstone.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { Database, RunsTable } from '../store/schema.ts';
@@ -22,7 +24,7 @@ import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
 import { stepSettings } from './step-settings.ts';
 
-type ActionDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus'>;
+type ActionDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'config'>;
 
 /** Reads the run inside a transaction, so the status check and the change see the same row. */
 async function lockRunOrThrow(
@@ -168,6 +170,8 @@ export async function cancelRun(deps: ActionDeps, actor: Actor, runId: string): 
       action: 'run.canceled',
       target: runId,
     });
+    // The canceled attempt's governed record, in the same transaction as the cancel.
+    await sealAttemptIn(trx, deps, attempt.id);
     return attempt.id;
   });
   deps.bus.publish('cancel', attemptId);
@@ -359,6 +363,7 @@ export async function deleteRun(deps: ActionDeps, actor: Actor, runId: string): 
     if (!isFinalStatus(run.status) && run.status !== 'new') {
       throw new ConflictError(`cannot delete run ${run.id}: it is ${run.status}; cancel it first`);
     }
+    await sealTombstone(trx, deps, actor, run);
     await trx.deleteFrom('run_events').where('run_id', '=', runId).execute();
     await trx.deleteFrom('step_results').where('run_id', '=', runId).execute();
     await trx.deleteFrom('attempts').where('run_id', '=', runId).execute();

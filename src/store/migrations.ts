@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { coreMigration } from './migrations/0001-core.ts';
+import { governanceMigration } from './migrations/0010-governance.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -10,6 +11,7 @@ import type { StoreKind } from './store-kind.ts';
 function migrations(kind: StoreKind): Record<string, Migration> {
   return {
     '0001_core': coreMigration(kind),
+    '0010_governance': governanceMigration(kind),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * The tables, as Kysely sees them. Both dialects store the same shapes:
  * times are epoch milliseconds (bigint), flags are 0/1 integers, structured values are JSON text.
@@ -159,6 +161,59 @@ export interface AuditEventsTable {
   created_at: number;
 }
 
+/** One link of an organization's hash chain of governed records (issue 09). */
+export interface GovernedRecordsTable {
+  id: string;
+  org_id: string;
+  seq: number;
+  /** `attempt` (a sealed finished attempt) or `tombstone` (a deleted run). */
+  kind: string;
+  run_id: string;
+  attempt_id: string | null;
+  agent_id: string;
+  hash: string;
+  prev_hash: string;
+  body: string | null;
+  receipt: string;
+  key_id: string | null;
+  created_at: number;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  org_id: string;
+  algorithm: string;
+  fingerprint: string;
+  public_key_pem: string;
+  private_key_encrypted: string;
+  /** `active` (one per organization) or `retired` (still verifies what it signed). */
+  status: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface GovernanceSettingsTable {
+  org_id: string;
+  signing_enabled: number;
+  updated_by: string;
+  updated_at: number;
+}
+
+export interface EvidenceExportsTable {
+  id: string;
+  org_id: string;
+  requested_by: string;
+  selection: string;
+  status: string;
+  runs_total: Generated<number>;
+  runs_done: Generated<number>;
+  size_bytes: number | null;
+  sha256: string | null;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -172,9 +227,14 @@ export interface Database {
   agents: AgentsTable;
   agent_versions: AgentVersionsTable;
   runs: RunsTable;
-  attempts: AttemptsTable;
+  /** `sealed`: 1 once the governed record of this finished attempt is written (issue 09). */
+  attempts: AttemptsTable & { sealed: Generated<number> };
   step_results: StepResultsTable;
   run_events: RunEventsTable;
   audit_events: AuditEventsTable;
   kv: KvTable;
+  governed_records: GovernedRecordsTable;
+  signing_keys: SigningKeysTable;
+  governance_settings: GovernanceSettingsTable;
+  evidence_exports: EvidenceExportsTable;
 }
