@@ -12,6 +12,7 @@ import { homePage } from './home-page.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
+import { governanceRoutes } from './routes/governance-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
@@ -49,7 +50,12 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     throw new NotFoundError('route', `${request.method} ${request.url.split('?')[0]}`);
   });
 
-  const routes: Route[] = [...sessionRoutes(deps), ...agentRoutes(deps), ...runRoutes(deps)];
+  const routes: Route[] = [
+    ...sessionRoutes(deps),
+    ...agentRoutes(deps),
+    ...runRoutes(deps),
+    ...governanceRoutes(deps),
+  ];
   for (const route of routes) register(app, deps, route);
   registerRunEventStream(app, deps);
 

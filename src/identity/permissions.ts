@@ -14,6 +14,10 @@ export const permissions = {
   'runs.archive': ['admin', 'editor', 'runner'],
   'runs.delete': ['admin', 'editor'],
   'tokens.manage': ['admin'],
+  // Issue 09: Governance Activity, signing keys and evidence exports are the administrators' alone.
+  'governance.review': ['admin'],
+  'governance.manage': ['admin'],
+  'governance.export': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 
 /** Files by content: the key is the SHA-256 of the bytes, so equal files are stored once. */
 export interface BlobStore {
@@ -9,6 +11,8 @@ export interface BlobStore {
   /** Throws when no blob has that digest. */
   getOrThrow(sha256: string): Promise<Buffer>;
   has(sha256: string): Promise<boolean>;
+  /** Streams a blob (evidence exports read gigabytes without holding them); errors on a missing digest. */
+  openReadStream(sha256: string): Readable;
   delete(sha256: string): Promise<void>;
 }
 
@@ -37,5 +41,6 @@ export function createDiskBlobStore(root: string): BlobStore {
         () => false,
       ),
     delete: (sha256) => fs.rm(fileOf(sha256), { force: true }),
+    openReadStream: (sha256) => createReadStream(fileOf(sha256)),
   };
 }
