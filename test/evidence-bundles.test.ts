@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -216,6 +216,33 @@ describe.each(storeKinds)('evidence bundles on %s', (kind) => {
     const onlyOld = await verifyEvidenceBundle(after, { trustedKeysPem: [retired] });
     expect(onlyOld.ok).toBe(false);
     expect(onlyOld.problems.join('\n')).toContain(`unknown key hint ${keys[0]?.fingerprint}`);
+  });
+
+  it('is verified by `agentruns verify`, which names a tampered entry', async () => {
+    api = await createApiHarness(kind);
+    await api.call('PUT', '/api/governance/signing', { enabled: true });
+    const { blob } = await seedRuns();
+    const zip = await exportZip({ from: '2000-01-01T00:00:00Z' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentruns-verify-'));
+    const good = path.join(dir, 'bundle.zip');
+    fs.writeFileSync(good, zip);
+    const cli = (file: string) =>
+      spawnSync(process.execPath, [path.resolve('bin/agentruns.js'), 'verify', file], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    const ok = cli(good);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('VERIFIED');
+    expect(ok.stdout).toMatch(/signatures: (\d+)\/\1 verify/);
+    const entries = unzipSync(zip);
+    const name = `files/${blob.sha256}/report.csv`;
+    const bad = path.join(dir, 'tampered.zip');
+    fs.writeFileSync(bad, zipSync({ ...entries, [name]: strToU8('quarter,revenue\nQ1,999\n') }));
+    const failed = cli(bad);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain(`${name} changed`);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('ships the same statements unsigned, saying so, when signing is off', async () => {

@@ -5,6 +5,7 @@ import { createApiClient } from './api-client.ts';
 import { listRunsCommand, runAgent } from './commands/run.ts';
 import { serve } from './commands/serve.ts';
 import { createToken } from './commands/tokens.ts';
+import { verifyBundleCommand } from './commands/verify.ts';
 import { work } from './commands/worker.ts';
 import { exitCodeOf } from './exit-code.ts';
 
@@ -110,6 +111,20 @@ tokens
   .requiredOption('--email <email>', 'the user')
   .option('--name <name>', 'what the token is for', 'cli')
   .action((options: { email: string; name: string }) => createToken(loadConfig(), options));
+
+program
+  .command('verify <bundle>')
+  .description('check an evidence bundle offline: every hash, the chain and every signature')
+  .option(
+    '--key <pem>',
+    'trust only this public key (repeatable)',
+    (value: string, all: string[]) => [...all, value],
+    [],
+  )
+  .option('--json', 'print JSON', false)
+  .action(async (bundle: string, options: { key: string[]; json: boolean }) => {
+    process.exitCode = await verifyBundleCommand(bundle, options, out);
+  });
 
 try {
   await program.parseAsync();
