@@ -39,6 +39,13 @@ export function toRecordFile(step: number | null, value: unknown): RecordFile | 
   };
 }
 
+export interface BuiltRecord {
+  orgId: string;
+  runId: string;
+  agentId: string;
+  body: (link: RecordLink) => AttemptRecordBody;
+}
+
 /**
  * Reads a finished attempt into its record body (everything but the chain link), or undefined
  * when the attempt does not exist or is not finished.

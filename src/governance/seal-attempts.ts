@@ -3,7 +3,7 @@ import type { Deps } from '../deps.ts';
 import type { Database } from '../store/schema.ts';
 import { appendRecord } from './append-record.ts';
 import { appendAudit } from './audit-log.ts';
-import { buildAttemptRecord } from './build-attempt-record.ts';
+import { type BuiltRecord, buildAttemptRecord } from './build-attempt-record.ts';
 
 export type SealDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'config'>;
 
@@ -17,6 +17,8 @@ export async function sealAttemptIn(
   trx: Kysely<Database>,
   deps: SealDeps,
   attemptId: string,
+  /** The record read before the transaction (a finished attempt no longer changes). */
+  prebuilt?: BuiltRecord,
 ): Promise<boolean> {
   // Claim first: on PostgreSQL the row lock makes a concurrent sealer wait, then update nothing.
   const claimed = await trx
@@ -27,7 +29,7 @@ export async function sealAttemptIn(
     .where('status', 'in', ['completed', 'failed', 'canceled'])
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) return false;
-  const built = await buildAttemptRecord(trx, attemptId);
+  const built = prebuilt ?? (await buildAttemptRecord(trx, attemptId));
   if (!built) return false;
   const record = await appendRecord(trx, deps, {
     orgId: built.orgId,
@@ -50,9 +52,17 @@ export async function sealAttemptIn(
 /** Seals the given attempts in one transaction; returns how many records were written. */
 export async function sealAttempts(deps: SealDeps, attemptIds: readonly string[]): Promise<number> {
   if (attemptIds.length === 0) return 0;
+  // A finished attempt no longer changes, so its record is read before the transaction: on
+  // SQLite the transaction holds the one write lock the engine's step commits also need.
+  const built = new Map<string, BuiltRecord>();
+  for (const attemptId of attemptIds) {
+    const record = await buildAttemptRecord(deps.store.db, attemptId);
+    if (record) built.set(attemptId, record);
+  }
+  if (built.size === 0) return 0;
   return deps.store.transaction(async (trx) => {
     let sealed = 0;
-    for (const attemptId of attemptIds) if (await sealAttemptIn(trx, deps, attemptId)) sealed++;
+    for (const [attemptId, record] of built) if (await sealAttemptIn(trx, deps, attemptId, record)) sealed++;
     return sealed;
   });
 }

@@ -51,6 +51,8 @@ export function verifyGuide(records: readonly GuideRecord[], manifestKeyPath: st
       `  --type ${RECORD_PREDICATE_TYPE} --insecure-ignore-tlog ${example.recordPath}`,
       '```',
       '',
+      'cosign 2.x reads Sigstore bundles with `--new-bundle-format` (cosign 3 does by default).',
+      '',
       'Every signed record of this bundle:',
       '',
       '```sh',
