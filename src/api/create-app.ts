@@ -14,6 +14,7 @@ import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
+import { governanceRoutes } from './routes/governance-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
@@ -90,6 +91,7 @@ export function apiRoutes(deps: Deps): Route[] {
     ...siteRoutes(deps),
     ...scheduleRoutes(deps),
     ...webhookRoutes(deps),
+    ...governanceRoutes(deps),
   ];
 }
 

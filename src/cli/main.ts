@@ -6,6 +6,7 @@ import { listRunsCommand, runAgent } from './commands/run.ts';
 import { serve } from './commands/serve.ts';
 import { createToken, revokeTokenCommand } from './commands/tokens.ts';
 import { addUserCommand } from './commands/users.ts';
+import { verifyBundleCommand } from './commands/verify.ts';
 import { work } from './commands/worker.ts';
 import { exitCodeOf } from './exit-code.ts';
 
@@ -129,6 +130,20 @@ program
   .action((options: { email: string; role: string; name?: string; password?: string; org?: string }) =>
     addUserCommand(loadConfig(), options),
   );
+
+program
+  .command('verify <bundle>')
+  .description('check an evidence bundle offline: every hash, the chain and every signature')
+  .option(
+    '--key <pem>',
+    'trust only this public key (repeatable)',
+    (value: string, all: string[]) => [...all, value],
+    [],
+  )
+  .option('--json', 'print JSON', false)
+  .action(async (bundle: string, options: { key: string[]; json: boolean }) => {
+    process.exitCode = await verifyBundleCommand(bundle, options, out);
+  });
 
 try {
   await program.parseAsync();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.ts';
+import { createRecordSealer } from '../governance/record-sealer.ts';
 import { createPolicyInstructions } from '../identity/policy-instructions.ts';
 import { createModelStepRunner } from '../models/model-step-runner.ts';
 import { CanceledError } from '../platform/errors.ts';
@@ -41,6 +42,9 @@ export interface Worker {
   /** Extends the leases held now; aborts the attempts this worker no longer holds. */
   heartbeat(): Promise<void>;
 }
+
+/** How often a worker seals finished attempts another process left unsealed (it crashed). */
+const SEAL_SWEEP_INTERVAL_MS = 30_000;
 
 interface Held {
   attempt: ClaimedAttempt;
@@ -94,6 +98,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     sources: createStepSources(deps),
     agentSteps,
   };
+  const sealer = createRecordSealer(deps);
   const held = new Map<string, Held>();
   let running = false;
   let dead = false;
@@ -108,6 +113,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       try {
         const context = await loadAttemptContext(deps, definitions, attempt, policies);
         await executeAttempt(resources, context, controller.signal);
+        // The governed record (issue 09): a no-op unless the attempt ended, sealed at most once.
+        if (!controller.signal.aborted) await sealer.seal(attempt.id);
       } catch (error) {
         if (!controller.signal.aborted)
           logger.error(
@@ -179,12 +186,14 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       );
       timers.push(
         setInterval(() => void pump(), pollIntervalMs),
+        setInterval(() => void sealer.sweep(), SEAL_SWEEP_INTERVAL_MS),
         setInterval(
           () => void heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed')),
           heartbeatIntervalMs,
         ),
       );
       for (const t of timers) t.unref();
+      void sealer.sweep();
       void pump();
     },
     async runOnce() {

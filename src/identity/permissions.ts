@@ -25,7 +25,6 @@ export const permissions = {
   'runs.delete': ['admin', 'editor'],
   'sites.read': ['admin', 'editor', 'runner', 'viewer'],
   'sites.manage': ['admin', 'editor'],
-  'evidence.export': ['admin'],
   'policy.read': ['admin', 'editor', 'runner', 'viewer'],
   'policy.write': ['admin'],
   'users.manage': ['admin'],
@@ -33,6 +32,9 @@ export const permissions = {
   'governance.review': ['admin'],
   'settings.manage': ['admin'],
   'usage.read': ['admin'],
+  // Issue 09: Governance Activity, signing keys and evidence exports are the administrators' alone.
+  'governance.manage': ['admin'],
+  'governance.export': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -15,6 +15,11 @@ export interface Config {
   logLevel: string;
   /** Largest JSON body the API accepts. */
   bodyLimitBytes: number;
+  /**
+   * 32 bytes (hex or base64) that encrypt signing keys at rest (AES-256-GCM); unset means a key file
+   * created once in `dataDir/keys/` (issue 09).
+   */
+  keyEncryptionKey: string | undefined;
   /** How deep `agent` steps may nest child runs. */
   childRunDepthLimit: number;
   /** Notifications: `smtp://…` for email, the From address, and the server's public URL for links. */
@@ -117,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.AGENTRUNS_SMTP_URL || undefined,
     mailFrom: env.AGENTRUNS_MAIL_FROM || 'Agent Runs <agentruns@localhost>',
     publicUrl: (env.AGENTRUNS_PUBLIC_URL || `http://localhost:${env.PORT || 3000}`).replace(/\/+$/, ''),
+    keyEncryptionKey: env.AGENTRUNS_KEY_ENCRYPTION_KEY || undefined,
   };
 }

@@ -20,7 +20,10 @@ export type IdKind =
   | 'sch'
   | 'whk'
   | 'msg'
-  | 'ntf';
+  | 'ntf'
+  | 'grc'
+  | 'key'
+  | 'exp';
 
 export interface Ids {
   /** A new id that sorts after every id made before it (ULID, monotonic within a millisecond). */

@@ -10,6 +10,8 @@ import {
   type RunStatus,
 } from '../engine/statuses.ts';
 import { appendAudit } from '../governance/audit-log.ts';
+import { sealAttemptIn } from '../governance/seal-attempts.ts';
+import { sealTombstone } from '../governance/seal-tombstone.ts';
 import type { Actor } from '../identity/actor.ts';
 import { assertModelsPermitted, assertRunDeletable } from '../identity/policy-rules.ts';
 import { currentPolicy } from '../identity/policy-versions.ts';
@@ -25,7 +27,10 @@ import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
 import { stepSettings } from './step-settings.ts';
 
-type ActionDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing'>;
+type ActionDeps = Pick<
+  Deps,
+  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing' | 'config'
+>;
 
 /** Reads the run inside a transaction, so the status check and the change see the same row. */
 async function lockRunOrThrow(
@@ -184,6 +189,8 @@ export async function cancelRun(deps: ActionDeps, actor: Actor, runId: string): 
       action: 'run.canceled',
       target: runId,
     });
+    // The canceled attempt's governed record, in the same transaction as the cancel.
+    await sealAttemptIn(trx, deps, attempt.id);
     return attempt.id;
   });
   deps.bus.publish('cancel', attemptId);
@@ -391,6 +398,7 @@ export async function deleteRun(
       throw new ConflictError(`cannot delete run ${run.id}: it is ${run.status}; cancel it first`);
     }
     const digests = await blobDigestsOfRun(trx, runId);
+    await sealTombstone(trx, deps, actor, run);
     await trx.deleteFrom('run_events').where('run_id', '=', runId).execute();
     await trx.deleteFrom('step_results').where('run_id', '=', runId).execute();
     await trx.deleteFrom('files').where('run_id', '=', runId).execute();

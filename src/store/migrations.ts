@@ -5,6 +5,7 @@ import { modelsMigration } from './migrations/0004-models.ts';
 import { triggersMigration } from './migrations/0006-triggers.ts';
 import { sitesMigration } from './migrations/0007-sites.ts';
 import { filesMigration } from './migrations/0009-files.ts';
+import { governanceMigration } from './migrations/0010-governance.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -20,6 +21,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0006_triggers': triggersMigration(),
     '0007_sites': sitesMigration(kind),
     '0009_files': filesMigration(),
+    '0010_governance': governanceMigration(kind),
   };
 }
 
@@ -33,13 +35,23 @@ export async function migrateToLatest(db: Kysely<unknown>, kind: StoreKind): Pro
     kind === 'postgres'
       ? (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema
       : undefined;
-  const { error, results } = await new Migrator({
+  const migrator = new Migrator({
     db,
     provider,
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
-  }).migrateToLatest();
+  });
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's table introspection reads every schema of the database; another process dropping a
+  // schema mid-query (parallel test suites, benchmarks) fails it with 3F000 "schema does not
+  // exist" before any migration ran. Nothing was applied, so trying again is safe.
+  for (let retry = 0; retry < 3 && error && results === undefined && isSchemaGone(error); retry++)
+    ({ error, results } = await migrator.migrateToLatest());
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${String(error)}`, { cause: error });
   }
+}
+
+function isSchemaGone(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '3F000';
 }

@@ -247,6 +247,59 @@ export interface RunEstimatesTable {
   created_at: number;
 }
 
+/** One link of an organization's hash chain of governed records (issue 09). */
+export interface GovernedRecordsTable {
+  id: string;
+  org_id: string;
+  seq: number;
+  /** `attempt` (a sealed finished attempt) or `tombstone` (a deleted run). */
+  kind: string;
+  run_id: string;
+  attempt_id: string | null;
+  agent_id: string;
+  hash: string;
+  prev_hash: string;
+  body: string | null;
+  receipt: string;
+  key_id: string | null;
+  created_at: number;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  org_id: string;
+  algorithm: string;
+  fingerprint: string;
+  public_key_pem: string;
+  private_key_encrypted: string;
+  /** `active` (one per organization) or `retired` (still verifies what it signed). */
+  status: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface GovernanceSettingsTable {
+  org_id: string;
+  signing_enabled: number;
+  updated_by: string;
+  updated_at: number;
+}
+
+export interface EvidenceExportsTable {
+  id: string;
+  org_id: string;
+  requested_by: string;
+  selection: string;
+  status: string;
+  runs_total: Generated<number>;
+  runs_done: Generated<number>;
+  size_bytes: number | null;
+  sha256: string | null;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -400,7 +453,8 @@ export interface Database {
   agents: AgentsTable;
   agent_versions: AgentVersionsTable;
   runs: RunsTable;
-  attempts: AttemptsTable;
+  /** `sealed`: 1 once the governed record of this finished attempt is written (issue 09). */
+  attempts: AttemptsTable & { sealed: Generated<number> };
   step_results: StepResultsTable;
   run_events: RunEventsTable;
   audit_events: AuditEventsTable;
@@ -421,4 +475,8 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_messages: WebhookMessagesTable;
   notification_outbox: NotificationOutboxTable;
+  governed_records: GovernedRecordsTable;
+  signing_keys: SigningKeysTable;
+  governance_settings: GovernanceSettingsTable;
+  evidence_exports: EvidenceExportsTable;
 }

@@ -35,7 +35,7 @@ export interface Scheduler {
 
 type SchedulerDeps = Pick<
   Deps,
-  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'logger' | 'pricing'
+  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'logger' | 'pricing' | 'config'
 >;
 
 const activeStatuses = ['new', 'enqueued', 'running'];

@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWorker } from '../src/engine/worker.ts';
+import { checkStoredChain } from '../src/governance/check-stored-chain.ts';
+import { canonicalJson, GENESIS_HASH, sha256Hex } from '../src/governance/digest.ts';
+import type { AttemptRecordBody, TombstoneRecordBody } from '../src/governance/governed-record.ts';
+import { sealPendingAttempts } from '../src/governance/seal-attempts.ts';
+import { cancelRun, deleteRun, rerunRun } from '../src/runs/run-actions.ts';
+import { createProbeProvider } from './support/probe-provider.ts';
+import { createReportRun, createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
+
+describe.each(storeKinds)('governed records on %s', (kind) => {
+  let deps: TestDeps;
+  afterEach(async () => {
+    await deps.close();
+  });
+
+  const records = () =>
+    deps.store.db
+      .selectFrom('governed_records')
+      .selectAll()
+      .where('org_id', '=', deps.admin.orgId)
+      .orderBy('seq')
+      .execute();
+
+  it('seals a completed attempt as canonical JSON chained from the genesis hash', async () => {
+    deps = await createTestDeps(kind);
+    const { run, agent } = await createReportRun(deps);
+    await createWorker(deps).runOnce();
+    const [record, ...rest] = await records();
+    expect(rest).toEqual([]);
+    expect(record?.seq).toBe(1);
+    expect(record?.prev_hash).toBe(GENESIS_HASH);
+    const text = record?.body ?? '';
+    expect(await sha256Hex(text)).toBe(record?.hash);
+    const body = JSON.parse(text) as AttemptRecordBody;
+    expect(canonicalJson(body)).toBe(text);
+    expect(body.run.id).toBe(run.id);
+    expect(body.agent).toMatchObject({ id: agent.id, version: 1 });
+    expect(body.attempt.status).toBe('completed');
+    expect(body.steps.map((s) => [s.number, s.model, s.reasoningEffort])).toEqual([
+      [1, 'simulated/default', null],
+      [2, 'simulated/default', 'high'],
+      [3, 'simulated/default', null],
+    ]);
+    expect(body.output).toBe(body.steps[2]?.output);
+    expect(body.variables).toContainEqual({ name: 'customer', value: 'Acme', source: 'override' });
+    expect(body).toMatchObject({
+      policyVersions: [],
+      sources: [],
+      files: [],
+      modelsUsed: ['simulated/default'],
+    });
+    expect(body.credits.actual).toBeGreaterThan(0);
+    expect(JSON.parse(record?.receipt ?? '{}')).toMatchObject({
+      signed: false,
+      reason: 'signing is disabled for this organization',
+    });
+    expect((await checkStoredChain(deps, deps.admin)).ok).toBe(true);
+  });
+
+  it('seals a canceled attempt in the cancel transaction, and a rerun links to it', async () => {
+    const probe = createProbeProvider();
+    deps = await createTestDeps(kind, { providers: () => [probe.provider] });
+    const { run } = await createReportRun(deps, { model: 'probe/block-at-2' });
+    const done = createWorker(deps).runOnce();
+    await probe.waitFor((calls) => calls.some((c) => c.step === 2));
+    await cancelRun(deps, deps.admin, run.id);
+    const [canceled] = await records();
+    expect(JSON.parse(canceled?.body ?? '{}')).toMatchObject({ attempt: { status: 'canceled' } });
+    await done;
+    await rerunRun(deps, deps.admin, run.id, { latestVersion: false });
+    await sealPendingAttempts(deps);
+    // The probe blocks step 2 again; cancel the rerun too.
+    const again = createWorker(deps).runOnce();
+    await probe.waitFor((calls) => calls.filter((c) => c.step === 2).length === 2);
+    await cancelRun(deps, deps.admin, run.id);
+    await again;
+    const all = await records();
+    expect(all.map((r) => r.seq)).toEqual([1, 2]);
+    expect(all[1]?.prev_hash).toBe(all[0]?.hash);
+    expect((await checkStoredChain(deps, deps.admin)).ok).toBe(true);
+  });
+
+  it('seals a finished attempt left unsealed by a crash on the next sweep', async () => {
+    deps = await createTestDeps(kind);
+    await createReportRun(deps);
+    await createWorker(deps).runOnce();
+    // What a crash between the finishing commit and the seal leaves: the outbox flag still 0.
+    await deps.store.db.deleteFrom('governed_records').execute();
+    await deps.store.db.updateTable('attempts').set({ sealed: 0 }).execute();
+    expect(await sealPendingAttempts(deps)).toBe(1);
+    expect(await sealPendingAttempts(deps)).toBe(0);
+    expect((await records()).map((r) => r.seq)).toEqual([1]);
+  });
+
+  it('leaves a tombstone with the digests when a run is deleted, and the chain still verifies', async () => {
+    deps = await createTestDeps(kind);
+    const { run } = await createReportRun(deps);
+    await createReportRun(deps, { customer: 'Globex' });
+    await createWorker(deps).runOnce();
+    const before = await records();
+    const mine = before.find((r) => r.run_id === run.id);
+    await deleteRun(deps, deps.admin, run.id);
+    const after = await records();
+    expect(after.map((r) => r.kind)).toEqual(['attempt', 'attempt', 'tombstone']);
+    expect(after.find((r) => r.run_id === run.id && r.kind === 'attempt')?.body).toBeNull();
+    const tombstone = JSON.parse(after[2]?.body ?? '{}') as TombstoneRecordBody;
+    expect(tombstone.records).toEqual([{ seq: mine?.seq, hash: mine?.hash }]);
+    expect(tombstone.deletedBy).toBe(deps.admin.userId);
+    expect((await checkStoredChain(deps, deps.admin)).ok).toBe(true);
+  });
+
+  it('names the record that was edited, deleted or swapped in the store', async () => {
+    deps = await createTestDeps(kind);
+    for (const customer of ['A', 'B', 'C', 'D']) await createReportRun(deps, { customer });
+    await createWorker(deps).runOnce();
+    const all = await records();
+    expect(all.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    const r2 = all[1];
+    const r3 = all[2];
+    if (!r2 || !r3) throw new Error('four records expected');
+
+    await deps.store.db
+      .updateTable('governed_records')
+      .set({ body: r2.body?.replace('"status":"completed"', '"status":"failed"') ?? null })
+      .where('id', '=', r2.id)
+      .execute();
+    let check = await checkStoredChain(deps, deps.admin);
+    expect(check.problems).toEqual([expect.objectContaining({ kind: 'edited', seq: 2 })]);
+    await deps.store.db
+      .updateTable('governed_records')
+      .set({ body: r2.body })
+      .where('id', '=', r2.id)
+      .execute();
+
+    await deps.store.db.deleteFrom('governed_records').where('id', '=', r3.id).execute();
+    check = await checkStoredChain(deps, deps.admin);
+    expect(check.problems).toEqual([expect.objectContaining({ kind: 'deleted', seq: 3 })]);
+    await deps.store.db.insertInto('governed_records').values(r3).execute();
+
+    // Swap the contents of records 2 and 3 (their seq column stays).
+    for (const [row, other] of [
+      [r2, r3],
+      [r3, r2],
+    ] as const)
+      await deps.store.db
+        .updateTable('governed_records')
+        .set({ body: other.body, hash: other.hash, prev_hash: other.prev_hash })
+        .where('id', '=', row.id)
+        .execute();
+    check = await checkStoredChain(deps, deps.admin);
+    expect(check.problems.filter((p) => p.kind === 'reordered').map((p) => p.seq)).toEqual([2, 3]);
+  });
+});
