@@ -8,13 +8,13 @@ import { parseOrThrow } from '../platform/zod-issues.ts';
 import { assertStorableInputOrThrow } from './assert-storable-input.ts';
 import { authenticateOrThrow } from './authenticate.ts';
 import { handleError } from './error-handler.ts';
-import { homePage } from './home-page.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
+import { DEFAULT_WEB_DIR, registerWebUi } from './web-ui.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -45,7 +45,9 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     return payload;
   });
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request) => {
+  const webUi = await registerWebUi(app, deps.config.webDir ?? DEFAULT_WEB_DIR, deps.store.kind);
+  app.setNotFoundHandler((request, reply) => {
+    if (webUi.notFound(request, reply)) return reply;
     throw new NotFoundError('route', `${request.method} ${request.url.split('?')[0]}`);
   });
 
@@ -55,9 +57,6 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
 
   const openapi = buildOpenApi(routes, API_VERSION);
   app.get('/openapi.json', async () => openapi);
-  app.get('/', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(homePage(deps.store.kind)),
-  );
   return app;
 }
 

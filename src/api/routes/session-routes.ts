@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
+import { createOwnApiToken, listApiTokens, revokeApiToken } from '../../identity/manage-api-tokens.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, signIn, signOut } from '../../identity/sessions.ts';
 import { defineRoute, type Route } from '../route.ts';
 
@@ -58,6 +59,37 @@ export function sessionRoutes(deps: Deps): Route[] {
           .where('id', '=', actor.userId)
           .executeTakeFirstOrThrow();
         return { id: user.id, email: user.email, name: user.name, role: user.role, orgId: user.org_id };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/tokens',
+      summary: "The organization's API tokens (never the secrets)",
+      tag: 'auth',
+      permission: 'tokens.manage',
+      handler: async ({ actor }) => ({ items: await listApiTokens(deps, actor) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/tokens',
+      summary: 'Create an API token for yourself; the answer holds the token, shown this once',
+      tag: 'auth',
+      permission: 'tokens.manage',
+      status: 201,
+      body: z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) }),
+      handler: ({ actor, body }) => createOwnApiToken(deps, actor, body.name),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/tokens/:id',
+      summary: 'Revoke an API token',
+      tag: 'auth',
+      permission: 'tokens.manage',
+      status: 204,
+      params: z.object({ id: z.string().min(1) }),
+      handler: async ({ actor, params }) => {
+        await revokeApiToken(deps, actor, params.id);
+        return undefined;
       },
     }),
   ];
