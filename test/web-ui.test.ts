@@ -1,8 +1,9 @@
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
 import { createRun } from '../src/runs/create-run.ts';
-import { launchChromium, newPage, signIn, snap } from './support/browser-session.ts';
+import { ARTIFACTS_DIR, launchChromium, newPage, signIn, snap } from './support/browser-session.ts';
 import { assertChromiumOrSkip } from './support/chromium.ts';
 import { startWebServer, type WebServer } from './support/web-server.ts';
 
@@ -19,7 +20,7 @@ async function waitForStatus(page: Page, status: string, timeoutMs = 20_000): Pr
   await page.locator(`.status-line [data-status="${status}"]`).first().waitFor({ timeout: timeoutMs });
 }
 
-describe.skipIf(!runBrowser)('web UI in Chromium', () => {
+describe.skipIf(!runBrowser)('web UI in Chromium', { timeout: 120_000 }, () => {
   let server: WebServer;
   let browser: Browser;
   let page: Page;
@@ -33,6 +34,14 @@ describe.skipIf(!runBrowser)('web UI in Chromium', () => {
     browser = await launchChromium();
     ({ page } = await newPage(browser, server.url));
   }, 60_000);
+
+  // A failed journey leaves a picture of where it stopped.
+  beforeEach((context) => {
+    onTestFailed(async () => {
+      const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      await page?.screenshot({ path: path.join(ARTIFACTS_DIR, `FAILED-${name}.png`), fullPage: true });
+    });
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -77,7 +86,9 @@ describe.skipIf(!runBrowser)('web UI in Chromium', () => {
     await page.locator('#f-variables-1-default').fill('last 7 days');
     await page.locator('#f-steps-0-name').fill('Gather');
     // A typo in a variable name: the server names the field and the rule.
-    await page.locator('#f-steps-0-prompt').fill('List the facts about {{ vars.custmer }} for {{ vars.period }}.');
+    await page
+      .locator('#f-steps-0-prompt')
+      .fill('List the facts about {{ vars.custmer }} for {{ vars.period }}.');
     await page.getByRole('button', { name: 'Create agent' }).click();
     const fieldError = page.locator('#f-steps-0-prompt-error');
     await fieldError.waitFor();
@@ -85,7 +96,9 @@ describe.skipIf(!runBrowser)('web UI in Chromium', () => {
     expect(await page.locator('#f-steps-0-prompt').getAttribute('aria-invalid')).toBe('true');
     await snap(page, '02-create-agent', 'field-error');
 
-    await page.locator('#f-steps-0-prompt').fill('List the facts about {{ vars.customer }} for {{ vars.period }}.');
+    await page
+      .locator('#f-steps-0-prompt')
+      .fill('List the facts about {{ vars.customer }} for {{ vars.period }}.');
     await page.getByRole('button', { name: 'Add step' }).click();
     await page.locator('#f-steps-1-name').fill('Summarize');
     await page.locator('#f-steps-1-prompt').fill('Summarize: {{ steps.gather.output }}');
@@ -130,7 +143,9 @@ describe.skipIf(!runBrowser)('web UI in Chromium', () => {
     await expect(page.getByTestId('status-text').textContent()).resolves.toMatch(/Step \d of 3/);
     await snap(page, '03-run', 'running');
     await waitForStatus(page, 'completed');
-    expect(await page.evaluate(() => (window as unknown as { stillThisPage?: boolean }).stillThisPage)).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { stillThisPage?: boolean }).stillThisPage)).toBe(
+      true,
+    );
     expect(await page.getByTestId('status-text').textContent()).toBe('Completed 3 of 3 steps');
   });
 
@@ -141,7 +156,9 @@ describe.skipIf(!runBrowser)('web UI in Chromium', () => {
       const step = page.locator(`article[data-step="${i + 1}"]`);
       await expect(step.getByRole('heading').textContent()).resolves.toContain(name);
       await expect(step.locator('[data-status="completed"]').count()).resolves.toBe(1);
-      await expect(step.getByRole('region', { name: `Output of step ${i + 1}` }).textContent()).resolves.not.toBe('');
+      await expect(
+        step.getByRole('region', { name: `Output of step ${i + 1}` }).textContent(),
+      ).resolves.not.toBe('');
       await expect(step.locator('.step-meta').textContent()).resolves.toContain('simulated/delay-1200');
       await expect(step.locator('.step-meta').textContent()).resolves.toMatch(/\d+ in · \d+ out/);
     }
@@ -155,8 +172,14 @@ describe.skipIf(!runBrowser)('web UI in Chromium', () => {
   });
 
   it('reruns from step 2: step 1 is reused and a second attempt completes', async () => {
-    await page.locator('article[data-step="2"]').getByRole('button', { name: 'Rerun from this step' }).click();
-    await page.getByRole('dialog', { name: 'Rerun from step 2' }).getByRole('button', { name: 'Rerun from step 2' }).click();
+    await page
+      .locator('article[data-step="2"]')
+      .getByRole('button', { name: 'Rerun from this step' })
+      .click();
+    await page
+      .getByRole('dialog', { name: 'Rerun from step 2' })
+      .getByRole('button', { name: 'Rerun from step 2' })
+      .click();
     await waitForStatus(page, 'running');
     await waitForStatus(page, 'completed');
     await page.locator('article[data-step="1"]').getByText('Reused').waitFor();

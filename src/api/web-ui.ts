@@ -48,7 +48,8 @@ export async function registerWebUi(
     notFound(request, reply) {
       const url = request.url.split('?')[0] ?? '/';
       const wantsHtml = String(request.headers.accept ?? '').includes('text/html');
-      if ((request.method !== 'GET' && request.method !== 'HEAD') || isApiPath(url) || !wantsHtml) return false;
+      if ((request.method !== 'GET' && request.method !== 'HEAD') || isApiPath(url) || !wantsHtml)
+        return false;
       // A missing asset (`/assets/old-hash.js`) is a real 404, not the app.
       if (url.startsWith('/assets/')) return false;
       void reply.header('cache-control', 'no-cache').sendFile('index.html');

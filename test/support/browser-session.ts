@@ -14,7 +14,10 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A fresh browser profile (its own cookies) at 1280 px in the light theme. */
-export async function newPage(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> {
+export async function newPage(
+  browser: Browser,
+  baseURL: string,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL, viewport: WIDE, colorScheme: 'light' });
   const page = await context.newPage();
   return { context, page };
@@ -34,7 +37,9 @@ export async function snap(page: Page, journey: string, name: string): Promise<v
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       // Let layout and the virtual list settle at the new size.
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      await page.evaluate(
+        () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+      );
       await page.screenshot({
         path: path.join(ARTIFACTS_DIR, `${journey}--${name}--${label}-${scheme}.png`),
         fullPage: true,

@@ -29,7 +29,10 @@ export function assertChromiumOrSkip(): boolean {
   const present = fs.existsSync(CHROMIUM_PATH);
   const { required } = chromiumStatus();
   if (!present && required)
-    throw new Error(`AGENTRUNS_REQUIRE has chromium, but ${CHROMIUM_PATH} does not exist (apt-get install chromium)`);
-  if (!present) console.warn(`\n*** Chromium not found at ${CHROMIUM_PATH}: browser suites are SKIPPED ***\n`);
+    throw new Error(
+      `AGENTRUNS_REQUIRE has chromium, but ${CHROMIUM_PATH} does not exist (apt-get install chromium)`,
+    );
+  if (!present)
+    console.warn(`\n*** Chromium not found at ${CHROMIUM_PATH}: browser suites are SKIPPED ***\n`);
   return present;
 }

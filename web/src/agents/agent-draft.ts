@@ -13,8 +13,21 @@ export interface AgentDraft {
   notifyEmail: string;
   notifyWebhook: string;
   siteIds: string;
-  variables: Array<{ name: string; type: VariableType; required: boolean; default: string; description: string }>;
-  steps: Array<{ key: string; name: string; prompt: string; system: string; model: string; reasoningEffort: string }>;
+  variables: Array<{
+    name: string;
+    type: VariableType;
+    required: boolean;
+    default: string;
+    description: string;
+  }>;
+  steps: Array<{
+    key: string;
+    name: string;
+    prompt: string;
+    system: string;
+    model: string;
+    reasoningEffort: string;
+  }>;
 }
 
 export const emptyDraft: AgentDraft = {

@@ -65,7 +65,14 @@ export function AgentEditorPage() {
   if (agentId && (agent.error || !agent.data))
     return (
       <div className="page">
-        <EmptyState title="This agent cannot be shown" action={<Link to="/agents" className="btn">Back to agents</Link>}>
+        <EmptyState
+          title="This agent cannot be shown"
+          action={
+            <Link to="/agents" className="btn">
+              Back to agents
+            </Link>
+          }
+        >
           {agent.error?.message}
         </EmptyState>
       </div>
@@ -75,7 +82,8 @@ export function AgentEditorPage() {
   return (
     <div className="page">
       <nav className="breadcrumb" aria-label="Breadcrumb">
-        <Link to="/agents">Agents</Link> / <span aria-current="page">{current ? current.name : 'New agent'}</span>
+        <Link to="/agents">Agents</Link> /{' '}
+        <span aria-current="page">{current ? current.name : 'New agent'}</span>
       </nav>
       <header className="page-header">
         <div className="title">
@@ -176,7 +184,7 @@ export function AgentEditorPage() {
           readOnly={!canWrite}
         />
       )}
-      {running && current ? <RunAgentDialog agent={current} onClose={() => setRunning(false)} /> : null}
+      {running && current ? <RunAgentDialog agentId={current.id} onClose={() => setRunning(false)} /> : null}
     </div>
   );
 }

@@ -60,7 +60,8 @@ export function AgentForm({
   error: ApiError | null;
   readOnly: boolean;
 }) {
-  const set = <K extends keyof AgentDraft>(key: K, value: AgentDraft[K]) => onChange({ ...draft, [key]: value });
+  const set = <K extends keyof AgentDraft>(key: K, value: AgentDraft[K]) =>
+    onChange({ ...draft, [key]: value });
   const setVariable = (i: number, patch: Partial<AgentDraft['variables'][number]>) =>
     set(
       'variables',
@@ -79,7 +80,11 @@ export function AgentForm({
   };
 
   return (
-    <fieldset disabled={readOnly} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }} className="editor-section">
+    <fieldset
+      disabled={readOnly}
+      style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}
+      className="editor-section"
+    >
       <section className="card" aria-labelledby="general-title">
         <div className="card-header">
           <h2 id="general-title">General</h2>
@@ -107,7 +112,12 @@ export function AgentForm({
         <div className="card-body">
           <div className="grid-4">
             <Field path="modelSettings.model" label="Model" error={error} hint="provider/model">
-              <input type="text" list="known-models" value={draft.model} onChange={(e) => set('model', e.target.value)} />
+              <input
+                type="text"
+                list="known-models"
+                value={draft.model}
+                onChange={(e) => set('model', e.target.value)}
+              />
             </Field>
             <Field path="modelSettings.reasoningEffort" label="Reasoning effort" error={error}>
               <select value={draft.reasoningEffort} onChange={(e) => set('reasoningEffort', e.target.value)}>
@@ -120,7 +130,12 @@ export function AgentForm({
               </select>
             </Field>
             <Field path="modelSettings.temperature" label="Temperature" error={error} hint="0 to 2">
-              <input type="text" inputMode="decimal" value={draft.temperature} onChange={(e) => set('temperature', e.target.value)} />
+              <input
+                type="text"
+                inputMode="decimal"
+                value={draft.temperature}
+                onChange={(e) => set('temperature', e.target.value)}
+              />
             </Field>
             <Field path="modelSettings.maxOutputTokens" label="Max output tokens" error={error}>
               <input
@@ -159,10 +174,17 @@ export function AgentForm({
           {draft.variables.map((v, i) => (
             <div className="var-grid" key={i} data-variable-index={i}>
               <Field path={`variables[${i}].name`} label="Name" error={error}>
-                <input type="text" value={v.name} onChange={(e) => setVariable(i, { name: e.target.value })} />
+                <input
+                  type="text"
+                  value={v.name}
+                  onChange={(e) => setVariable(i, { name: e.target.value })}
+                />
               </Field>
               <Field path={`variables[${i}].type`} label="Type" error={error}>
-                <select value={v.type} onChange={(e) => setVariable(i, { type: e.target.value as VariableType })}>
+                <select
+                  value={v.type}
+                  onChange={(e) => setVariable(i, { type: e.target.value as VariableType })}
+                >
                   {variableTypeOptions.map((t) => (
                     <option key={t} value={t}>
                       {t}
@@ -171,7 +193,11 @@ export function AgentForm({
                 </select>
               </Field>
               <Field path={`variables[${i}].default`} label="Default" error={error}>
-                <input type="text" value={v.default} onChange={(e) => setVariable(i, { default: e.target.value })} />
+                <input
+                  type="text"
+                  value={v.default}
+                  onChange={(e) => setVariable(i, { default: e.target.value })}
+                />
               </Field>
               <Field path={`variables[${i}].description`} label="Description" error={error}>
                 <input
@@ -193,7 +219,12 @@ export function AgentForm({
                   type="button"
                   className="btn btn-sm btn-ghost btn-danger"
                   aria-label={`Remove variable ${v.name || i + 1}`}
-                  onClick={() => set('variables', draft.variables.filter((_, j) => j !== i))}
+                  onClick={() =>
+                    set(
+                      'variables',
+                      draft.variables.filter((_, j) => j !== i),
+                    )
+                  }
                 >
                   Remove
                 </button>
@@ -212,7 +243,14 @@ export function AgentForm({
             onClick={() =>
               set('steps', [
                 ...draft.steps,
-                { key: '', name: `Step ${draft.steps.length + 1}`, prompt: '', system: '', model: '', reasoningEffort: '' },
+                {
+                  key: '',
+                  name: `Step ${draft.steps.length + 1}`,
+                  prompt: '',
+                  system: '',
+                  model: '',
+                  reasoningEffort: '',
+                },
               ])
             }
           >
@@ -220,7 +258,9 @@ export function AgentForm({
           </button>
         </div>
         <div className="card-body">
-          {error?.fieldMessage('steps') ? <div className="field-error">{error.fieldMessage('steps')}</div> : null}
+          {error?.fieldMessage('steps') ? (
+            <div className="field-error">{error.fieldMessage('steps')}</div>
+          ) : null}
           {draft.steps.map((s, i) => (
             <div className="item-card" key={i} data-step-index={i}>
               <div className="item-card-head">
@@ -251,7 +291,12 @@ export function AgentForm({
                   className="btn btn-sm btn-ghost btn-danger"
                   aria-label={`Remove step ${i + 1}`}
                   disabled={draft.steps.length === 1}
-                  onClick={() => set('steps', draft.steps.filter((_, j) => j !== i))}
+                  onClick={() =>
+                    set(
+                      'steps',
+                      draft.steps.filter((_, j) => j !== i),
+                    )
+                  }
                 >
                   Remove
                 </button>
@@ -264,7 +309,11 @@ export function AgentForm({
                   path={`steps[${i}].key`}
                   label="Key"
                   error={error}
-                  hint={<>Later steps use <code>{`{{ steps.${s.key || 'key'}.output }}`}</code></>}
+                  hint={
+                    <>
+                      Later steps use <code>{`{{ steps.${s.key || 'key'}.output }}`}</code>
+                    </>
+                  }
                 >
                   <input
                     type="text"
@@ -280,16 +329,28 @@ export function AgentForm({
                 error={error}
                 hint="Liquid template: {{ vars.name }}, {{ steps.key.output }}, {{ sources }}"
               >
-                <textarea rows={4} value={s.prompt} onChange={(e) => setStep(i, { prompt: e.target.value })} />
+                <textarea
+                  rows={4}
+                  value={s.prompt}
+                  onChange={(e) => setStep(i, { prompt: e.target.value })}
+                />
               </Field>
               <details>
                 <summary>System instructions and model overrides</summary>
                 <div className="editor-section" style={{ marginTop: 8 }}>
                   <Field path={`steps[${i}].system`} label="System instructions" error={error}>
-                    <textarea rows={2} value={s.system} onChange={(e) => setStep(i, { system: e.target.value })} />
+                    <textarea
+                      rows={2}
+                      value={s.system}
+                      onChange={(e) => setStep(i, { system: e.target.value })}
+                    />
                   </Field>
                   <div className="grid-2">
-                    <Field path={`steps[${i}].modelSettings.model`} label={`Step ${i + 1} model`} error={error}>
+                    <Field
+                      path={`steps[${i}].modelSettings.model`}
+                      label={`Step ${i + 1} model`}
+                      error={error}
+                    >
                       <input
                         type="text"
                         list="known-models"
@@ -303,7 +364,10 @@ export function AgentForm({
                       label={`Step ${i + 1} reasoning effort`}
                       error={error}
                     >
-                      <select value={s.reasoningEffort} onChange={(e) => setStep(i, { reasoningEffort: e.target.value })}>
+                      <select
+                        value={s.reasoningEffort}
+                        onChange={(e) => setStep(i, { reasoningEffort: e.target.value })}
+                      >
                         <option value="">Agent's setting</option>
                         {reasoningOptions.map((r) => (
                           <option key={r} value={r}>
@@ -335,11 +399,19 @@ export function AgentForm({
               </select>
             </Field>
             <Field path="notification.email" label="Email recipients" error={error} hint="Comma-separated">
-              <input type="text" value={draft.notifyEmail} onChange={(e) => set('notifyEmail', e.target.value)} />
+              <input
+                type="text"
+                value={draft.notifyEmail}
+                onChange={(e) => set('notifyEmail', e.target.value)}
+              />
             </Field>
           </div>
           <Field path="notification.webhook" label="Webhook URL" error={error}>
-            <input type="text" value={draft.notifyWebhook} onChange={(e) => set('notifyWebhook', e.target.value)} />
+            <input
+              type="text"
+              value={draft.notifyWebhook}
+              onChange={(e) => set('notifyWebhook', e.target.value)}
+            />
           </Field>
           <Field
             path="siteIds"

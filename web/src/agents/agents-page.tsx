@@ -1,9 +1,9 @@
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
+import type { AgentListItem } from '../shell/api-types.ts';
 import { EmptyState, ErrorBanner } from '../shell/empty-state.tsx';
 import { formatTime, timeAgo } from '../shell/format-time.ts';
 import { roleCan } from '../shell/permissions.ts';
-import type { AgentView } from '../shell/api-types.ts';
 import { useMe } from '../shell/use-me.ts';
 import { RunAgentDialog } from './run-agent-dialog.tsx';
 import { useAgents } from './use-agents.ts';
@@ -12,7 +12,7 @@ import { useAgents } from './use-agents.ts';
 export function AgentsPage() {
   const agents = useAgents(false);
   const role = useMe().data?.role;
-  const [running, setRunning] = useState<AgentView>();
+  const [running, setRunning] = useState<AgentListItem>();
   const canWrite = roleCan(role, 'agents.write');
   return (
     <div className="page">
@@ -48,20 +48,24 @@ export function AgentsPage() {
               ) : undefined
             }
           >
-            An agent is a sequence of model steps with variables. Create one, then run it as often as you like.
+            An agent is a sequence of model steps with variables. Create one, then run it as often as you
+            like.
           </EmptyState>
         ) : (
           <ul aria-label="Agents" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
             {agents.data.items.map((agent) => (
               <li key={agent.id} className="list-row" data-agent-id={agent.id}>
                 <div style={{ minWidth: 0, display: 'flex', flexDirection: 'column', gap: 2 }}>
-                  <Link to="/agents/$agentId" params={{ agentId: agent.id }} search={{}} style={{ fontWeight: 600 }}>
+                  <Link
+                    to="/agents/$agentId"
+                    params={{ agentId: agent.id }}
+                    search={{}}
+                    style={{ fontWeight: 600 }}
+                  >
                     {agent.name}
                   </Link>
                   <span className="muted" style={{ fontSize: 13 }}>
-                    v{agent.version} · {agent.steps.length} {agent.steps.length === 1 ? 'step' : 'steps'} ·{' '}
-                    {agent.variables.length} {agent.variables.length === 1 ? 'variable' : 'variables'} ·{' '}
-                    {agent.modelSettings.model} ·{' '}
+                    Version {agent.version} ·{' '}
                     <span title={formatTime(agent.updatedAt)}>updated {timeAgo(agent.updatedAt)}</span>
                   </span>
                   {agent.description ? (
@@ -94,7 +98,7 @@ export function AgentsPage() {
           </ul>
         )}
       </div>
-      {running ? <RunAgentDialog agent={running} onClose={() => setRunning(undefined)} /> : null}
+      {running ? <RunAgentDialog agentId={running.id} onClose={() => setRunning(undefined)} /> : null}
     </div>
   );
 }

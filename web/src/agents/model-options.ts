@@ -1,7 +1,15 @@
 import type { ReasoningEffort, VariableType } from '../shell/api-types.ts';
 
 export const reasoningOptions: ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high'];
-export const variableTypeOptions: VariableType[] = ['string', 'text', 'number', 'boolean', 'date', 'json', 'file'];
+export const variableTypeOptions: VariableType[] = [
+  'string',
+  'text',
+  'number',
+  'boolean',
+  'date',
+  'json',
+  'file',
+];
 
 /**
  * Suggestions for the model field. Issue 03 adds the providers configured on the server; until

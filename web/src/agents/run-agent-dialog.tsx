@@ -1,14 +1,21 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
-import { api, ApiError } from '../shell/api-client.ts';
+import { ApiError, api } from '../shell/api-client.ts';
 import type { AgentView, ReasoningEffort, RunDetails } from '../shell/api-types.ts';
 import { Dialog } from '../shell/dialog.tsx';
 import { reasoningOptions } from './model-options.ts';
+import { useAgent } from './use-agents.ts';
 import { filledValues, VariableFields } from './variable-fields.tsx';
 
 /** Starts a run of `agent`: a form generated from its variable types, plus run-level model settings. */
-export function RunAgentDialog({ agent, onClose }: { agent: AgentView; onClose(): void }) {
+export function RunAgentDialog({ agentId, onClose }: { agentId: string; onClose(): void }) {
+  const agent = useAgent(agentId).data;
+  if (!agent) return null;
+  return <RunAgentForm agent={agent} onClose={onClose} />;
+}
+
+function RunAgentForm({ agent, onClose }: { agent: AgentView; onClose(): void }) {
   const [name, setName] = useState('');
   const [values, setValues] = useState<Record<string, string>>({});
   const [model, setModel] = useState('');
@@ -21,7 +28,12 @@ export function RunAgentDialog({ agent, onClose }: { agent: AgentView; onClose()
         ...(name.trim() ? { name: name.trim() } : {}),
         variables: filledValues(values),
         ...(model || reasoning
-          ? { modelSettings: { ...(model ? { model } : {}), ...(reasoning ? { reasoningEffort: reasoning } : {}) } }
+          ? {
+              modelSettings: {
+                ...(model ? { model } : {}),
+                ...(reasoning ? { reasoningEffort: reasoning } : {}),
+              },
+            }
           : {}),
       }),
     onSuccess: (created) => {

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { filledValues, VariableFields } from '../agents/variable-fields.tsx';
-import { api, ApiError } from '../shell/api-client.ts';
+import { ApiError, api } from '../shell/api-client.ts';
 import type { RunDetails } from '../shell/api-types.ts';
 import { Dialog } from '../shell/dialog.tsx';
 import { useAgentVersions, useRun } from './use-run.ts';
@@ -34,7 +34,11 @@ export function DuplicateDialog({ runId, onClose }: { runId: string; onClose(): 
     <Dialog
       open
       title="Duplicate run"
-      description={run.data ? `A new run of ${run.data.agentName} v${run.data.agentVersion} with the same settings.` : undefined}
+      description={
+        run.data
+          ? `A new run of ${run.data.agentName} v${run.data.agentVersion} with the same settings.`
+          : undefined
+      }
       onClose={onClose}
       onSubmit={() => duplicate.mutate()}
       footer={

@@ -103,7 +103,11 @@ export function RunDetailsPage() {
         </div>
         <div className="actions">
           {canStart && r.status === 'new' ? (
-            <button type="button" className="btn btn-primary" onClick={() => action.mutate({ path: 'start' })}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              onClick={() => action.mutate({ path: 'start' })}
+            >
               Start
             </button>
           ) : null}
@@ -182,7 +186,9 @@ export function RunDetailsPage() {
                 <RunOutput text={r.output} label="Final output" />
               ) : (
                 <p className="muted" style={{ margin: 0 }}>
-                  {final ? 'This run produced no final output.' : 'The final output appears when the last step finishes.'}
+                  {final
+                    ? 'This run produced no final output.'
+                    : 'The final output appears when the last step finishes.'}
                 </p>
               )}
             </div>
@@ -192,7 +198,8 @@ export function RunDetailsPage() {
             <div className="card-header">
               <h2 id="steps-title">Steps</h2>
               <span className="muted">
-                Attempt {r.attempt} · {r.steps.filter((s) => s.status === 'completed').length} of {r.stepCount} done
+                Attempt {r.attempt} · {r.steps.filter((s) => s.status === 'completed').length} of{' '}
+                {r.stepCount} done
               </span>
             </div>
             <div>
@@ -342,7 +349,10 @@ function OptionsCard({ run }: { run: RunDetails }) {
               ? 'None'
               : run.stepOverrides.map((o) => (
                   <div key={o.step}>
-                    Step {o.step}: {[o.model, o.reasoningEffort && `reasoning ${o.reasoningEffort}`].filter(Boolean).join(', ')}
+                    Step {o.step}:{' '}
+                    {[o.model, o.reasoningEffort && `reasoning ${o.reasoningEffort}`]
+                      .filter(Boolean)
+                      .join(', ')}
                   </div>
                 ))}
           </dd>

@@ -129,16 +129,31 @@ export function RunsPage() {
           </span>
           {roleCan(role, 'runs.archive') ? (
             <>
-              <button type="button" className="btn btn-sm" onClick={() => bulk.mutate('archive')} disabled={bulk.isPending}>
+              <button
+                type="button"
+                className="btn btn-sm"
+                onClick={() => bulk.mutate('archive')}
+                disabled={bulk.isPending}
+              >
                 Archive
               </button>
-              <button type="button" className="btn btn-sm" onClick={() => bulk.mutate('unarchive')} disabled={bulk.isPending}>
+              <button
+                type="button"
+                className="btn btn-sm"
+                onClick={() => bulk.mutate('unarchive')}
+                disabled={bulk.isPending}
+              >
                 Unarchive
               </button>
             </>
           ) : null}
           {roleCan(role, 'runs.cancel') ? (
-            <button type="button" className="btn btn-sm" onClick={() => bulk.mutate('cancel')} disabled={bulk.isPending}>
+            <button
+              type="button"
+              className="btn btn-sm"
+              onClick={() => bulk.mutate('cancel')}
+              disabled={bulk.isPending}
+            >
               Cancel runs
             </button>
           ) : null}
@@ -231,7 +246,11 @@ export function RunsPage() {
 
       <Dialog
         open={confirmDelete}
-        title={allMatching ? 'Delete every matching run?' : `Delete ${selected.size} ${selected.size === 1 ? 'run' : 'runs'}?`}
+        title={
+          allMatching
+            ? 'Delete every matching run?'
+            : `Delete ${selected.size} ${selected.size === 1 ? 'run' : 'runs'}?`
+        }
         description="Deleted runs and their step outputs cannot be restored. Runs that policy protects are refused one by one."
         onClose={() => setConfirmDelete(false)}
         footer={
@@ -408,7 +427,11 @@ function RunsTable(props: {
             <span className="visually-hidden">Actions</span>
           </div>
         </div>
-        <div className="runs-body" role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        <div
+          className="runs-body"
+          role="rowgroup"
+          style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
+        >
           {items.map((item) => {
             const run = rows[item.index];
             if (!run) return null;
@@ -424,7 +447,13 @@ function RunsTable(props: {
                 data-index={item.index}
                 data-run-id={run.id}
                 ref={virtualizer.measureElement}
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  transform: `translateY(${item.start}px)`,
+                }}
               >
                 <div className="c-sel" role="cell">
                   {props.canSelect ? (

@@ -9,7 +9,14 @@ export interface RunsSearch {
   archived?: 'true' | 'all' | undefined;
 }
 
-export const runStatusOptions: RunStatus[] = ['new', 'enqueued', 'running', 'completed', 'failed', 'canceled'];
+export const runStatusOptions: RunStatus[] = [
+  'new',
+  'enqueued',
+  'running',
+  'completed',
+  'failed',
+  'canceled',
+];
 export const triggerOptions = ['manual', 'schedule', 'webhook', 'upload', 'agent'] as const;
 
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);

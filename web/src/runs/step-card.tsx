@@ -54,7 +54,9 @@ export function StepCard({
         </span>
         <span>
           <b>Tokens</b>{' '}
-          {usage ? `${usage.inputTokens.toLocaleString()} in · ${usage.outputTokens.toLocaleString()} out` : '—'}
+          {usage
+            ? `${usage.inputTokens.toLocaleString()} in · ${usage.outputTokens.toLocaleString()} out`
+            : '—'}
         </span>
         <span>
           <b>Credits</b> {formatCredits(step.credits)}

@@ -2,7 +2,14 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 
 /** Event types the run's stream carries (run log); each one means the run's view changed. */
-const EVENT_TYPES = ['run.created', 'run.status', 'run.updated', 'step.started', 'step.finished', 'step.delta'];
+const EVENT_TYPES = [
+  'run.created',
+  'run.status',
+  'run.updated',
+  'step.started',
+  'step.finished',
+  'step.delta',
+];
 
 /** Several events in one burst (a step finishes, the next starts) cost one refetch. */
 const REFRESH_DELAY_MS = 120;

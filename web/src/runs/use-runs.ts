@@ -11,13 +11,14 @@ export function useRuns(search: RunsSearch) {
   return useInfiniteQuery({
     queryKey: ['runs', search],
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam, signal }) =>
-      fetchRunsPage(search, pageParam, signal),
+    queryFn: ({ pageParam, signal }) => fetchRunsPage(search, pageParam, signal),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     // Live enough for a list: the first pages refresh while something on them is in flight.
     refetchInterval: (query) => {
       const pages = query.state.data?.pages ?? [];
-      const active = pages.some((p) => p.items.some((r) => r.status === 'running' || r.status === 'enqueued'));
+      const active = pages.some((p) =>
+        p.items.some((r) => r.status === 'running' || r.status === 'enqueued'),
+      );
       return active && pages.length <= 3 ? 2000 : false;
     },
   });

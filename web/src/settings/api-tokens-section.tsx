@@ -56,7 +56,12 @@ export function ApiTokensSection() {
             />
             {nameError ? <span className="field-error">{nameError}</span> : null}
           </div>
-          <button type="submit" className="btn btn-primary" style={{ alignSelf: 'flex-end' }} disabled={create.isPending}>
+          <button
+            type="submit"
+            className="btn btn-primary"
+            style={{ alignSelf: 'flex-end' }}
+            disabled={create.isPending}
+          >
             Create token
           </button>
         </form>
@@ -77,10 +82,13 @@ export function ApiTokensSection() {
             </div>
           </div>
         ) : null}
-        <ErrorBanner error={(create.error && !nameError ? create.error : null) ?? tokens.error ?? revoke.error} />
+        <ErrorBanner
+          error={(create.error && !nameError ? create.error : null) ?? tokens.error ?? revoke.error}
+        />
         {tokens.data && tokens.data.items.length === 0 ? (
           <p className="muted" style={{ margin: 0 }}>
-            No tokens yet. The CLI also makes one: <code>npx agentruns tokens create --email you@example.com</code>
+            No tokens yet. The CLI also makes one:{' '}
+            <code>npx agentruns tokens create --email you@example.com</code>
           </p>
         ) : null}
         {tokens.data && tokens.data.items.length > 0 ? (

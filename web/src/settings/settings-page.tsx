@@ -69,7 +69,13 @@ export function SettingsPage() {
             </section>
           )}
           {upcoming.map((s) => (
-            <section key={s.id} className="card" id={s.id} aria-labelledby={`${s.id}-title`} data-placeholder="true">
+            <section
+              key={s.id}
+              className="card"
+              id={s.id}
+              aria-labelledby={`${s.id}-title`}
+              data-placeholder="true"
+            >
               <div className="card-header">
                 <h2 id={`${s.id}-title`}>{s.title}</h2>
                 <span className="pill">Not available yet</span>

@@ -19,8 +19,9 @@ export class ApiError extends Error {
   /** The message for `path`, for showing a server rule at its field. */
   fieldMessage(path: string): string | undefined {
     // `notification.email` also shows `notification.email[2]`: a list's items share its input.
-    return this.details.find((d) => d.path === path || /^\[\d+\]$/.test(d.path.slice(path.length)) && d.path.startsWith(path))
-      ?.message;
+    return this.details.find(
+      (d) => d.path === path || (/^\[\d+\]$/.test(d.path.slice(path.length)) && d.path.startsWith(path)),
+    )?.message;
   }
 }
 

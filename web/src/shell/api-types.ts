@@ -11,7 +11,7 @@ export type {
   VariableDefinition,
   VariableType,
 } from '../../../src/agents/agent-definition.ts';
-export type { AgentVersionView, AgentView } from '../../../src/agents/agent-service.ts';
+export type { AgentListItem, AgentVersionView, AgentView } from '../../../src/agents/agent-service.ts';
 export type { RunStatus } from '../../../src/engine/statuses.ts';
 export type { Role } from '../../../src/identity/actor.ts';
 export type { ApiTokenView } from '../../../src/identity/manage-api-tokens.ts';

@@ -33,7 +33,11 @@ export function Dialog({
     <>
       <div className="dialog-head">
         <h2 id={titleId}>{title}</h2>
-        {description ? <p className="muted" style={{ margin: '4px 0 0' }}>{description}</p> : null}
+        {description ? (
+          <p className="muted" style={{ margin: '4px 0 0' }}>
+            {description}
+          </p>
+        ) : null}
       </div>
       <div className="dialog-body">{children}</div>
       <div className="dialog-foot">{footer}</div>
