@@ -132,7 +132,7 @@ describe.skipIf(!runBrowser)('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.waitForURL(/\/runs\/run_/);
     firstRunUrl = page.url();
     await page.evaluate(() => {
-      (window as unknown as { stillThisPage: boolean }).stillThisPage = true;
+      (globalThis as unknown as { stillThisPage: boolean }).stillThisPage = true;
     });
     // No worker yet: the run waits in the queue, and the page says so.
     await waitForStatus(page, 'enqueued');
@@ -143,9 +143,9 @@ describe.skipIf(!runBrowser)('web UI in Chromium', { timeout: 120_000 }, () => {
     await expect(page.getByTestId('status-text').textContent()).resolves.toMatch(/Step \d of 3/);
     await snap(page, '03-run', 'running');
     await waitForStatus(page, 'completed');
-    expect(await page.evaluate(() => (window as unknown as { stillThisPage?: boolean }).stillThisPage)).toBe(
-      true,
-    );
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { stillThisPage?: boolean }).stillThisPage),
+    ).toBe(true);
     expect(await page.getByTestId('status-text').textContent()).toBe('Completed 3 of 3 steps');
   });
 

@@ -38,7 +38,7 @@ export async function snap(page: Page, journey: string, name: string): Promise<v
       await page.emulateMedia({ colorScheme: scheme });
       // Let layout and the virtual list settle at the new size.
       await page.evaluate(
-        () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+        'new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))',
       );
       await page.screenshot({
         path: path.join(ARTIFACTS_DIR, `${journey}--${name}--${label}-${scheme}.png`),

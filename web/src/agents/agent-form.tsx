@@ -172,6 +172,7 @@ export function AgentForm({
             </p>
           ) : null}
           {draft.variables.map((v, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: unsaved rows have no identity but their place; inputs are controlled
             <div className="var-grid" key={i} data-variable-index={i}>
               <Field path={`variables[${i}].name`} label="Name" error={error}>
                 <input
@@ -262,6 +263,7 @@ export function AgentForm({
             <div className="field-error">{error.fieldMessage('steps')}</div>
           ) : null}
           {draft.steps.map((s, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: unsaved steps have no identity but their place; inputs are controlled
             <div className="item-card" key={i} data-step-index={i}>
               <div className="item-card-head">
                 <span className="step-num" aria-hidden="true">
