@@ -162,8 +162,10 @@ export function RunDetailsPage() {
       <ErrorBanner error={action.error ?? archive.error ?? remove.error} />
       {r.simulated ? (
         <div className="banner banner-warning" role="note">
-          This run used the offline <strong>simulated model</strong>: its answers are generated
-          deterministically on this server, not by an AI provider.
+          <div>
+            This run used the offline <strong>simulated model</strong>: its answers are generated
+            deterministically on this server, not by an AI provider.
+          </div>
         </div>
       ) : null}
 
