@@ -48,4 +48,21 @@ describe('web UI serving', () => {
     expect((await get('/api/runs')).statusCode).toBe(401);
     expect((await get('/openapi.json', 'application/json')).json()).toHaveProperty('openapi');
   });
+
+  it('says how to build the UI when there is no build', async () => {
+    const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentruns-nobuild-'));
+    const bare = await createApp({ ...deps, config: { ...deps.config, webDir: emptyDir } });
+    try {
+      const res = await bare.inject({ method: 'GET', url: '/' });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('npm run build');
+      expect(res.body).toContain('href="/openapi.json"');
+      expect(
+        (await bare.inject({ method: 'GET', url: '/runs', headers: { accept: 'text/html' } })).statusCode,
+      ).toBe(404);
+    } finally {
+      await bare.close();
+      fs.rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
 });
