@@ -302,7 +302,7 @@ describe.skipIf(!runBrowser)('web UI in Chromium', { timeout: 120_000 }, () => {
       name: 'Bulk filler',
       steps: [{ name: 'One', prompt: 'Say one.' }],
     });
-    for (let i = 0; i < 1200; i++)
+    for (let i = 0; i < 600; i++)
       await createRun(
         deps,
         deps.admin,
@@ -315,10 +315,10 @@ describe.skipIf(!runBrowser)('web UI in Chromium', { timeout: 120_000 }, () => {
     await table.locator('[data-run-id]').first().waitFor();
     for (let i = 0; i < 40; i++) {
       await table.evaluate((el) => el.scrollBy(0, 4000));
-      if ((await page.getByText('1,200 runs loaded').count()) > 0) break;
+      if ((await page.getByText('600 runs loaded').count()) > 0) break;
       await page.waitForTimeout(150);
     }
-    await page.getByText('1,200 runs loaded').waitFor();
+    await page.getByText('600 runs loaded').waitFor();
     await table.evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await page.getByRole('link', { name: 'Filler 0000' }).waitFor();
     expect(await table.locator('[data-run-id]').count()).toBeLessThan(80);
