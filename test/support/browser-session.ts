@@ -40,6 +40,7 @@ export async function snap(page: Page, journey: string, name: string): Promise<v
       await page.evaluate(
         'new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))',
       );
+      if (viewport === NARROW) await assertNoSidewaysScroll(page, `${journey} ${name}`);
       await page.screenshot({
         path: path.join(ARTIFACTS_DIR, `${journey}--${name}--${label}-${scheme}.png`),
         fullPage: true,
@@ -56,4 +57,18 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/** At 390 px nothing may stick out to the right: a phone would scroll the whole page sideways. */
+async function assertNoSidewaysScroll(page: Page, where: string): Promise<void> {
+  const offenders = await page.evaluate(`(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > width + 1)
+      .slice(-5)
+      .map((el) => el.tagName.toLowerCase() + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right));
+  })()`);
+  if ((offenders as string[]).length > 0)
+    throw new Error(`${where}: wider than 390 px because of ${(offenders as string[]).join(', ')}`);
 }
