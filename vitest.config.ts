@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     allowOnly: false,
     pool: 'forks',
+    // Builds the web UI once per test process for the browser suites.
+    globalSetup: ['./test/support/web-build-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

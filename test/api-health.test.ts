@@ -17,10 +17,9 @@ describe.each(storeKinds)('health and home page on %s', (kind) => {
     expect(res.body).toEqual({ ok: true, store: kind });
   });
 
-  it('serves a home page that links the API description', async () => {
+  it('serves an HTML page at / without credentials (the web UI, or how to build it)', async () => {
     const res = await api.call('GET', '/', undefined, { token: null });
     expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(String(res.body)).toContain('href="/openapi.json"');
+    expect(String(res.headers['content-type'])).toMatch(/^text\/html/);
   });
 });

@@ -9,7 +9,6 @@ import { parseOrThrow } from '../platform/zod-issues.ts';
 import { assertStorableInputOrThrow } from './assert-storable-input.ts';
 import { authenticateOrThrow } from './authenticate.ts';
 import { handleError } from './error-handler.ts';
-import { homePage } from './home-page.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
@@ -24,6 +23,7 @@ import { sessionRoutes } from './routes/session-routes.ts';
 import { siteRoutes } from './routes/site-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { registerWebhookReceiver, webhookReceiverRoute, webhookRoutes } from './routes/webhook-routes.ts';
+import { DEFAULT_WEB_DIR, registerWebUi } from './web-ui.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -60,7 +60,9 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     return payload;
   });
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request) => {
+  const webUi = await registerWebUi(app, deps.config.webDir ?? DEFAULT_WEB_DIR, deps.store.kind);
+  app.setNotFoundHandler((request, reply) => {
+    if (webUi.notFound(request, reply)) return reply;
     throw new NotFoundError('route', `${request.method} ${request.url.split('?')[0]}`);
   });
 
@@ -72,9 +74,6 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
 
   const openapi = buildOpenApi([...routes, hookRoute], API_VERSION);
   app.get('/openapi.json', async () => openapi);
-  app.get('/', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(homePage(deps.store.kind)),
-  );
   return app;
 }
 

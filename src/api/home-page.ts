@@ -1,6 +1,6 @@
 import type { StoreKind } from '../store/store-kind.ts';
 
-/** The page at `/` until the web UI lands (issue 04): what is running and where to start. */
+/** The page at `/` when the web UI has not been built: what is running and how to build the UI. */
 export function homePage(store: StoreKind): string {
   return `<!doctype html>
 <html lang="en">
@@ -16,13 +16,11 @@ export function homePage(store: StoreKind): string {
 </head>
 <body>
 <h1>Agent Runs</h1>
-<p>The server, a worker and the scheduler are running on <strong>${store === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}</strong>.
-The web UI is on its way; the API is ready now.</p>
+<p>The server is running on <strong>${store === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}</strong>,
+but the web UI has not been built. Run <code>npm run build</code> and reload (<code>npm start</code> builds it when missing).</p>
 <ul>
   <li>API description: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1)</li>
   <li>Health: <a href="/api/health">/api/health</a></li>
-  <li>An API token: <code>npx agentruns tokens create --email admin@localhost</code></li>
-  <li>Run an example: <code>npx agentruns run "Weekly account report" --var customer=Acme --wait</code></li>
 </ul>
 </body>
 </html>`;

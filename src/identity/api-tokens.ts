@@ -25,6 +25,11 @@ export interface TokenView {
   revokedAt: string | null;
 }
 
+/** A token as `GET /api/tokens` lists it: with whose it is, for administrators' list of them all. */
+export interface TokenListItem extends TokenView {
+  userEmail: string;
+}
+
 /** `POST /api/tokens` */
 export const createTokenInputSchema = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(100),
@@ -90,17 +95,27 @@ export async function listTokens(
   deps: Pick<Deps, 'store'>,
   actor: Actor,
   allUsers: boolean,
-): Promise<TokenView[]> {
+): Promise<TokenListItem[]> {
   let query = deps.store.db
     .selectFrom('api_tokens')
-    .select(['id', 'name', 'user_id', 'created_at', 'last_used_at', 'revoked_at'])
-    .where('org_id', '=', actor.orgId);
-  if (!(allUsers && can(actor, 'users.manage'))) query = query.where('user_id', '=', actor.userId);
-  const rows = await query.orderBy('id', 'desc').execute();
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select([
+      'api_tokens.id',
+      'api_tokens.name',
+      'api_tokens.user_id',
+      'users.email',
+      'api_tokens.created_at',
+      'api_tokens.last_used_at',
+      'api_tokens.revoked_at',
+    ])
+    .where('api_tokens.org_id', '=', actor.orgId);
+  if (!(allUsers && can(actor, 'users.manage'))) query = query.where('api_tokens.user_id', '=', actor.userId);
+  const rows = await query.orderBy('api_tokens.id', 'desc').execute();
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
     userId: r.user_id,
+    userEmail: r.email,
     createdAt: new Date(r.created_at).toISOString(),
     lastUsedAt: iso(r.last_used_at),
     revokedAt: iso(r.revoked_at),

@@ -15,6 +15,8 @@ export interface Config {
   logLevel: string;
   /** Largest JSON body the API accepts. */
   bodyLimitBytes: number;
+  /** The built web UI (`npm run build`); unset means this package's `dist/web`. */
+  webDir: string | undefined;
   /**
    * 32 bytes (hex or base64) that encrypt signing keys at rest (AES-256-GCM); unset means a key file
    * created once in `dataDir/keys/` (issue 09).
@@ -123,5 +125,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.AGENTRUNS_MAIL_FROM || 'Agent Runs <agentruns@localhost>',
     publicUrl: (env.AGENTRUNS_PUBLIC_URL || `http://localhost:${env.PORT || 3000}`).replace(/\/+$/, ''),
     keyEncryptionKey: env.AGENTRUNS_KEY_ENCRYPTION_KEY || undefined,
+    webDir: env.AGENTRUNS_WEB_DIR ? path.resolve(env.AGENTRUNS_WEB_DIR) : undefined,
   };
 }

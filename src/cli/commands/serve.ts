@@ -1,4 +1,6 @@
+import { ensureWebUi } from '../../api/build-web-ui.ts';
 import { createApp } from '../../api/create-app.ts';
+import { DEFAULT_WEB_DIR } from '../../api/web-ui.ts';
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { bootstrap } from '../../identity/bootstrap.ts';
@@ -12,6 +14,7 @@ import { createScheduler } from '../../triggers/scheduler.ts';
  * embedded store by default. `--no-worker` serves the API only, for scale-out.
  */
 export async function serve(config: Config, options: { worker: boolean }): Promise<void> {
+  await ensureWebUi(config.webDir ?? DEFAULT_WEB_DIR);
   const deps = await createDeps(config);
   const first = await bootstrap(deps);
   if (first.created) {

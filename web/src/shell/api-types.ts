@@ -1,0 +1,41 @@
+/**
+ * The API's shapes, imported as types from the server's own modules so the UI and the server
+ * cannot drift apart; nothing here reaches the bundle.
+ */
+export type {
+  AgentDefinition,
+  ModelSettings,
+  ModelSettingsPatch,
+  Notification,
+  ReasoningEffort,
+  VariableDefinition,
+  VariableType,
+} from '../../../src/agents/agent-definition.ts';
+export type { AgentListItem, AgentVersionView, AgentView } from '../../../src/agents/agent-service.ts';
+export type { RunStatus } from '../../../src/engine/statuses.ts';
+export type { Role } from '../../../src/identity/actor.ts';
+export type { TokenListItem as ApiTokenView } from '../../../src/identity/api-tokens.ts';
+export type { AttemptView } from '../../../src/runs/get-run.ts';
+export type { RunVariable } from '../../../src/runs/resolve-variables.ts';
+export type { RunDetails, RunSummary, StepView } from '../../../src/runs/run-view.ts';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Me {
+  id: string;
+  email: string;
+  name: string;
+  role: import('../../../src/identity/actor.ts').Role;
+  orgId: string;
+}
+
+export interface BulkResult {
+  action: string;
+  results: Array<
+    | { id: string; ok: true; status: string }
+    | { id: string; ok: false; error: { code: string; status: number; message: string } }
+  >;
+}

@@ -1,0 +1,80 @@
+import { createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
+import { AgentEditorPage } from '../agents/agent-editor-page.tsx';
+import { AgentsPage } from '../agents/agents-page.tsx';
+import { RunDetailsPage } from '../runs/run-details-page.tsx';
+import { RunsPage } from '../runs/runs-page.tsx';
+import { parseRunsSearch } from '../runs/runs-search.ts';
+import { SettingsPage } from '../settings/settings-page.tsx';
+import { AppShell } from './app-shell.tsx';
+import { EmptyState } from './empty-state.tsx';
+
+const rootRoute = createRootRoute({
+  component: AppShell,
+  notFoundComponent: () => (
+    <div className="page">
+      <EmptyState title="Page not found">There is nothing at this address.</EmptyState>
+    </div>
+  ),
+});
+
+const indexRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/',
+  beforeLoad: () => {
+    throw redirect({ to: '/runs' });
+  },
+});
+
+export const runsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/runs',
+  validateSearch: parseRunsSearch,
+  component: RunsPage,
+});
+
+export const runDetailsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/runs/$runId',
+  component: RunDetailsPage,
+});
+
+const agentsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/agents', component: AgentsPage });
+
+export const newAgentRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/agents/new',
+  component: AgentEditorPage,
+});
+
+export const agentRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/agents/$agentId',
+  validateSearch: (search: Record<string, unknown>): { tab?: 'edit' | 'versions' | undefined } => ({
+    tab: search.tab === 'versions' ? 'versions' : search.tab === 'edit' ? 'edit' : undefined,
+  }),
+  component: AgentEditorPage,
+});
+
+const settingsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/settings',
+  component: SettingsPage,
+});
+
+const routeTree = rootRoute.addChildren([
+  indexRoute,
+  runsRoute,
+  runDetailsRoute,
+  agentsRoute,
+  newAgentRoute,
+  agentRoute,
+  settingsRoute,
+]);
+
+export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}

@@ -1,0 +1,71 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from './api-client.ts';
+
+/** Email and password; a session cookie on success, then whatever page was asked for. */
+export function SignInPage() {
+  const queryClient = useQueryClient();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const signIn = useMutation({
+    mutationFn: () => api('POST', '/api/auth/login', { email, password }),
+    onSuccess: () => queryClient.resetQueries(),
+  });
+  return (
+    <main className="signin">
+      <div className="card">
+        <form
+          className="card-body"
+          style={{ gap: 16, padding: 28 }}
+          onSubmit={(event) => {
+            event.preventDefault();
+            signIn.mutate();
+          }}
+        >
+          <div className="brand">
+            <span className="brand-mark" aria-hidden="true">
+              ▲
+            </span>
+            <span>Agent Runs</span>
+          </div>
+          <div>
+            <h1>Sign in</h1>
+            <p className="muted" style={{ margin: '4px 0 0' }}>
+              Use the account your administrator gave you.
+            </p>
+          </div>
+          {signIn.error ? (
+            <div className="banner banner-error" role="alert">
+              {signIn.error.message}
+            </div>
+          ) : null}
+          <div className="field">
+            <label htmlFor="signin-email">Email</label>
+            <input
+              id="signin-email"
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="signin-password">Password</label>
+            <input
+              id="signin-password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </div>
+          <button type="submit" className="btn btn-primary" disabled={signIn.isPending}>
+            {signIn.isPending ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}
