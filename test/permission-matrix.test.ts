@@ -65,6 +65,34 @@ const expected: Record<string, Role[] | 'public'> = {
   'PUT /api/settings/credit-rate': admins,
   'GET /api/agents/:id/estimate-accuracy': all,
   'GET /api/usage/members': admins,
+  'GET /api/sites': all,
+  'POST /api/sites': agentEditors,
+  'GET /api/sites/:id': all,
+  'PATCH /api/sites/:id': agentEditors,
+  'POST /api/sites/:id/documents': agentEditors,
+  'GET /api/sites/:id/documents/:documentId': all,
+  'DELETE /api/sites/:id/documents/:documentId': agentEditors,
+  'GET /api/sites/:id/documents/:documentId/content': all,
+  'GET /api/sites/:id/documents/:documentId/text': all,
+  'GET /api/sites/:id/documents/:documentId/versions/:version/chunks': all,
+  'GET /api/sites/:id/search': all,
+  'GET /api/agents/:id/schedules': all,
+  'POST /api/agents/:id/schedules': agentEditors,
+  'GET /api/agents/:id/schedules/:scheduleId': all,
+  'PATCH /api/agents/:id/schedules/:scheduleId': agentEditors,
+  'DELETE /api/agents/:id/schedules/:scheduleId': agentEditors,
+  'GET /api/agents/:id/webhooks': all,
+  'POST /api/agents/:id/webhooks': agentEditors,
+  'DELETE /api/agents/:id/webhooks/:webhookId': agentEditors,
+  'GET /api/governance/activity': admins,
+  'GET /api/governance/keys': all,
+  'POST /api/governance/keys/rotate': admins,
+  'GET /api/governance/signing': admins,
+  'PUT /api/governance/signing': admins,
+  'GET /api/governance/chain': admins,
+  'POST /api/governance/exports': admins,
+  'GET /api/governance/exports/:id': admins,
+  'GET /api/governance/exports/:id/download': admins,
 };
 
 /** The bulk route checks the permission of its action. */
@@ -76,8 +104,7 @@ const bulkExpected: Record<string, Role[]> = {
   delete: agentEditors,
 };
 
-const fill = (url: string) =>
-  url.replace(':id', 'zzz_missing').replace(':version', '999').replace(':name', 'zzz_missing');
+const fill = (url: string) => url.replace(':version', '999').replace(/:\w+/g, 'zzz_missing');
 
 describe.each(storeKinds)('the permission matrix on %s', (kind) => {
   let api: ApiHarness;
