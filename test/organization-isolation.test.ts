@@ -47,6 +47,48 @@ const kinds: Record<string, 'id' | 'list' | 'own' | 'public'> = {
   'GET /api/policy/versions': 'list',
   'GET /api/policy/versions/:version': 'id',
   'GET /api/audit-events': 'list',
+  'GET /api/files/:id': 'id',
+  'GET /api/files/:id/preview': 'id',
+  'GET /api/settings/providers': 'list',
+  'POST /api/settings/providers': 'own',
+  'PATCH /api/settings/providers/:name': 'own',
+  'DELETE /api/settings/providers/:name': 'own',
+  'GET /api/settings/prices': 'list',
+  'PUT /api/settings/prices': 'own',
+  'GET /api/settings/prices/versions': 'list',
+  'GET /api/settings/prices/versions/:version': 'own',
+  'GET /api/settings/credit-rate': 'list',
+  'PUT /api/settings/credit-rate': 'own',
+  'GET /api/agents/:id/estimate-accuracy': 'id',
+  'GET /api/usage/members': 'list',
+  'GET /api/sites': 'list',
+  'POST /api/sites': 'own',
+  'GET /api/sites/:id': 'id',
+  'PATCH /api/sites/:id': 'id',
+  'POST /api/sites/:id/documents': 'own',
+  'GET /api/sites/:id/documents/:documentId': 'id',
+  'DELETE /api/sites/:id/documents/:documentId': 'id',
+  'GET /api/sites/:id/documents/:documentId/content': 'id',
+  'GET /api/sites/:id/documents/:documentId/text': 'id',
+  'GET /api/sites/:id/documents/:documentId/versions/:version/chunks': 'id',
+  'GET /api/sites/:id/search': 'id',
+  'GET /api/agents/:id/schedules': 'id',
+  'POST /api/agents/:id/schedules': 'id',
+  'GET /api/agents/:id/schedules/:scheduleId': 'id',
+  'PATCH /api/agents/:id/schedules/:scheduleId': 'id',
+  'DELETE /api/agents/:id/schedules/:scheduleId': 'id',
+  'GET /api/agents/:id/webhooks': 'id',
+  'POST /api/agents/:id/webhooks': 'id',
+  'DELETE /api/agents/:id/webhooks/:webhookId': 'id',
+  'GET /api/governance/activity': 'list',
+  'GET /api/governance/keys': 'list',
+  'POST /api/governance/keys/rotate': 'own',
+  'GET /api/governance/signing': 'list',
+  'PUT /api/governance/signing': 'own',
+  'GET /api/governance/chain': 'list',
+  'POST /api/governance/exports': 'own',
+  'GET /api/governance/exports/:id': 'id',
+  'GET /api/governance/exports/:id/download': 'id',
 };
 
 const bodies: Record<string, unknown> = {
@@ -56,13 +98,45 @@ const bodies: Record<string, unknown> = {
   'POST /api/runs/:id/rerun': {},
   'POST /api/runs/:id/duplicate': {},
   'PATCH /api/users/:id': { role: 'viewer' },
+  'PATCH /api/sites/:id': { name: 'taken over' },
+  'POST /api/agents/:id/schedules': {
+    cron: '0 9 * * *',
+    timezone: 'UTC',
+    variables: { customer: 'Mallory' },
+  },
+  'PATCH /api/agents/:id/schedules/:scheduleId': { enabled: false },
+  'POST /api/agents/:id/webhooks': { variables: { customer: '/customer' } },
+};
+
+/** Query strings a route needs before it looks at the id. */
+const queries: Record<string, string> = {
+  'GET /api/sites/:id/search': '?q=policy',
 };
 
 describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
   let api: ApiHarness;
   let other: string;
-  const mine = { agent: '', run: '', finished: '', user: '', token: '', tokenSecret: '' };
-  const ids = () => [mine.agent, mine.run, mine.finished, mine.user, mine.token];
+  const mine = {
+    agent: '',
+    run: '',
+    finished: '',
+    user: '',
+    token: '',
+    tokenSecret: '',
+    site: '',
+    schedule: '',
+    webhook: '',
+  };
+  const ids = () => [
+    mine.agent,
+    mine.run,
+    mine.finished,
+    mine.user,
+    mine.token,
+    mine.site,
+    mine.schedule,
+    mine.webhook,
+  ];
 
   beforeAll(async () => {
     api = await createApiHarness(kind);
@@ -82,6 +156,17 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
     mine.token = token.body.id;
     mine.tokenSecret = token.body.token;
     await api.call('PUT', '/api/policy', { retentionDays: 1 });
+    mine.site = (await api.call<{ id: string }>('POST', '/api/sites', { name: 'Mine' })).body.id;
+    const schedule = await api.call<{ id: string }>('POST', `/api/agents/${mine.agent}/schedules`, {
+      cron: '0 9 * * *',
+      timezone: 'UTC',
+      variables: { customer: 'Acme' },
+    });
+    mine.schedule = schedule.body.id;
+    const webhook = await api.call<{ id: string }>('POST', `/api/agents/${mine.agent}/webhooks`, {
+      variables: { customer: '/customer' },
+    });
+    mine.webhook = webhook.body.id;
     await createOrganization(api.deps, {
       name: 'Other',
       adminEmail: 'boss@b.example',
@@ -104,8 +189,16 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
     if (url.startsWith('/api/runs/')) return url.includes('/start') ? mine.run : mine.finished;
     if (url.startsWith('/api/users/')) return mine.user;
     if (url.startsWith('/api/tokens/')) return mine.token;
+    if (url.startsWith('/api/sites/')) return mine.site;
     return '2';
   };
+  /** The route's first parameter is `id`; the ones after it name this organization's rows too. */
+  const fillRest = (url: string) =>
+    url
+      .replace(':scheduleId', mine.schedule)
+      .replace(':webhookId', mine.webhook)
+      .replace(':version', '1')
+      .replace(/:\w+/g, 'zzz_missing');
 
   for (const [key, kindOfRoute] of Object.entries(kinds)) {
     const [method, url] = key.split(' ') as ['GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', string];
@@ -113,13 +206,21 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
       it(`${key} answers another organization's id as if it did not exist`, async () => {
         const id = idFor(url);
         const body = method === 'GET' || method === 'DELETE' ? undefined : (bodies[key] ?? {});
-        const theirs = await api.call<ErrorResponse>(method, url.replace(/:id|:version/, id), body, {
-          token: other,
-        });
+        const theirs = await api.call<ErrorResponse>(
+          method,
+          fillRest(url.replace(/:id|:version/, id)) + (queries[key] ?? ''),
+          body,
+          {
+            token: other,
+          },
+        );
         const missing = id === '2' ? '7' : `${id.slice(0, 4)}01AAAAAAAAAAAAAAAAAAAAAAAA`;
-        const none = await api.call<ErrorResponse>(method, url.replace(/:id|:version/, missing), body, {
-          token: other,
-        });
+        const none = await api.call<ErrorResponse>(
+          method,
+          fillRest(url.replace(/:id|:version/, missing)) + (queries[key] ?? ''),
+          body,
+          { token: other },
+        );
         expect(theirs.status).toBe(404);
         expect(none.status).toBe(404);
         expect(theirs.body.error.message.replace(id, '?')).toBe(
