@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.ts';
+import { createPeriodicLoop } from '../platform/periodic-loop.ts';
 import { wakeWaitingParents } from '../triggers/wake-parents.ts';
 import { createNotificationDelivery, type DeliveryOptions } from './deliver-notifications.ts';
 import { settleFinishedAttempts } from './settle-attempts.ts';
@@ -22,34 +23,21 @@ export function createNotifier(
 ): Notifier {
   const intervalMs = options.intervalMs ?? 500;
   const delivery = createNotificationDelivery(deps, options);
-  let controller: AbortController | undefined;
-  let loop: Promise<void> | undefined;
   const runOnce = async () => {
     await wakeWaitingParents(deps);
     while ((await settleFinishedAttempts(deps)) > 0) {}
     await delivery.runOnce();
   };
+  const loop = createPeriodicLoop(deps, {
+    intervalMs,
+    failureMessage: 'notifier pass failed; trying again',
+    pass: runOnce,
+  });
   return {
     runOnce,
-    start() {
-      if (controller) return;
-      const own = new AbortController();
-      controller = own;
-      loop = (async () => {
-        while (!own.signal.aborted) {
-          try {
-            await runOnce();
-          } catch (error) {
-            deps.logger.error({ err: error }, 'notifier pass failed; trying again');
-          }
-          await deps.clock.sleep(intervalMs, own.signal).catch(() => undefined);
-        }
-      })();
-    },
+    start: loop.start,
     async stop() {
-      controller?.abort();
-      await loop;
-      controller = undefined;
+      await loop.stop();
       delivery.close();
     },
   };

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import type { Actor } from '../identity/actor.ts';
 import { isRole } from '../identity/actor.ts';
 import { ConflictError, messageOf } from '../platform/errors.ts';
+import { createPeriodicLoop } from '../platform/periodic-loop.ts';
 import { createRun } from '../runs/create-run.ts';
 import { startRun } from '../runs/run-actions.ts';
 import type { Database, SchedulesTable } from '../store/schema.ts';
@@ -50,8 +51,6 @@ export function createScheduler(deps: SchedulerDeps, options: SchedulerOptions =
   const missedAfterMs = options.missedAfterMs ?? Math.max(2 * tickMs, 60_000);
   const leadership: SchedulerLeadership = createSchedulerLeadership(deps.store);
   const logger = deps.logger.child({ component: 'scheduler' });
-  let controller: AbortController | undefined;
-  let loop: Promise<void> | undefined;
 
   /** Scheduled runs are created as the user who made the schedule. */
   const actorOf = async (schedule: Pick<SchedulesTable, 'org_id' | 'created_by'>): Promise<Actor> => {
@@ -220,27 +219,15 @@ export function createScheduler(deps: SchedulerDeps, options: SchedulerOptions =
     return { leader: true, runIds };
   };
 
+  const loop = createPeriodicLoop(
+    { clock: deps.clock, logger },
+    { intervalMs: tickMs, failureMessage: 'scheduler tick failed; trying again next tick', pass: tick },
+  );
   return {
     tick,
-    start() {
-      if (controller) return;
-      const own = new AbortController();
-      controller = own;
-      loop = (async () => {
-        while (!own.signal.aborted) {
-          try {
-            await tick();
-          } catch (error) {
-            logger.error({ err: error }, 'scheduler tick failed; trying again next tick');
-          }
-          await deps.clock.sleep(tickMs, own.signal).catch(() => undefined);
-        }
-      })();
-    },
+    start: loop.start,
     async stop() {
-      controller?.abort();
-      await loop;
-      controller = undefined;
+      await loop.stop();
       await leadership.release();
     },
   };
