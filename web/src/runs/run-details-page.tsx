@@ -3,6 +3,7 @@ import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { api } from '../shell/api-client.ts';
 import type { AttemptView, RunDetails } from '../shell/api-types.ts';
+import { ConfirmDialog } from '../shell/confirm-dialog.tsx';
 import { Dialog } from '../shell/dialog.tsx';
 import { EmptyState, ErrorBanner } from '../shell/empty-state.tsx';
 import { duration, formatCredits, formatTime, timeAgo } from '../shell/format-time.ts';
@@ -279,31 +280,15 @@ export function RunDetailsPage() {
       >
         <span />
       </Dialog>
-      <Dialog
+      <ConfirmDialog
         open={confirmDelete}
         title="Delete this run?"
         description="The run, its attempts and step outputs are removed. This cannot be undone."
+        keepLabel="Keep it"
+        confirmLabel="Delete run"
         onClose={() => setConfirmDelete(false)}
-        footer={
-          <>
-            <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>
-              Keep it
-            </button>
-            <button
-              type="button"
-              className="btn btn-primary"
-              onClick={() => {
-                setConfirmDelete(false);
-                remove.mutate();
-              }}
-            >
-              Delete run
-            </button>
-          </>
-        }
-      >
-        <span />
-      </Dialog>
+        onConfirm={() => remove.mutate()}
+      />
       {duplicating ? <DuplicateDialog runId={runId} onClose={() => setDuplicating(false)} /> : null}
     </div>
   );

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useAgents } from '../agents/use-agents.ts';
 import { api } from '../shell/api-client.ts';
 import type { BulkResult, RunSummary } from '../shell/api-types.ts';
-import { Dialog } from '../shell/dialog.tsx';
+import { ConfirmDialog } from '../shell/confirm-dialog.tsx';
 import { EmptyState, ErrorBanner } from '../shell/empty-state.tsx';
 import { formatTime, timeAgo } from '../shell/format-time.ts';
 import { roleCan } from '../shell/permissions.ts';
@@ -244,7 +244,7 @@ export function RunsPage() {
         )}
       </div>
 
-      <Dialog
+      <ConfirmDialog
         open={confirmDelete}
         title={
           allMatching
@@ -252,27 +252,11 @@ export function RunsPage() {
             : `Delete ${selected.size} ${selected.size === 1 ? 'run' : 'runs'}?`
         }
         description="Deleted runs and their step outputs cannot be restored. Runs that policy protects are refused one by one."
+        keepLabel="Keep them"
+        confirmLabel="Delete"
         onClose={() => setConfirmDelete(false)}
-        footer={
-          <>
-            <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>
-              Keep them
-            </button>
-            <button
-              type="button"
-              className="btn btn-primary"
-              onClick={() => {
-                setConfirmDelete(false);
-                bulk.mutate('delete');
-              }}
-            >
-              Delete
-            </button>
-          </>
-        }
-      >
-        <span />
-      </Dialog>
+        onConfirm={() => bulk.mutate('delete')}
+      />
       {duplicateOf ? <DuplicateDialog runId={duplicateOf} onClose={() => setDuplicateOf(undefined)} /> : null}
     </div>
   );
