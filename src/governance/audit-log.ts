@@ -20,16 +20,29 @@ export async function appendAudit(
   at: number,
   entry: AuditEntry,
 ): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: ids.next('aud'),
-      org_id: entry.orgId,
-      actor: entry.actor,
-      action: entry.action,
-      target: entry.target,
-      details: JSON.stringify(entry.details ?? {}),
-      created_at: at,
-    })
-    .execute();
+  await appendAudits(db, ids, at, [entry]);
+}
+
+/** Appends several entries in one multi-row INSERT per 200 (sealing a batch of attempts). */
+export async function appendAudits(
+  db: Kysely<Database>,
+  ids: Ids,
+  at: number,
+  entries: readonly AuditEntry[],
+): Promise<void> {
+  for (let i = 0; i < entries.length; i += 200)
+    await db
+      .insertInto('audit_events')
+      .values(
+        entries.slice(i, i + 200).map((entry) => ({
+          id: ids.next('aud'),
+          org_id: entry.orgId,
+          actor: entry.actor,
+          action: entry.action,
+          target: entry.target,
+          details: JSON.stringify(entry.details ?? {}),
+          created_at: at,
+        })),
+      )
+      .execute();
 }

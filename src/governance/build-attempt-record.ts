@@ -1,6 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import { canonicalJson, sha256Hex } from './digest.ts';
+import type { Kysely, Selectable } from 'kysely';
+import type { AttemptsTable, Database, RunsTable, StepResultsTable } from '../store/schema.ts';
+
+type StepResultRow = Selectable<StepResultsTable>;
+
+import { canonicalJson } from './digest.ts';
 import type {
   AttemptRecordBody,
   RecordFile,
@@ -9,6 +12,7 @@ import type {
   RecordStep,
 } from './governed-record.ts';
 import { RECORD_TYPE } from './governed-record.ts';
+import { sha256HexSync } from './sha256-sync.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
 const isoOrThrow = (ms: number): string => new Date(Number(ms)).toISOString();
@@ -39,12 +43,23 @@ export function toRecordFile(step: number | null, value: unknown): RecordFile | 
   };
 }
 
+/**
+ * Agent versions never change, so a sealer keeps each one's parsed definition and digest rather
+ * than parse and canonicalize it again for every attempt of the same agent.
+ */
+export type DefinitionCache = Map<string, { definition: unknown; sha256: string }>;
+
+const DEFINITION_CACHE_LIMIT = 1000;
+
 export interface BuiltRecord {
   orgId: string;
   runId: string;
   agentId: string;
   body: (link: RecordLink) => AttemptRecordBody;
 }
+
+/** Attempt ids in one `IN (…)` list. */
+const READ_CHUNK = 500;
 
 /**
  * Reads a finished attempt into its record body (everything but the chain link), or undefined
@@ -53,27 +68,91 @@ export interface BuiltRecord {
 export async function buildAttemptRecord(
   db: Kysely<Database>,
   attemptId: string,
-): Promise<
-  { orgId: string; runId: string; agentId: string; body: (link: RecordLink) => AttemptRecordBody } | undefined
-> {
-  const attempt = await db.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
-  if (!attempt || !['completed', 'failed', 'canceled'].includes(attempt.status)) return undefined;
-  const run = await db
-    .selectFrom('runs')
-    .selectAll()
-    .where('id', '=', attempt.run_id)
+  definitions: DefinitionCache = new Map(),
+): Promise<BuiltRecord | undefined> {
+  return (await buildAttemptRecords(db, [attemptId], definitions)).get(attemptId);
+}
+
+/**
+ * Reads finished attempts into their record bodies, by attempt id; an attempt that does not exist
+ * or is not finished is left out. Four queries per 500 attempts, whatever their number.
+ */
+export async function buildAttemptRecords(
+  db: Kysely<Database>,
+  attemptIds: readonly string[],
+  definitions: DefinitionCache = new Map(),
+): Promise<Map<string, BuiltRecord>> {
+  const built = new Map<string, BuiltRecord>();
+  for (let i = 0; i < attemptIds.length; i += READ_CHUNK) {
+    const ids = attemptIds.slice(i, i + READ_CHUNK);
+    const attempts = await db
+      .selectFrom('attempts')
+      .selectAll()
+      .where('id', 'in', ids)
+      .where('status', 'in', ['completed', 'failed', 'canceled'])
+      .execute();
+    if (attempts.length === 0) continue;
+    const runIds = [...new Set(attempts.map((a) => a.run_id))];
+    const [runs, results] = await Promise.all([
+      db.selectFrom('runs').selectAll().where('id', 'in', runIds).execute(),
+      db
+        .selectFrom('step_results')
+        .selectAll()
+        .where(
+          'attempt_id',
+          'in',
+          attempts.map((a) => a.id),
+        )
+        .orderBy('attempt_id')
+        .orderBy('number')
+        .execute(),
+    ]);
+    const runById = new Map(runs.map((r) => [r.id, r]));
+    const resultsByAttempt = new Map<string, StepResultRow[]>();
+    for (const r of results) {
+      const list = resultsByAttempt.get(r.attempt_id);
+      if (list) list.push(r);
+      else resultsByAttempt.set(r.attempt_id, [r]);
+    }
+    for (const attempt of attempts) {
+      const run = runById.get(attempt.run_id);
+      if (!run) throw new Error(`attempt ${attempt.id} has no run ${attempt.run_id}`);
+      const agent = await definitionOf(db, definitions, run.agent_id, attempt.agent_version);
+      built.set(attempt.id, toBuiltRecord(attempt, run, agent, resultsByAttempt.get(attempt.id) ?? []));
+    }
+  }
+  return built;
+}
+
+async function definitionOf(
+  db: Kysely<Database>,
+  definitions: DefinitionCache,
+  agentId: string,
+  version: number,
+): Promise<{ definition: unknown; sha256: string }> {
+  const key = `${agentId}@${version}`;
+  const cached = definitions.get(key);
+  if (cached) return cached;
+  const row = await db
+    .selectFrom('agent_versions')
+    .select('definition')
+    .where('agent_id', '=', agentId)
+    .where('version', '=', version)
     .executeTakeFirstOrThrow();
-  const [version, results] = await Promise.all([
-    db
-      .selectFrom('agent_versions')
-      .select('definition')
-      .where('agent_id', '=', run.agent_id)
-      .where('version', '=', attempt.agent_version)
-      .executeTakeFirstOrThrow(),
-    db.selectFrom('step_results').selectAll().where('attempt_id', '=', attemptId).orderBy('number').execute(),
-  ]);
-  const definition: unknown = JSON.parse(version.definition);
-  const definitionSha256 = await sha256Hex(canonicalJson(definition));
+  const definition: unknown = JSON.parse(row.definition);
+  const entry = { definition, sha256: sha256HexSync(canonicalJson(definition)) };
+  if (definitions.size >= DEFINITION_CACHE_LIMIT) definitions.clear();
+  definitions.set(key, entry);
+  return entry;
+}
+
+function toBuiltRecord(
+  attempt: Selectable<AttemptsTable>,
+  run: Selectable<RunsTable>,
+  agent: { definition: unknown; sha256: string },
+  results: StepResultRow[],
+): BuiltRecord {
+  const { definition, sha256: definitionSha256 } = agent;
   const steps: RecordStep[] = results.map((r) => ({
     number: r.number,
     key: r.key,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DefinitionCache } from './build-attempt-record.ts';
 import { type SealDeps, sealAttempts, sealPendingAttempts } from './seal-attempts.ts';
 
 /**
@@ -17,6 +18,7 @@ export function createRecordSealer(deps: SealDeps & { logger: Logger }): RecordS
   let pending: Array<{ attemptId: string; done: () => void }> = [];
   let scheduled = false;
   let chain: Promise<void> = Promise.resolve();
+  const definitions: DefinitionCache = new Map();
 
   const flush = () => {
     scheduled = false;
@@ -28,6 +30,7 @@ export function createRecordSealer(deps: SealDeps & { logger: Logger }): RecordS
         await sealAttempts(
           deps,
           batch.map((p) => p.attemptId),
+          definitions,
         );
       } catch (error) {
         deps.logger.error({ err: error, attempts: batch.length }, 'sealing failed; the next sweep retries');
@@ -49,7 +52,7 @@ export function createRecordSealer(deps: SealDeps & { logger: Logger }): RecordS
     },
     sweep() {
       chain = chain.then(() =>
-        sealPendingAttempts(deps).then(
+        sealPendingAttempts(deps, 500, definitions).then(
           (count) => {
             if (count > 0) deps.logger.info({ count }, 'sealed finished attempts that had no record');
           },

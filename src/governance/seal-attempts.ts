@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Deps } from '../deps.ts';
 import type { Database } from '../store/schema.ts';
-import { appendRecord } from './append-record.ts';
-import { appendAudit } from './audit-log.ts';
-import { type BuiltRecord, buildAttemptRecord } from './build-attempt-record.ts';
+import { appendRecords } from './append-record.ts';
+import { appendAudits } from './audit-log.ts';
+import { type BuiltRecord, buildAttemptRecords, type DefinitionCache } from './build-attempt-record.ts';
 
 export type SealDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'config'>;
 
@@ -17,54 +17,86 @@ export async function sealAttemptIn(
   trx: Kysely<Database>,
   deps: SealDeps,
   attemptId: string,
-  /** The record read before the transaction (a finished attempt no longer changes). */
-  prebuilt?: BuiltRecord,
 ): Promise<boolean> {
-  // Claim first: on PostgreSQL the row lock makes a concurrent sealer wait, then update nothing.
-  const claimed = await trx
-    .updateTable('attempts')
-    .set({ sealed: 1 })
-    .where('id', '=', attemptId)
-    .where('sealed', '=', 0)
-    .where('status', 'in', ['completed', 'failed', 'canceled'])
-    .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) === 0) return false;
-  const built = prebuilt ?? (await buildAttemptRecord(trx, attemptId));
-  if (!built) return false;
-  const record = await appendRecord(trx, deps, {
-    orgId: built.orgId,
-    kind: 'attempt',
-    runId: built.runId,
-    attemptId,
-    agentId: built.agentId,
-    body: built.body,
-  });
-  await appendAudit(trx, deps.ids, deps.clock.now(), {
-    orgId: built.orgId,
-    actor: 'system',
-    action: 'record.sealed',
-    target: built.runId,
-    details: { seq: record.seq, hash: record.hash, attemptId, agentId: built.agentId },
-  });
-  return true;
+  return (await sealAttemptsIn(trx, deps, [attemptId])) === 1;
 }
 
+/**
+ * Seals finished attempts inside `trx`, in the given order: one UPDATE claims every seal (the
+ * `sealed` flag, 0 → 1; on PostgreSQL the row locks make a concurrent sealer wait, then claim
+ * nothing), then the records and their audit entries go in with multi-row INSERTs. `prebuilt`
+ * holds records read before the transaction (a finished attempt no longer changes); the rest are
+ * read here. Returns how many records were written.
+ */
+export async function sealAttemptsIn(
+  trx: Kysely<Database>,
+  deps: SealDeps,
+  attemptIds: readonly string[],
+  prebuilt: ReadonlyMap<string, BuiltRecord> = new Map(),
+  definitions?: DefinitionCache,
+): Promise<number> {
+  const claimed = new Set<string>();
+  for (let i = 0; i < attemptIds.length; i += CLAIM_CHUNK) {
+    const rows = await trx
+      .updateTable('attempts')
+      .set({ sealed: 1 })
+      .where('id', 'in', attemptIds.slice(i, i + CLAIM_CHUNK))
+      .where('sealed', '=', 0)
+      .where('status', 'in', ['completed', 'failed', 'canceled'])
+      .returning('id')
+      .execute();
+    for (const r of rows) claimed.add(r.id);
+  }
+  if (claimed.size === 0) return 0;
+  const unread = [...claimed].filter((id) => !prebuilt.has(id));
+  const read = unread.length > 0 ? await buildAttemptRecords(trx, unread, definitions) : new Map();
+  const records = attemptIds
+    .filter((id) => claimed.has(id))
+    .map((attemptId) => ({ attemptId, built: prebuilt.get(attemptId) ?? read.get(attemptId) }))
+    .filter((r): r is { attemptId: string; built: BuiltRecord } => r.built !== undefined);
+  const appended = await appendRecords(
+    trx,
+    deps,
+    records.map(({ attemptId, built }) => ({
+      orgId: built.orgId,
+      kind: 'attempt' as const,
+      runId: built.runId,
+      attemptId,
+      agentId: built.agentId,
+      body: built.body,
+    })),
+  );
+  await appendAudits(
+    trx,
+    deps.ids,
+    deps.clock.now(),
+    records.map(({ attemptId, built }, i) => ({
+      orgId: built.orgId,
+      actor: 'system',
+      action: 'record.sealed',
+      target: built.runId,
+      details: { seq: appended[i]?.seq, hash: appended[i]?.hash, attemptId, agentId: built.agentId },
+    })),
+  );
+  return records.length;
+}
+
+/** Attempt ids in one claiming UPDATE. */
+const CLAIM_CHUNK = 500;
+
 /** Seals the given attempts in one transaction; returns how many records were written. */
-export async function sealAttempts(deps: SealDeps, attemptIds: readonly string[]): Promise<number> {
+export async function sealAttempts(
+  deps: SealDeps,
+  attemptIds: readonly string[],
+  definitions?: DefinitionCache,
+): Promise<number> {
   if (attemptIds.length === 0) return 0;
   // A finished attempt no longer changes, so its record is read before the transaction: on
   // SQLite the transaction holds the one write lock the engine's step commits also need.
-  const built = new Map<string, BuiltRecord>();
-  for (const attemptId of attemptIds) {
-    const record = await buildAttemptRecord(deps.store.db, attemptId);
-    if (record) built.set(attemptId, record);
-  }
+  const built = await buildAttemptRecords(deps.store.db, attemptIds, definitions);
   if (built.size === 0) return 0;
-  return deps.store.transaction(async (trx) => {
-    let sealed = 0;
-    for (const [attemptId, record] of built) if (await sealAttemptIn(trx, deps, attemptId, record)) sealed++;
-    return sealed;
-  });
+  const ordered = attemptIds.filter((id) => built.has(id));
+  return deps.store.transaction((trx) => sealAttemptsIn(trx, deps, ordered, built, definitions));
 }
 
 /**
@@ -73,7 +105,11 @@ export async function sealAttempts(deps: SealDeps, attemptIds: readonly string[]
  * crash between that commit and the seal leaves exactly these rows, and this sweep (at worker
  * start and on its timer) seals them. Reads the partial index `attempts_unsealed`.
  */
-export async function sealPendingAttempts(deps: SealDeps, limit = 500): Promise<number> {
+export async function sealPendingAttempts(
+  deps: SealDeps,
+  limit = 500,
+  definitions?: DefinitionCache,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const rows = await deps.store.db
@@ -88,6 +124,7 @@ export async function sealPendingAttempts(deps: SealDeps, limit = 500): Promise<
     const written = await sealAttempts(
       deps,
       rows.map((r) => r.id),
+      definitions,
     );
     total += written;
     if (rows.length < limit || written === 0) return total;

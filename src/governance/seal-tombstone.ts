@@ -4,7 +4,7 @@ import type { Database, RunsTable } from '../store/schema.ts';
 import { appendRecord } from './append-record.ts';
 import type { RecordBody, RecordFile } from './governed-record.ts';
 import { RECORD_TYPE } from './governed-record.ts';
-import { type SealDeps, sealAttemptIn } from './seal-attempts.ts';
+import { type SealDeps, sealAttemptsIn } from './seal-attempts.ts';
 
 /**
  * Called by the run delete path inside its transaction: seals what is still unsealed, appends a
@@ -25,7 +25,11 @@ export async function sealTombstone(
     .where('sealed', '=', 0)
     .orderBy('number')
     .execute();
-  for (const a of unsealed) await sealAttemptIn(trx, deps, a.id);
+  await sealAttemptsIn(
+    trx,
+    deps,
+    unsealed.map((a) => a.id),
+  );
 
   const records = await trx
     .selectFrom('governed_records')

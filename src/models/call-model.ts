@@ -40,19 +40,23 @@ export async function callModel(
   call: ModelCall,
   options: CallModelOptions,
 ): Promise<CalledModel> {
+  if (call.signal.aborted) throw call.signal.reason;
   const random = options.random ?? Math.random;
-  const deadline = new AbortController();
-  const timeoutError = new ProviderError(
-    `the model call for ${call.model} took longer than the step's timeout of ${options.timeoutMs} ms`,
-    false,
-    { kind: 'timeout' },
-  );
-  const timer = new AbortController();
-  void options.clock.sleep(options.timeoutMs, timer.signal).then(
-    () => deadline.abort(timeoutError),
-    () => undefined,
-  );
-  const signal = AbortSignal.any([call.signal, deadline.signal]);
+  // One signal for the provider: the caller's cancel and the deadline both abort it. The deadline
+  // is a bare timer and its error is made only when it fires: most calls never need either.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let timeoutError: ProviderError | undefined;
+  const deadline = options.clock.timer(options.timeoutMs, () => {
+    timeoutError = new ProviderError(
+      `the model call for ${call.model} took longer than the step's timeout of ${options.timeoutMs} ms`,
+      false,
+      { kind: 'timeout' },
+    );
+    controller.abort(timeoutError);
+  });
+  const cancel = () => controller.abort(call.signal.reason);
+  call.signal.addEventListener('abort', cancel, { once: true });
   const sleep = options.sleep ?? ((ms: number, s: AbortSignal) => options.clock.sleep(ms, s));
   try {
     for (let attempt = 1; ; attempt++) {
@@ -61,7 +65,7 @@ export async function callModel(
         return { ...answer, attempts: attempt };
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
-        if (deadline.signal.aborted) throw timeoutError;
+        if (timeoutError) throw timeoutError;
         const failure =
           error instanceof ProviderError
             ? error
@@ -73,14 +77,15 @@ export async function callModel(
         options.onRetry?.({ attempt, delayMs, error: failure });
         try {
           await sleep(delayMs, signal);
-        } catch {
+        } catch (interrupted) {
           if (call.signal.aborted) throw call.signal.reason;
-          throw timeoutError;
+          throw timeoutError ?? interrupted;
         }
       }
     }
   } finally {
-    timer.abort();
+    deadline.cancel();
+    call.signal.removeEventListener('abort', cancel);
   }
 }
 

@@ -4,11 +4,20 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fire` once after `ms` unless canceled first: a deadline that usually never fires, for
+   * the hot path (no promise, no AbortSignal, nothing allocated but the timer).
+   */
+  timer(ms: number, fire: () => void): { cancel(): void };
 }
 
 export function createSystemClock(): Clock {
   return {
     now: () => Date.now(),
+    timer(ms, fire) {
+      const handle = setTimeout(fire, ms);
+      return { cancel: () => clearTimeout(handle) };
+    },
     sleep: (ms, signal) =>
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
@@ -47,6 +56,12 @@ export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
   };
   return {
     now: () => current,
+    timer(ms, fire) {
+      const sleeper = { until: current + ms, resolve: fire };
+      sleepers.add(sleeper);
+      if (ms <= 0) wake();
+      return { cancel: () => sleepers.delete(sleeper) };
+    },
     advance(ms) {
       current += ms;
       wake();
