@@ -39,3 +39,10 @@ export interface BulkResult {
     | { id: string; ok: false; error: { code: string; status: number; message: string } }
   >;
 }
+
+export type { Policy } from '../../../src/identity/policy.ts';
+export type { PolicyVersion } from '../../../src/identity/policy-versions.ts';
+export type { UserView } from '../../../src/identity/users.ts';
+// Settings, Sites, triggers and governance (issue 04's pages).
+export type { NamedProviderView } from '../../../src/models/named-providers.ts';
+export type { PriceEntry, PriceTable } from '../../../src/models/price-table.ts';
