@@ -12,7 +12,7 @@ export interface AgentDraft {
   notifyOn: string;
   notifyEmail: string;
   notifyWebhook: string;
-  siteIds: string;
+  siteIds: string[];
   variables: Array<{
     name: string;
     type: VariableType;
@@ -40,7 +40,7 @@ export const emptyDraft: AgentDraft = {
   notifyOn: 'none',
   notifyEmail: '',
   notifyWebhook: '',
-  siteIds: '',
+  siteIds: [],
   variables: [],
   steps: [{ key: '', name: 'Draft', prompt: '', system: '', model: '', reasoningEffort: '' }],
 };
@@ -57,7 +57,7 @@ export function draftFrom(definition: AgentDefinition): AgentDraft {
     notifyOn: definition.notification.on,
     notifyEmail: (definition.notification.email ?? []).join(', '),
     notifyWebhook: definition.notification.webhook ?? '',
-    siteIds: definition.siteIds.join(', '),
+    siteIds: definition.siteIds,
     variables: definition.variables.map((v) => ({
       name: v.name,
       type: v.type,
@@ -101,7 +101,7 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
       ...(draft.notifyEmail.trim() ? { email: list(draft.notifyEmail) } : {}),
       ...(draft.notifyWebhook.trim() ? { webhook: draft.notifyWebhook.trim() } : {}),
     },
-    siteIds: list(draft.siteIds),
+    siteIds: draft.siteIds,
     variables: draft.variables.map((v) => ({
       name: v.name,
       type: v.type,

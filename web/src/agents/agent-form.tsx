@@ -2,6 +2,7 @@ import type { ReactElement, ReactNode } from 'react';
 import { cloneElement } from 'react';
 import type { ApiError } from '../shell/api-client.ts';
 import type { VariableType } from '../shell/api-types.ts';
+import { SitePicker } from '../sites/site-picker.tsx';
 import type { AgentDraft } from './agent-draft.ts';
 import { reasoningOptions, variableTypeOptions } from './model-options.ts';
 
@@ -415,14 +416,12 @@ export function AgentForm({
               onChange={(e) => set('notifyWebhook', e.target.value)}
             />
           </Field>
-          <Field
-            path="siteIds"
-            label="Default Sites"
+          <SitePicker
+            value={draft.siteIds}
+            onChange={(ids) => set('siteIds', ids)}
             error={error}
-            hint="Site ids, comma-separated. A Site picker arrives with Sites (issue 06)."
-          >
-            <input type="text" value={draft.siteIds} onChange={(e) => set('siteIds', e.target.value)} />
-          </Field>
+            disabled={readOnly}
+          />
         </div>
       </section>
     </fieldset>

@@ -46,3 +46,12 @@ export type { UserView } from '../../../src/identity/users.ts';
 // Settings, Sites, triggers and governance (issue 04's pages).
 export type { NamedProviderView } from '../../../src/models/named-providers.ts';
 export type { PriceEntry, PriceTable } from '../../../src/models/price-table.ts';
+export type { SiteListItem } from '../../../src/sites/site-service.ts';
+export type {
+  DocumentView,
+  ExtractionStatus,
+  SiteDetails,
+  SiteView,
+} from '../../../src/sites/site-view.ts';
+export type { ScheduleView } from '../../../src/triggers/schedule-service.ts';
+export type { WebhookView } from '../../../src/triggers/webhook-service.ts';
