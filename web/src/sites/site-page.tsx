@@ -15,6 +15,8 @@ import './sites.css';
 import { useSite } from './use-sites.ts';
 
 interface Upload {
+  /** Two files may share a name: the batch and place tell them apart. */
+  id: string;
   name: string;
   state: 'uploading' | 'done' | 'unchanged' | 'failed';
   message?: string;
@@ -39,7 +41,8 @@ export function SitePage() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['site', siteId] });
 
   const upload = async (files: File[]) => {
-    setUploads(files.map((f) => ({ name: f.name, state: 'uploading' })));
+    const batch = Date.now();
+    setUploads(files.map((f, i) => ({ id: `${batch}-${i}`, name: f.name, state: 'uploading' })));
     // One at a time: the server streams each to storage, and the list shows each as it lands.
     for (const [i, file] of files.entries()) {
       const form = new FormData();
@@ -47,9 +50,9 @@ export function SitePage() {
       let next: Upload;
       try {
         const answer = await apiForm<{ newVersion: boolean }>(`/api/sites/${siteId}/documents`, form);
-        next = { name: file.name, state: answer.newVersion ? 'done' : 'unchanged' };
+        next = { id: `${batch}-${i}`, name: file.name, state: answer.newVersion ? 'done' : 'unchanged' };
       } catch (error) {
-        next = { name: file.name, state: 'failed', message: errorMessage(error) };
+        next = { id: `${batch}-${i}`, name: file.name, state: 'failed', message: errorMessage(error) };
       }
       setUploads((list) => list.map((u, j) => (j === i ? next : u)));
       void refresh();
@@ -124,10 +127,9 @@ export function SitePage() {
       ) : null}
       {uploads.length > 0 ? (
         <ul className="upload-list" aria-label="Uploads" aria-live="polite">
-          {uploads.map((u, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: two files may share a name; their place is their identity
+          {uploads.map((u) => (
             <li
-              key={i}
+              key={u.id}
               className={u.state === 'failed' ? 'banner banner-error' : 'banner'}
               data-upload={u.state}
             >
