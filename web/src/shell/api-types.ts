@@ -40,6 +40,8 @@ export interface BulkResult {
   >;
 }
 
+export type { ExportView } from '../../../src/governance/evidence-export.ts';
+export type { ActivityItem } from '../../../src/governance/governance-activity.ts';
 export type { Policy } from '../../../src/identity/policy.ts';
 export type { PolicyVersion } from '../../../src/identity/policy-versions.ts';
 export type { UserView } from '../../../src/identity/users.ts';

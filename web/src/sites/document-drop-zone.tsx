@@ -1,17 +1,31 @@
 import { useId, useRef, useState } from 'react';
+import './sites.css';
 
 /**
- * Where documents are dropped, or chosen with the file input it labels (the keyboard's and the
+ * Where files are dropped (documents for a Site, a bundle to verify), or chosen with the file input it labels (the keyboard's and the
  * screen reader's way in). Hands the files over; the page uploads them.
  */
-export function DocumentDropZone({ disabled, onFiles }: { disabled: boolean; onFiles(files: File[]): void }) {
+export function DocumentDropZone({
+  disabled,
+  onFiles,
+  label = 'Drop documents here',
+  hint = 'PDF, Word, PowerPoint, Excel, HTML, Markdown, text',
+  accept,
+}: {
+  disabled: boolean;
+  onFiles(files: File[]): void;
+  label?: string;
+  hint?: string;
+  /** The file input's filter; a drop is handed over as it is. */
+  accept?: string;
+}) {
   const inputId = useId();
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   return (
     <section
       className={`drop-zone${over ? ' over' : ''}`}
-      aria-label="Upload documents"
+      aria-label={label}
       data-testid="drop-zone"
       onDragOver={(event) => {
         event.preventDefault();
@@ -28,17 +42,18 @@ export function DocumentDropZone({ disabled, onFiles }: { disabled: boolean; onF
         ⇪
       </span>
       <span>
-        <strong>Drop documents here</strong> or{' '}
+        <strong>{label}</strong> or{' '}
         <label htmlFor={inputId} className="link-like">
           choose files
         </label>
       </span>
-      <span className="muted">PDF, Word, PowerPoint, Excel, HTML, Markdown, text</span>
+      <span className="muted">{hint}</span>
       <input
         ref={input}
         id={inputId}
         type="file"
-        multiple
+        multiple={accept === undefined}
+        {...(accept ? { accept } : {})}
         disabled={disabled}
         className="visually-hidden"
         data-testid="document-input"
