@@ -1,7 +1,9 @@
 import type { StepView } from '../shell/api-types.ts';
 import { duration, formatCredits, formatTime } from '../shell/format-time.ts';
 import { SimulatedPill, StatusBadge } from '../shell/status-badge.tsx';
+import { GeneratedFiles } from './file-preview.tsx';
 import { RunOutput } from './run-output.tsx';
+import './file-preview.css';
 
 /** D5: one step of the run's latest attempt, with everything it used and produced. */
 export function StepCard({
@@ -81,7 +83,8 @@ export function StepCard({
         ) : null}
         <Details label="Tool calls" items={step.toolCalls} />
         <Details label="Sources" items={step.sources} />
-        <Details label="Files" items={step.files} />
+        <GeneratedFiles files={step.files} />
+        {step.files.length === 0 ? <Details label="Files" items={step.files} /> : null}
       </div>
     </article>
   );

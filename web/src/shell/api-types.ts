@@ -40,6 +40,7 @@ export interface BulkResult {
   >;
 }
 
+export type { OutputFormat } from '../../../src/agents/agent-definition.ts';
 export type { ExportView } from '../../../src/governance/evidence-export.ts';
 export type { ActivityItem } from '../../../src/governance/governance-activity.ts';
 export type { Policy } from '../../../src/identity/policy.ts';
