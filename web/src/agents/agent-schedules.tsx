@@ -7,11 +7,23 @@ import { EmptyState, ErrorBanner } from '../shell/empty-state.tsx';
 import { bannerError, FormField, fieldMessage } from '../shell/form-field.tsx';
 import { cronPreview } from './cron-preview.ts';
 
-const when = new Intl.DateTimeFormat(undefined, {
-  weekday: 'short',
-  dateStyle: 'medium',
-  timeStyle: 'short',
-});
+/** A fire time as the schedule's own clock reads it (the browser's zone when that one is unknown). */
+function when(date: Date, timeZone: string): string {
+  // `weekday` cannot be combined with `dateStyle`: the parts are named one by one.
+  const options: Intl.DateTimeFormatOptions = {
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  };
+  try {
+    return new Intl.DateTimeFormat(undefined, { ...options, timeZone }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, options).format(date);
+  }
+}
 const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /** An agent's schedules (T1): add one with a preview of its next times, pause or resume, delete. */
@@ -73,7 +85,7 @@ export function AgentSchedules({ agent, canWrite }: { agent: AgentView; canWrite
                       ) : (
                         <ul className="plain-list" aria-label={`Next runs of ${s.name}`}>
                           {s.nextFireTimes.slice(0, 3).map((t) => (
-                            <li key={t}>{when.format(new Date(t))}</li>
+                            <li key={t}>{when(new Date(t), s.timezone)}</li>
                           ))}
                         </ul>
                       )}
@@ -192,10 +204,10 @@ function NewSchedule({ agent, onCreated }: { agent: AgentView; onCreated(): void
         <div className="cron-preview" aria-live="polite" data-testid="cron-preview">
           {preview.ok ? (
             <>
-              <span className="muted">Next runs:</span>
+              <span className="muted">Next runs ({timezone || 'UTC'}):</span>
               <ul className="plain-list">
                 {preview.times.map((t) => (
-                  <li key={t.toISOString()}>{when.format(t)}</li>
+                  <li key={t.toISOString()}>{when(t, timezone)}</li>
                 ))}
               </ul>
             </>
