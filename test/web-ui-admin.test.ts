@@ -416,7 +416,7 @@ describe.skipIf(!runBrowser)('web UI: settings, Sites, triggers and governance',
     await page.locator('[data-verdict="failed"]').waitFor();
     await page
       .getByRole('table', { name: 'Entries that do not match' })
-      .getByText(record ?? '')
+      .getByRole('cell', { name: record ?? '', exact: true })
       .waitFor();
     await snap(page, '15-governance', 'tampered');
   });
