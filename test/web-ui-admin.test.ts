@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
+import { setSigning } from '../src/governance/signing-keys.ts';
 import { createExtractionWorker, type ExtractionWorker } from '../src/sites/extraction-worker.ts';
 import { ARTIFACTS_DIR, launchChromium, newPage, signIn, snap } from './support/browser-session.ts';
 import { assertChromiumOrSkip } from './support/chromium.ts';
@@ -379,6 +380,8 @@ describe.skipIf(!runBrowser)('web UI: settings, Sites, triggers and governance',
     await page.locator('[data-action="user.role_changed"]').first().waitFor();
     await snap(page, '15-governance', 'activity');
 
+    // Signed from here on: the bundle's manifest carries a signature the browser checks.
+    await setSigning(server.deps, server.deps.admin, true);
     await page.getByRole('tab', { name: 'Evidence export' }).click();
     await page.getByLabel('Agent').selectOption(agentId);
     await page.getByRole('button', { name: 'Start export' }).click();
@@ -398,6 +401,7 @@ describe.skipIf(!runBrowser)('web UI: settings, Sites, triggers and governance',
     });
     await page.locator('[data-verdict="verified"]').waitFor();
     await page.getByRole('heading', { name: 'Bundle verified' }).waitFor();
+    await expect(page.getByTestId('signatures').textContent()).resolves.toMatch(/^(\d+) of \1 valid$/);
     await snap(page, '15-governance', 'verified');
 
     // One byte of one record changed: the page names the entry.

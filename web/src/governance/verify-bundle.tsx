@@ -85,13 +85,13 @@ function VerificationReport({
               {result.chain
                 ? result.chain.ok
                   ? `${result.chain.links} links intact`
-                  : `${result.chain.problems.length} problems`
+                  : `${result.chain.problems.length} ${result.chain.problems.length === 1 ? 'problem' : 'problems'}`
                 : 'not present'}
             </dd>
           </div>
           <div>
             <dt>Signatures</dt>
-            <dd>
+            <dd data-testid="signatures">
               {signed === 0 ? 'unsigned bundle' : `${signed - badSignatures.length} of ${signed} valid`}
             </dd>
           </div>
