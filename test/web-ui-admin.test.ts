@@ -309,6 +309,9 @@ describe.skipIf(!runBrowser)('web UI: settings, Sites, triggers and governance',
     await page.getByLabel('Cron expression').fill('30 6 * * *');
     await page.getByRole('button', { name: 'Add schedule' }).click();
     await page.locator('[data-schedule="Morning stock"]').waitFor();
+    // The browser's preview (croner) and the server's next fire times agree.
+    const serverFirst = await page.locator('[data-schedule="Morning stock"] li').first().textContent();
+    expect(serverFirst).toBe(await page.getByTestId('cron-preview').locator('li').first().textContent());
     await snap(page, '14-triggers', 'schedules');
     type Schedules = {
       items: Array<{ cron: string; timezone: string; enabled: boolean; nextFireTimes: string[] }>;
