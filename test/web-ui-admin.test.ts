@@ -287,6 +287,11 @@ describe.skipIf(!runBrowser)('web UI: settings, Sites, triggers and governance',
     await page.getByRole('dialog').getByRole('button', { name: 'Start run' }).click();
     await page.waitForURL(/\/runs\/run_/);
     await page.locator('.status-line [data-status="completed"]').first().waitFor({ timeout: 30_000 });
+    // The run searched the agent's default Site, named in the options panel.
+    expect(await page.getByRole('link', { name: 'Handbook', exact: true }).getAttribute('href')).toBe(
+      `/sites/${siteId}`,
+    );
+    await page.getByText('File spec (JSON)').waitFor();
     const file = page.locator('[data-file="stock.xlsx"]');
     await file.waitFor();
     await file.getByRole('table').getByRole('cell', { name: 'Bolts' }).waitFor();

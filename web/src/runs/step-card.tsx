@@ -70,7 +70,14 @@ export function StepCard({
             {step.error}
           </div>
         ) : null}
-        {step.output !== null ? (
+        {step.output !== null && step.files.length > 0 ? (
+          // A file step's output is the spec the file was rendered from: the file and its preview
+          // below are what people read, the spec stays one click away.
+          <details className="sub-list">
+            <summary>File spec (JSON)</summary>
+            <RunOutput text={step.output} label={`Output of step ${step.number}`} />
+          </details>
+        ) : step.output !== null ? (
           <RunOutput text={step.output} label={`Output of step ${step.number}`} />
         ) : step.status === 'running' ? (
           <p className="muted" style={{ margin: 0 }}>
