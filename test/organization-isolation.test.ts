@@ -79,6 +79,7 @@ const kinds: Record<string, 'id' | 'list' | 'own' | 'public'> = {
   'DELETE /api/agents/:id/schedules/:scheduleId': 'id',
   'GET /api/agents/:id/webhooks': 'id',
   'POST /api/agents/:id/webhooks': 'id',
+  'POST /api/agents/:id/webhooks/:webhookId/rotate-secret': 'id',
   'DELETE /api/agents/:id/webhooks/:webhookId': 'id',
   'GET /api/governance/activity': 'list',
   'GET /api/governance/keys': 'list',

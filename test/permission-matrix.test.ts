@@ -83,6 +83,7 @@ const expected: Record<string, Role[] | 'public'> = {
   'DELETE /api/agents/:id/schedules/:scheduleId': agentEditors,
   'GET /api/agents/:id/webhooks': all,
   'POST /api/agents/:id/webhooks': agentEditors,
+  'POST /api/agents/:id/webhooks/:webhookId/rotate-secret': agentEditors,
   'DELETE /api/agents/:id/webhooks/:webhookId': agentEditors,
   'GET /api/governance/activity': admins,
   'GET /api/governance/keys': all,

@@ -87,6 +87,33 @@ describe.each(storeKinds)('webhooks on %s', (kind) => {
     });
   });
 
+  it('rotates the secret: the new one is shown once and the old one is refused', async () => {
+    const oldSecret = hook.secret ?? '';
+    const agentId =
+      hook.url === ''
+        ? ''
+        : (await api.deps.store.db.selectFrom('webhooks').select('agent_id').executeTakeFirstOrThrow())
+            .agent_id;
+    const rotated = await api.call<HookBody>(
+      'POST',
+      `/api/agents/${agentId}/webhooks/${hook.id}/rotate-secret`,
+    );
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(rotated.body.secret).not.toBe(oldSecret);
+    expect(rotated.body.url).toBe(hook.url);
+    const withOld = await send(payload, signed(payload, { id: 'msg_old', secret: oldSecret }));
+    expect(withOld.status).toBe(401);
+    expect(withOld.body.error.code).toBe('webhook_signature_invalid');
+    const withNew = await send(
+      payload,
+      signed(payload, { id: 'msg_new', secret: rotated.body.secret ?? '' }),
+    );
+    expect(withNew.status).toBe(202);
+    const missing = await api.call('POST', `/api/agents/${agentId}/webhooks/whk_missing/rotate-secret`);
+    expect(missing.status).toBe(404);
+  });
+
   it('refuses unsigned, forged, stale, replayed, oversized and malformed requests and starts nothing', async () => {
     const unsigned = await send(payload, {});
     expect(unsigned.status).toBe(401);

@@ -25,13 +25,8 @@ import {
 } from './evidence-layout.ts';
 import { createEvidenceZip } from './evidence-zip.ts';
 import type { RecordBody } from './governed-record.ts';
-import {
-  createReceipt,
-  fileEntryName,
-  IN_TOTO_STATEMENT_TYPE,
-  type InTotoStatement,
-  recordEntryName,
-} from './receipt.ts';
+import { IN_TOTO_STATEMENT_TYPE, type InTotoStatement } from './in-toto-statement.ts';
+import { createReceipt, fileEntryName, recordEntryName } from './receipt.ts';
 import { listKeys, signingStateFor } from './signing-keys.ts';
 import { type GuideRecord, verifyGuide } from './verify-guide.ts';
 

@@ -3,6 +3,7 @@ import { bundleToJSON } from '@sigstore/bundle';
 import { DSSEBundleBuilder, type Signer } from '@sigstore/sign';
 import type { RecordFile } from './governed-record.ts';
 import { RECORD_PREDICATE_TYPE } from './governed-record.ts';
+import { IN_TOTO_STATEMENT_TYPE, type InTotoStatement } from './in-toto-statement.ts';
 import type { ActiveSigner } from './signing-keys.ts';
 
 /**
@@ -11,16 +12,8 @@ import type { ActiveSigner } from './signing-keys.ts';
  * key (no transparency log: the public keys are published at /api/governance/keys and shipped in
  * every evidence bundle). With signing off the same statement ships unsigned and says so.
  */
-export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const UNSIGNED_RECEIPT_MEDIA_TYPE = 'application/vnd.agentruns.unsigned-receipt+json;version=1';
-
-export interface InTotoStatement {
-  _type: typeof IN_TOTO_STATEMENT_TYPE;
-  subject: Array<{ name: string; digest: { sha256: string } }>;
-  predicateType: string;
-  predicate: Record<string, unknown>;
-}
 
 export interface UnsignedReceipt {
   mediaType: typeof UNSIGNED_RECEIPT_MEDIA_TYPE;

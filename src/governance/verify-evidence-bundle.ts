@@ -1,4 +1,3 @@
-import type { webcrypto } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import { type ChainCheck, type ChainLink, checkChain } from './check-chain.ts';
 import { sha256Hex, toHex } from './digest.ts';
@@ -13,7 +12,7 @@ import {
   unlistedEntries,
 } from './evidence-layout.ts';
 import { RECORD_PREDICATE_TYPE } from './governed-record.ts';
-import type { InTotoStatement } from './receipt.ts';
+import type { InTotoStatement } from './in-toto-statement.ts';
 
 /**
  * Verifies an evidence bundle offline: every entry's SHA-256 and size against SHA256SUMS and the
@@ -53,8 +52,9 @@ export interface VerifyOptions {
   trustedKeysPem?: string[];
 }
 
-// A type-only import (erased at build time): the browser has the same CryptoKey globally.
-type CryptoKey = webcrypto.CryptoKey;
+// Web Crypto's key type, named without `node:crypto` or the DOM lib, so this file type-checks and
+// bundles the same for the server (`agentruns verify`) and the browser (the drop-a-bundle page).
+type CryptoKey = Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>;
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

@@ -56,7 +56,7 @@ export async function createWebhook(
     }
   }
   if (issues.length > 0) throw new ValidationError(`${issues[0]?.path}: ${issues[0]?.message}`, issues);
-  const secret = `whsec_${Buffer.from(deps.ids.secret(24), 'base64url').toString('base64')}`;
+  const secret = newSecret(deps);
   const row: WebhooksTable = {
     id: deps.ids.next('whk'),
     org_id: actor.orgId,
@@ -88,6 +88,34 @@ export async function listWebhooks(
     .execute();
   return rows.map(toWebhookView);
 }
+
+/**
+ * A new signing secret for a webhook, returned this once: requests signed with the old secret are
+ * refused from now on (a leaked secret is rotated, and the sender is given the new one).
+ * Throws NotFoundError when the agent has no such webhook.
+ */
+export async function rotateWebhookSecret(
+  deps: WebhookDeps,
+  actor: Actor,
+  agentId: string,
+  webhookId: string,
+): Promise<WebhookView & { secret: string }> {
+  const secret = newSecret(deps);
+  const row = await deps.store.db
+    .updateTable('webhooks')
+    .set({ secret })
+    .where('id', '=', webhookId)
+    .where('agent_id', '=', agentId)
+    .where('org_id', '=', actor.orgId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('webhook', webhookId);
+  return { ...toWebhookView(row), secret };
+}
+
+/** `whsec_` and 24 random bytes in base64, the Standard Webhooks secret format. */
+const newSecret = (deps: Pick<Deps, 'ids'>) =>
+  `whsec_${Buffer.from(deps.ids.secret(24), 'base64url').toString('base64')}`;
 
 export async function deleteWebhook(
   deps: Pick<Deps, 'store'>,

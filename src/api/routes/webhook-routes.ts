@@ -6,6 +6,7 @@ import {
   createWebhook,
   deleteWebhook,
   listWebhooks,
+  rotateWebhookSecret,
   webhookInputSchema,
 } from '../../triggers/webhook-service.ts';
 import { defineRoute, type Route } from '../route.ts';
@@ -34,6 +35,15 @@ export function webhookRoutes(deps: Deps): Route[] {
       params: agentParams,
       body: webhookInputSchema,
       handler: ({ actor, params, body }) => createWebhook(deps, actor, params.id, body),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/agents/:id/webhooks/:webhookId/rotate-secret',
+      summary: 'Give a webhook a new signing secret (shown once); the old one stops working at once',
+      tag: 'triggers',
+      permission: 'agents.write',
+      params: z.object({ id: z.string().min(1), webhookId: z.string().min(1) }),
+      handler: ({ actor, params }) => rotateWebhookSecret(deps, actor, params.id, params.webhookId),
     }),
     defineRoute({
       method: 'DELETE',

@@ -1,4 +1,5 @@
-import type { AgentDefinition, VariableType } from '../shell/api-types.ts';
+import type { FileKind } from '../../../src/files/file-kind.ts';
+import type { AgentDefinition, OutputFormat, VariableType } from '../shell/api-types.ts';
 import { valueToText } from './variable-fields.tsx';
 
 /** An agent as the editor holds it: every field as the text of its input. */
@@ -12,7 +13,7 @@ export interface AgentDraft {
   notifyOn: string;
   notifyEmail: string;
   notifyWebhook: string;
-  siteIds: string;
+  siteIds: string[];
   variables: Array<{
     name: string;
     type: VariableType;
@@ -27,7 +28,71 @@ export interface AgentDraft {
     system: string;
     model: string;
     reasoningEffort: string;
+    output: StepOutputDraft;
+    /** What the editor does not show (agent steps, source settings), kept as loaded. */
+    extra: Record<string, unknown>;
   }>;
+}
+
+/** A step's output format as its inputs hold it: the JSON Schema as text. */
+export interface StepOutputDraft {
+  format: 'text' | 'json' | 'file';
+  schema: string;
+  kind: FileKind;
+  fileName: string;
+}
+
+const textOutput: StepOutputDraft = { format: 'text', schema: '', kind: 'document', fileName: '' };
+
+/** A new step at place `number`. */
+export const newStep = (number: number): AgentDraft['steps'][number] => ({
+  key: '',
+  name: number === 1 ? 'Draft' : `Step ${number}`,
+  prompt: '',
+  system: '',
+  model: '',
+  reasoningEffort: '',
+  output: textOutput,
+  extra: {},
+});
+
+function outputDraft(output: OutputFormat | undefined): StepOutputDraft {
+  if (!output) return textOutput;
+  if (output.format === 'file')
+    return { ...textOutput, format: 'file', kind: output.kind, fileName: output.fileName ?? '' };
+  return {
+    ...textOutput,
+    format: output.format,
+    schema: output.schema ? JSON.stringify(output.schema, null, 2) : '',
+  };
+}
+
+/** The JSON Schema's text as JSON; text that does not parse goes as it is, so the server names the field. */
+const schemaValue = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+function outputInput(output: StepOutputDraft): OutputFormat | Record<string, unknown> | undefined {
+  switch (output.format) {
+    case 'text':
+      return undefined;
+    case 'json':
+      return { format: 'json', ...(output.schema.trim() ? { schema: schemaValue(output.schema) } : {}) };
+    case 'file':
+      return {
+        format: 'file',
+        kind: output.kind,
+        ...(output.fileName.trim() ? { fileName: output.fileName } : {}),
+      };
+    default: {
+      const unreachable: never = output.format;
+      return unreachable;
+    }
+  }
 }
 
 export const emptyDraft: AgentDraft = {
@@ -40,9 +105,9 @@ export const emptyDraft: AgentDraft = {
   notifyOn: 'none',
   notifyEmail: '',
   notifyWebhook: '',
-  siteIds: '',
+  siteIds: [],
   variables: [],
-  steps: [{ key: '', name: 'Draft', prompt: '', system: '', model: '', reasoningEffort: '' }],
+  steps: [newStep(1)],
 };
 
 export function draftFrom(definition: AgentDefinition): AgentDraft {
@@ -57,7 +122,7 @@ export function draftFrom(definition: AgentDefinition): AgentDraft {
     notifyOn: definition.notification.on,
     notifyEmail: (definition.notification.email ?? []).join(', '),
     notifyWebhook: definition.notification.webhook ?? '',
-    siteIds: definition.siteIds.join(', '),
+    siteIds: definition.siteIds,
     variables: definition.variables.map((v) => ({
       name: v.name,
       type: v.type,
@@ -65,13 +130,15 @@ export function draftFrom(definition: AgentDefinition): AgentDraft {
       default: v.default === undefined ? '' : valueToText(v.default),
       description: v.description ?? '',
     })),
-    steps: definition.steps.map((s) => ({
-      key: s.key,
-      name: s.name,
-      prompt: s.prompt,
-      system: s.system ?? '',
-      model: s.modelSettings?.model ?? '',
-      reasoningEffort: s.modelSettings?.reasoningEffort ?? '',
+    steps: definition.steps.map(({ key, name, prompt, system, modelSettings, output, ...extra }) => ({
+      key,
+      name,
+      prompt,
+      system: system ?? '',
+      model: modelSettings?.model ?? '',
+      reasoningEffort: modelSettings?.reasoningEffort ?? '',
+      output: outputDraft(output),
+      extra,
     })),
   };
 }
@@ -101,7 +168,7 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
       ...(draft.notifyEmail.trim() ? { email: list(draft.notifyEmail) } : {}),
       ...(draft.notifyWebhook.trim() ? { webhook: draft.notifyWebhook.trim() } : {}),
     },
-    siteIds: list(draft.siteIds),
+    siteIds: draft.siteIds,
     variables: draft.variables.map((v) => ({
       name: v.name,
       type: v.type,
@@ -110,6 +177,7 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
       ...(v.description ? { description: v.description } : {}),
     })),
     steps: draft.steps.map((s) => ({
+      ...s.extra,
       ...(s.key ? { key: s.key } : {}),
       name: s.name,
       prompt: s.prompt,
@@ -122,6 +190,7 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
             },
           }
         : {}),
+      ...(outputInput(s.output) ? { output: outputInput(s.output) } : {}),
     })),
   };
 }

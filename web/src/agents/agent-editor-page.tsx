@@ -7,16 +7,26 @@ import type { AgentView } from '../shell/api-types.ts';
 import { EmptyState } from '../shell/empty-state.tsx';
 import { formatTime, timeAgo } from '../shell/format-time.ts';
 import { roleCan } from '../shell/permissions.ts';
+import type { AgentTab } from '../shell/router.tsx';
 import { useMe } from '../shell/use-me.ts';
 import { type AgentDraft, draftFrom, draftToInput, emptyDraft } from './agent-draft.ts';
 import { AgentForm } from './agent-form.tsx';
+import { AgentSchedules } from './agent-schedules.tsx';
+import { AgentWebhooks } from './agent-webhooks.tsx';
 import { RunAgentDialog } from './run-agent-dialog.tsx';
 import { useAgent } from './use-agents.ts';
+
+const tabLabels: Array<[AgentTab, string]> = [
+  ['edit', 'Definition'],
+  ['versions', 'Version history'],
+  ['schedules', 'Schedules'],
+  ['webhooks', 'Webhooks'],
+];
 
 /** `/agents/new` creates an agent; `/agents/:id` edits one (each save is a new version) and lists its versions. */
 export function AgentEditorPage() {
   const params = useParams({ strict: false }) as { agentId?: string };
-  const search = useSearch({ strict: false }) as { tab?: 'edit' | 'versions' };
+  const search = useSearch({ strict: false }) as { tab?: AgentTab };
   const agentId = params.agentId;
   const agent = useAgent(agentId);
   const role = useMe().data?.role;
@@ -120,26 +130,19 @@ export function AgentEditorPage() {
 
       {current ? (
         <div className="tabs" role="tablist" aria-label="Agent">
-          <Link
-            to="/agents/$agentId"
-            params={{ agentId: current.id }}
-            search={{ tab: 'edit' }}
-            role="tab"
-            className="tab"
-            aria-selected={tab === 'edit'}
-          >
-            Definition
-          </Link>
-          <Link
-            to="/agents/$agentId"
-            params={{ agentId: current.id }}
-            search={{ tab: 'versions' }}
-            role="tab"
-            className="tab"
-            aria-selected={tab === 'versions'}
-          >
-            Version history
-          </Link>
+          {tabLabels.map(([id, label]) => (
+            <Link
+              key={id}
+              to="/agents/$agentId"
+              params={{ agentId: current.id }}
+              search={{ tab: id }}
+              role="tab"
+              className="tab"
+              aria-selected={tab === id}
+            >
+              {label}
+            </Link>
+          ))}
         </div>
       ) : null}
 
@@ -172,6 +175,10 @@ export function AgentEditorPage() {
 
       {tab === 'versions' && current ? (
         <VersionHistory agentId={current.id} />
+      ) : tab === 'schedules' && current ? (
+        <AgentSchedules agent={current} canWrite={canWrite} />
+      ) : tab === 'webhooks' && current ? (
+        <AgentWebhooks agent={current} canWrite={canWrite} />
       ) : (
         <AgentForm
           draft={draft}

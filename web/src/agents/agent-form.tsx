@@ -2,8 +2,10 @@ import type { ReactElement, ReactNode } from 'react';
 import { cloneElement } from 'react';
 import type { ApiError } from '../shell/api-client.ts';
 import type { VariableType } from '../shell/api-types.ts';
-import type { AgentDraft } from './agent-draft.ts';
+import { SitePicker } from '../sites/site-picker.tsx';
+import { type AgentDraft, newStep } from './agent-draft.ts';
 import { reasoningOptions, variableTypeOptions } from './model-options.ts';
+import { StepOutputField } from './step-output-field.tsx';
 
 /** A labelled input with its hint and the server's message for `path` (`steps[1].prompt`). */
 function Field({
@@ -241,19 +243,7 @@ export function AgentForm({
           <button
             type="button"
             className="btn btn-sm"
-            onClick={() =>
-              set('steps', [
-                ...draft.steps,
-                {
-                  key: '',
-                  name: `Step ${draft.steps.length + 1}`,
-                  prompt: '',
-                  system: '',
-                  model: '',
-                  reasoningEffort: '',
-                },
-              ])
-            }
+            onClick={() => set('steps', [...draft.steps, newStep(draft.steps.length + 1)])}
           >
             Add step
           </button>
@@ -337,6 +327,12 @@ export function AgentForm({
                   onChange={(e) => setStep(i, { prompt: e.target.value })}
                 />
               </Field>
+              <StepOutputField
+                index={i}
+                output={s.output}
+                error={error}
+                onChange={(output) => setStep(i, { output })}
+              />
               <details>
                 <summary>System instructions and model overrides</summary>
                 <div className="editor-section" style={{ marginTop: 8 }}>
@@ -415,14 +411,12 @@ export function AgentForm({
               onChange={(e) => set('notifyWebhook', e.target.value)}
             />
           </Field>
-          <Field
-            path="siteIds"
-            label="Default Sites"
+          <SitePicker
+            value={draft.siteIds}
+            onChange={(ids) => set('siteIds', ids)}
             error={error}
-            hint="Site ids, comma-separated. A Site picker arrives with Sites (issue 06)."
-          >
-            <input type="text" value={draft.siteIds} onChange={(e) => set('siteIds', e.target.value)} />
-          </Field>
+            disabled={readOnly}
+          />
         </div>
       </section>
     </fieldset>

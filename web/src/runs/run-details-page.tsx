@@ -355,7 +355,23 @@ function OptionsCard({ run }: { run: RunDetails }) {
             {run.notification.email?.length ? ` · ${run.notification.email.join(', ')}` : ''}
           </dd>
           <dt>Sites</dt>
-          <dd>{run.siteIds.length === 0 ? 'None' : run.siteIds.join(', ')}</dd>
+          <dd>
+            {run.sites.length === 0
+              ? 'None'
+              : run.sites.map((site, i) => (
+                  <span key={site.id}>
+                    {i > 0 ? ', ' : ''}
+                    {site.found ? (
+                      <Link to="/sites/$siteId" params={{ siteId: site.id }}>
+                        {site.name ?? site.id}
+                      </Link>
+                    ) : (
+                      <span className="muted">{site.id} (deleted)</span>
+                    )}
+                    {site.archived ? ' (archived)' : ''}
+                  </span>
+                ))}
+          </dd>
           <dt>Trigger</dt>
           <dd>
             {run.trigger.kind}

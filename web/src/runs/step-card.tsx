@@ -1,7 +1,9 @@
 import type { StepView } from '../shell/api-types.ts';
 import { duration, formatCredits, formatTime } from '../shell/format-time.ts';
 import { SimulatedPill, StatusBadge } from '../shell/status-badge.tsx';
+import { GeneratedFiles } from './file-preview.tsx';
 import { RunOutput } from './run-output.tsx';
+import './file-preview.css';
 
 /** D5: one step of the run's latest attempt, with everything it used and produced. */
 export function StepCard({
@@ -68,7 +70,14 @@ export function StepCard({
             {step.error}
           </div>
         ) : null}
-        {step.output !== null ? (
+        {step.output !== null && step.files.length > 0 ? (
+          // A file step's output is the spec the file was rendered from: the file and its preview
+          // below are what people read, the spec stays one click away.
+          <details className="sub-list">
+            <summary>File spec (JSON)</summary>
+            <RunOutput text={step.output} label={`Output of step ${step.number}`} />
+          </details>
+        ) : step.output !== null ? (
           <RunOutput text={step.output} label={`Output of step ${step.number}`} />
         ) : step.status === 'running' ? (
           <p className="muted" style={{ margin: 0 }}>
@@ -81,7 +90,8 @@ export function StepCard({
         ) : null}
         <Details label="Tool calls" items={step.toolCalls} />
         <Details label="Sources" items={step.sources} />
-        <Details label="Files" items={step.files} />
+        <GeneratedFiles files={step.files} />
+        {step.files.length === 0 ? <Details label="Files" items={step.files} /> : null}
       </div>
     </article>
   );

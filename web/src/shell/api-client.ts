@@ -68,6 +68,29 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
   return data as T;
 }
 
+/**
+ * `POST` a multipart form (a file upload) with the session cookie and the CSRF token; throws
+ * ApiError like `api`. The browser sets the multipart boundary itself.
+ */
+export async function apiForm<T>(url: string, form: FormData): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const csrf = csrfToken();
+  if (csrf) headers['x-csrf-token'] = csrf;
+  const response = await fetch(url, { method: 'POST', headers, credentials: 'same-origin', body: form });
+  const data: unknown = safeJson(await response.text());
+  if (!response.ok) {
+    const error = (data as { error?: { code?: string; message?: string; details?: FieldIssue[] } })?.error;
+    if (response.status === 401) onUnauthorized?.();
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'http_error',
+      error?.message ?? `${response.status} ${response.statusText}`,
+      error?.details ?? [],
+    );
+  }
+  return data as T;
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);

@@ -39,3 +39,22 @@ export interface BulkResult {
     | { id: string; ok: false; error: { code: string; status: number; message: string } }
   >;
 }
+
+export type { OutputFormat } from '../../../src/agents/agent-definition.ts';
+export type { ExportView } from '../../../src/governance/evidence-export.ts';
+export type { ActivityItem } from '../../../src/governance/governance-activity.ts';
+export type { Policy } from '../../../src/identity/policy.ts';
+export type { PolicyVersion } from '../../../src/identity/policy-versions.ts';
+export type { UserView } from '../../../src/identity/users.ts';
+// Settings, Sites, triggers and governance (issue 04's pages).
+export type { NamedProviderView } from '../../../src/models/named-providers.ts';
+export type { PriceEntry, PriceTable } from '../../../src/models/price-table.ts';
+export type { SiteListItem } from '../../../src/sites/site-service.ts';
+export type {
+  DocumentView,
+  ExtractionStatus,
+  SiteDetails,
+  SiteView,
+} from '../../../src/sites/site-view.ts';
+export type { ScheduleView } from '../../../src/triggers/schedule-service.ts';
+export type { WebhookView } from '../../../src/triggers/webhook-service.ts';

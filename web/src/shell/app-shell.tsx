@@ -3,6 +3,7 @@ import { Link, Outlet } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { suggestedModels } from '../agents/model-options.ts';
 import { api, setUnauthorizedHandler } from './api-client.ts';
+import { type Permission, roleCan } from './permissions.ts';
 import { SignInPage } from './sign-in-page.tsx';
 import { effectiveTheme, setTheme, useTheme } from './theme.ts';
 import { useMe } from './use-me.ts';
@@ -10,8 +11,10 @@ import { useMe } from './use-me.ts';
 const nav = [
   { to: '/runs', label: 'Runs' },
   { to: '/agents', label: 'Agents' },
+  { to: '/sites', label: 'Sites' },
+  { to: '/governance', label: 'Governance', permission: 'governance.review' },
   { to: '/settings', label: 'Settings' },
-] as const;
+] as const satisfies ReadonlyArray<{ to: string; label: string; permission?: Permission }>;
 
 /** The frame of every page: navigation, who is signed in, the theme toggle; Sign in when nobody is. */
 export function AppShell() {
@@ -42,17 +45,19 @@ export function AppShell() {
           </span>
           <span className="brand-name">Agent Runs</span>
         </Link>
-        {nav.map((item) => (
-          <Link
-            key={item.to}
-            to={item.to}
-            className="nav-link"
-            activeProps={{ 'aria-current': 'page' }}
-            activeOptions={{ includeSearch: false }}
-          >
-            {item.label}
-          </Link>
-        ))}
+        {nav
+          .filter((item) => !('permission' in item) || roleCan(me.data?.role, item.permission))
+          .map((item) => (
+            <Link
+              key={item.to}
+              to={item.to}
+              className="nav-link"
+              activeProps={{ 'aria-current': 'page' }}
+              activeOptions={{ includeSearch: false }}
+            >
+              {item.label}
+            </Link>
+          ))}
         <div className="sidebar-footer">
           <div className="user-line">
             <span className="email" title={me.data.email}>

@@ -8,3 +8,5 @@ import type { Role } from './api-types.ts';
 export function roleCan(role: Role | undefined, permission: Permission): boolean {
   return role !== undefined && (permissions[permission] as readonly Role[]).includes(role);
 }
+
+export type { Permission };

@@ -1,10 +1,13 @@
 import { createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
 import { AgentEditorPage } from '../agents/agent-editor-page.tsx';
 import { AgentsPage } from '../agents/agents-page.tsx';
+import { GovernancePage, parseGovernanceSearch } from '../governance/governance-page.tsx';
 import { RunDetailsPage } from '../runs/run-details-page.tsx';
 import { RunsPage } from '../runs/runs-page.tsx';
 import { parseRunsSearch } from '../runs/runs-search.ts';
 import { SettingsPage } from '../settings/settings-page.tsx';
+import { SitePage } from '../sites/site-page.tsx';
+import { SitesPage } from '../sites/sites-page.tsx';
 import { AppShell } from './app-shell.tsx';
 import { EmptyState } from './empty-state.tsx';
 
@@ -46,11 +49,15 @@ export const newAgentRoute = createRoute({
   component: AgentEditorPage,
 });
 
+/** The tabs of an agent's page. */
+export const agentTabs = ['edit', 'versions', 'schedules', 'webhooks'] as const;
+export type AgentTab = (typeof agentTabs)[number];
+
 export const agentRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/agents/$agentId',
-  validateSearch: (search: Record<string, unknown>): { tab?: 'edit' | 'versions' | undefined } => ({
-    tab: search.tab === 'versions' ? 'versions' : search.tab === 'edit' ? 'edit' : undefined,
+  validateSearch: (search: Record<string, unknown>): { tab?: AgentTab | undefined } => ({
+    tab: agentTabs.find((t) => t === search.tab),
   }),
   component: AgentEditorPage,
 });
@@ -61,6 +68,21 @@ const settingsRoute = createRoute({
   component: SettingsPage,
 });
 
+const sitesRoute = createRoute({ getParentRoute: () => rootRoute, path: '/sites', component: SitesPage });
+
+export const siteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/sites/$siteId',
+  component: SitePage,
+});
+
+export const governanceRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/governance',
+  validateSearch: parseGovernanceSearch,
+  component: GovernancePage,
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   runsRoute,
@@ -69,6 +91,9 @@ const routeTree = rootRoute.addChildren([
   newAgentRoute,
   agentRoute,
   settingsRoute,
+  sitesRoute,
+  siteRoute,
+  governanceRoute,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
