@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { AgentDefinition } from '../agents/agent-definition.ts';
+import { withMaskedSecrets } from '../agents/notification-secret.ts';
 import type { Database } from '../store/schema.ts';
 import { canonicalJson, sha256Hex } from './digest.ts';
 import type {
@@ -72,7 +74,8 @@ export async function buildAttemptRecord(
       .executeTakeFirstOrThrow(),
     db.selectFrom('step_results').selectAll().where('attempt_id', '=', attemptId).orderBy('number').execute(),
   ]);
-  const definition: unknown = JSON.parse(version.definition);
+  // The record is exported in evidence bundles: it shows that a notification is signed, not its secret.
+  const definition = withMaskedSecrets(JSON.parse(version.definition) as AgentDefinition);
   const definitionSha256 = await sha256Hex(canonicalJson(definition));
   const steps: RecordStep[] = results.map((r) => ({
     number: r.number,
