@@ -118,8 +118,10 @@ describe.each(storeKinds)('credit estimate on %s', (kind) => {
     await createWorker(api.deps).runOnce();
     const done = (await api.call<RunDetails>('GET', `/api/runs/${withSite.id}`)).body;
     expect(done.status).toBe('completed');
-    expect((done.steps[0]?.sources as unknown[]).length).toBe(3);
-    const actualInput = (done.steps[0]?.usage as { inputTokens: number }).inputTokens;
+    const [step] = done.steps;
+    if (!step) throw new Error('the run has no step');
+    expect(step.sources).toHaveLength(3);
+    const actualInput = (step.usage as { inputTokens: number }).inputTokens;
     expect(Math.abs(inputOf(withSite) - actualInput) / actualInput).toBeLessThanOrEqual(STATED_ERROR);
   });
 
