@@ -4,6 +4,7 @@ import type { EstimateAccuracy } from '../src/models/estimate-accuracy.ts';
 import type { RunEstimate } from '../src/models/estimate-run.ts';
 import type { RunDetails } from '../src/runs/run-view.ts';
 import { type ApiHarness, createApiHarness } from './support/api-harness.ts';
+import { createSiteViaApi, extractAll, uploadViaApi } from './support/sites.ts';
 import { reportAgent, storeKinds } from './support/test-deps.ts';
 
 /** The error this project states for the estimate on the simulated model once an agent has history. */
@@ -78,6 +79,50 @@ describe.each(storeKinds)('credit estimate on %s', (kind) => {
     expect(accuracy.body.byVersion).toEqual([
       { agentVersion: 1, runs: 6, meanAbsoluteError: accuracy.body.meanAbsoluteError },
     ]);
+  });
+
+  it('counts the Sites source context a step quotes, within the stated error of the prompt it gets', async () => {
+    api = await createApiHarness(kind);
+    const site = await createSiteViaApi(api, 'Policies');
+    const policy = Array.from(
+      { length: 40 },
+      (_, i) => `Clause ${i + 1}: a refund is paid within ${i + 10} days to the original card.`,
+    ).join('\n');
+    expect((await uploadViaApi(api, site.id, 'refunds.txt', policy)).status).toBe(201);
+    await uploadViaApi(api, site.id, 'shipping.txt', 'Shipping takes five business days.');
+    await extractAll(api);
+    const agent = await api.call<{ id: string }>('POST', '/api/agents', {
+      name: 'Policy answers',
+      variables: [{ name: 'topic', type: 'string', required: true }],
+      modelSettings: { model: 'simulated/default' },
+      steps: [
+        {
+          name: 'Answer',
+          prompt: 'Answer about {{ vars.topic }} from these sources:\n{{ sources }}',
+          sources: { query: '{{ vars.topic }}', limit: 3 },
+        },
+      ],
+    });
+    const start = (siteIds: string[]) =>
+      api.call<RunDetails>('POST', `/api/agents/${agent.body.id}/runs`, {
+        variables: { topic: 'refund' },
+        siteIds,
+      });
+    const without = (await start([])).body;
+    const withSite = (await start([site.id])).body;
+    const inputOf = (run: RunDetails) => (run.estimate as RunEstimate).steps[0]?.inputTokens.expected ?? 0;
+    // Three chunks of the refunds policy are far longer than the prompt around them.
+    expect(inputOf(withSite)).toBeGreaterThan(inputOf(without) * 3);
+    expect(withSite.estimatedCredits).toBeGreaterThan(without.estimatedCredits);
+
+    await createWorker(api.deps).runOnce();
+    const done = (await api.call<RunDetails>('GET', `/api/runs/${withSite.id}`)).body;
+    expect(done.status).toBe('completed');
+    const [step] = done.steps;
+    if (!step) throw new Error('the run has no step');
+    expect(step.sources).toHaveLength(3);
+    const actualInput = (step.usage as { inputTokens: number }).inputTokens;
+    expect(Math.abs(inputOf(withSite) - actualInput) / actualInput).toBeLessThanOrEqual(STATED_ERROR);
   });
 
   it('answers 404 for the accuracy of an agent that does not exist', async () => {

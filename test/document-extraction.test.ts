@@ -1,4 +1,7 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExtractionWorker } from '../src/sites/extraction-worker.ts';
 import type { DocumentView } from '../src/sites/site-view.ts';
 import { type ApiHarness, createApiHarness } from './support/api-harness.ts';
 import { makeDocx, makeDocxBomb, makeImageOnlyPdf, makePdf, makeXlsx } from './support/document-fixtures.ts';
@@ -141,6 +144,47 @@ describe.each(storeKinds)('document extraction on %s', (kind) => {
     const image = await extract('photo.txt', png);
     expect(image.version).toMatchObject({ mediaType: 'image/png', status: 'failed' });
     expect(image.version.error).toMatch(/^unsupported type image\/png/);
+  });
+
+  it('extracts a big PDF in a worker thread while the API keeps answering', async () => {
+    const pages = Array.from(
+      { length: 150 },
+      (_, i) => `Page ${i + 1}: ${'the quarterly figures are reconciled against the ledger '.repeat(30)}`,
+    );
+    const up = await uploadViaApi(api, siteId, 'ledger.pdf', await makePdf(pages));
+    expect(up.status).toBe(201);
+    const threads: number[] = [];
+    const extraction = createExtractionWorker(api.deps, {
+      onExtracted: (_versionId, thread) => threads.push(thread),
+    });
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const extracting = extraction.runOnce();
+    // The API answers requests during the extraction (counted, not timed).
+    let answered = 0;
+    let done = false;
+    void extracting.then(() => {
+      done = true;
+    });
+    while (!done) {
+      const health = await api.call('GET', '/api/health');
+      expect(health.status).toBe(200);
+      answered++;
+      // On SQLite a request completes without touching the event loop's I/O phase: yield to it, so
+      // the thread's answer can arrive.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    delay.disable();
+    expect(await extracting).toBe(1);
+    // Parsed in another thread, not on this one's event loop.
+    expect(threads).toHaveLength(1);
+    expect(threads[0]).not.toBe(threadId);
+    expect(answered).toBeGreaterThan(0);
+    console.log(
+      `big PDF extraction: event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms; ${answered} requests answered meanwhile`,
+    );
+    const doc = (await api.call<DocumentView>('GET', `/api/sites/${siteId}/documents/${up.body.id}`)).body;
+    expect(doc.versions[0]?.status).toBe('ready');
   });
 
   it('keeps serving after hostile files', async () => {

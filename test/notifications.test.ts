@@ -188,6 +188,54 @@ describe.each(storeKinds)('notifications on %s', (kind) => {
     expect(receiver.received).toHaveLength(2);
   });
 
+  it('shows an agent notification secret once, when it is set, and masks it on every read after', async () => {
+    const rotated = `whsec_${Buffer.from('fedcba9876543210fedcba9876543210').toString('base64')}`;
+    const receiver = await startReceiver([]);
+    closers.push(receiver.close);
+    const notification = { on: 'always', webhook: receiver.url, webhookSecret: secret };
+    type AgentBody = { id: string; notification: { webhookSecret?: string } };
+    const created = await api.call<AgentBody>('POST', '/api/agents', {
+      name: 'Signed',
+      steps: [{ name: 'One', prompt: 'x' }],
+      notification,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.notification.webhookSecret).toBe(secret);
+    const id = created.body.id;
+    const read = await api.call<AgentBody>('GET', `/api/agents/${id}`);
+    expect(read.body.notification.webhookSecret).toBe('whsec_…');
+    // An edit that does not set the secret (the UI sends the notification without it) keeps it, masked.
+    const renamed = await api.call<AgentBody>('PATCH', `/api/agents/${id}`, {
+      name: 'Signed, renamed',
+      notification: { on: 'always', webhook: receiver.url },
+    });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.notification.webhookSecret).toBe('whsec_…');
+    const rotation = await api.call<AgentBody>('PATCH', `/api/agents/${id}`, {
+      notification: { ...notification, webhookSecret: rotated },
+    });
+    expect(rotation.body.notification.webhookSecret).toBe(rotated);
+    for (const path of [`/api/agents/${id}`, `/api/agents/${id}/versions`]) {
+      const answer = await api.call<unknown>('GET', path);
+      expect(JSON.stringify(answer.body)).not.toContain(secret.slice(6));
+      expect(JSON.stringify(answer.body)).not.toContain(rotated.slice(6));
+    }
+    const archived = await api.call<AgentBody>('DELETE', `/api/agents/${id}`);
+    expect(archived.body.notification.webhookSecret).toBe('whsec_…');
+    // The kept secret still signs: version 2 (the rename) carries the first one.
+    const stored = await deps.store.db
+      .selectFrom('agent_versions')
+      .select(['version', 'definition'])
+      .where('agent_id', '=', id)
+      .orderBy('version')
+      .execute();
+    expect(stored.map((v) => JSON.parse(v.definition).notification.webhookSecret)).toEqual([
+      secret,
+      secret,
+      rotated,
+    ]);
+  });
+
   it('refuses a notification webhook without its secret, and never shows the secret', async () => {
     const agent = await createAgent(deps, deps.admin, { name: 'A', steps: [{ name: 'One', prompt: 'x' }] });
     const refused = await api.call<ErrorResponse>('POST', `/api/agents/${agent.id}/runs`, {

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import type { AgentsTable, Database } from '../store/schema.ts';
 import { assertAgentStepsOrThrow } from '../triggers/agent-step-graph.ts';
 import type { AgentDefinition } from './agent-definition.ts';
+import { keepWebhookSecret } from './notification-secret.ts';
 import { validateAgentDefinition } from './validate-agent.ts';
 
 export interface AgentView extends AgentDefinition {
@@ -85,6 +86,8 @@ export async function updateAgent(
   const current = await getAgentOrThrow(deps, actor, agentId);
   const now = deps.clock.now();
   const hasDefinitionChange = Object.keys(changes).length > 0;
+  if ('notification' in changes)
+    changes.notification = keepWebhookSecret(changes.notification, current.notification);
   const definition = hasDefinitionChange
     ? validateAgentDefinition(
         { ...stripView(current), ...changes },

@@ -1,8 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { AgentDefinition } from '../agents/agent-definition.ts';
+import { withMaskedSecrets } from '../agents/notification-secret.ts';
 import type { AttemptsTable, Database, RunsTable, StepResultsTable } from '../store/schema.ts';
-
-type StepResultRow = Selectable<StepResultsTable>;
-
 import { canonicalJson } from './digest.ts';
 import type {
   AttemptRecordBody,
@@ -57,6 +56,8 @@ export interface BuiltRecord {
   agentId: string;
   body: (link: RecordLink) => AttemptRecordBody;
 }
+
+type StepResultRow = Selectable<StepResultsTable>;
 
 /** Attempt ids in one `IN (…)` list. */
 const READ_CHUNK = 500;
@@ -139,7 +140,8 @@ async function definitionOf(
     .where('agent_id', '=', agentId)
     .where('version', '=', version)
     .executeTakeFirstOrThrow();
-  const definition: unknown = JSON.parse(row.definition);
+  // The record is exported in evidence bundles: it shows that a notification is signed, not its secret.
+  const definition = withMaskedSecrets(JSON.parse(row.definition) as AgentDefinition);
   const entry = { definition, sha256: sha256HexSync(canonicalJson(definition)) };
   if (definitions.size >= DEFINITION_CACHE_LIMIT) definitions.clear();
   definitions.set(key, entry);

@@ -1,5 +1,10 @@
-import type { AgentDefinition, ModelSettings, ReasoningEffort } from '../agents/agent-definition.ts';
-import type { Templates } from '../agents/templates.ts';
+import type {
+  AgentDefinition,
+  ModelSettings,
+  ReasoningEffort,
+  StepDefinition,
+} from '../agents/agent-definition.ts';
+import type { TemplateContext, Templates } from '../agents/templates.ts';
 import type { Deps } from '../deps.ts';
 import type { RunVariable } from '../runs/resolve-variables.ts';
 import { variablesRecord } from '../runs/resolve-variables.ts';
@@ -61,8 +66,11 @@ export interface EstimateInput {
   modelSettings: ModelSettings;
   overrides: readonly StepOverride[];
   creditRate: number;
-  /** The source context the prompts will quote (`{{ sources }}`), when known before the run. */
-  sources?: string;
+  /**
+   * The source context `{{ sources }}` will hold for a step (its retrieval in the run's Sites),
+   * found before the run; absent when the run selects no Sites.
+   */
+  sourcesFor?: (step: StepDefinition, context: TemplateContext) => Promise<string>;
 }
 
 /**
@@ -76,16 +84,18 @@ export async function estimateRun(
   deps: Pick<Deps, 'store' | 'templates' | 'pricing'>,
   input: EstimateInput,
 ): Promise<RunEstimate> {
-  const [table, history] = await Promise.all([
+  const [table, history, sources] = await Promise.all([
     deps.pricing.currentFor(input.orgId),
     readHistory(deps, input),
+    sourcesOfSteps(input),
   ]);
   const quoted = new Map<string, Spread>();
   const steps: StepEstimate[] = input.definition.steps.map((step, i) => {
     const number = i + 1;
     const settings = stepSettings(input.modelSettings, input.overrides, number);
-    const prompt = renderOrRaw(deps.templates, step.prompt, input);
-    const system = step.system === undefined ? '' : renderOrRaw(deps.templates, step.system, input);
+    const context = contextOf(input, sources[i] ?? '');
+    const prompt = renderOrRaw(deps.templates, step.prompt, context);
+    const system = step.system === undefined ? '' : renderOrRaw(deps.templates, step.system, context);
     const counted = countPromptTokens(settings.model, `${system}${prompt}`);
     const inputTokens = { low: counted.tokens, expected: counted.tokens, high: counted.tokens };
     for (const [key, spread] of quoted) {
@@ -172,15 +182,36 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, rank) - 1] ?? 0;
 }
 
-function renderOrRaw(templates: Templates, template: string, input: EstimateInput): string {
+/** What a step's templates know before the run: its variables, and its source context. */
+function contextOf(input: EstimateInput, sources: string): TemplateContext {
+  return {
+    vars: variablesRecord(input.variables),
+    // Quoted outputs are not known yet: they are counted from the quoted step's expectation.
+    steps: {},
+    sources,
+    run: { id: '', name: '' },
+  };
+}
+
+/** Each step's source context, searched before the run: the tokens it adds are counted as input. */
+async function sourcesOfSteps(input: EstimateInput): Promise<string[]> {
+  const { sourcesFor } = input;
+  if (!sourcesFor) return [];
+  return Promise.all(
+    input.definition.steps.map(async (step) => {
+      try {
+        return await sourcesFor(step, contextOf(input, ''));
+      } catch {
+        // A query template that cannot render before the run is counted without its sources.
+        return '';
+      }
+    }),
+  );
+}
+
+function renderOrRaw(templates: Templates, template: string, context: TemplateContext): string {
   try {
-    return templates.render(template, {
-      vars: variablesRecord(input.variables),
-      // Quoted outputs are not known yet: they are counted from the quoted step's expectation.
-      steps: {},
-      sources: input.sources ?? '',
-      run: { id: '', name: '' },
-    });
+    return templates.render(template, context);
   } catch {
     return template;
   }

@@ -9,6 +9,7 @@ import { currentPolicy } from '../identity/policy-versions.ts';
 import { estimateRun } from '../models/estimate-run.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
+import { previewStepSources } from '../sites/step-sources.ts';
 import type { Database } from '../store/schema.ts';
 import { getRunOrThrow } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
@@ -118,6 +119,12 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
     modelSettings: run.modelSettings,
     overrides: run.stepOverrides,
     creditRate: org.credit_rate,
+    ...(run.siteIds.length > 0
+      ? {
+          sourcesFor: (step, context) =>
+            previewStepSources(deps, { orgId: actor.orgId, siteIds: run.siteIds, step, context }),
+        }
+      : {}),
   });
   const estimatedCredits = estimate.credits;
   const status = run.start ? 'enqueued' : 'new';

@@ -1,5 +1,6 @@
 import type { ModelSettings, Notification } from '../agents/agent-definition.ts';
 import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
+import { withoutWebhookSecret } from '../agents/notification-secret.ts';
 import type { Deps } from '../deps.ts';
 import type { RunStatus } from '../engine/statuses.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -91,7 +92,7 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     estimate: estimate ? JSON.parse(estimate.detail) : null,
     estimateError: estimateErrorOf(row.estimated_credits, row.actual_credits),
     actualCredits: row.actual_credits,
-    notification: withoutSecret(JSON.parse(row.notification) as Notification),
+    notification: withoutWebhookSecret(JSON.parse(row.notification) as Notification),
     simulated: steps.some((s) => s.simulated),
     steps,
     output: row.output,
@@ -201,10 +202,4 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
         sources: sources[i]?.get(r.number) ?? [],
       })),
   }));
-}
-
-/** A run shows that its webhook notifications are signed, never the secret they are signed with. */
-function withoutSecret(notification: Notification): Notification {
-  const { webhookSecret, ...rest } = notification;
-  return webhookSecret === undefined ? rest : { ...rest, webhookSecret: 'whsec_…' };
 }

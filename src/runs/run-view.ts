@@ -14,6 +14,8 @@ export interface RunTrigger {
   by: string;
   /** Set on a duplicate: the run it was copied from. */
   duplicateOf?: string;
+  /** Set by an upload trigger (T3, `by` is the version id): the document uploaded. */
+  upload?: { siteId: string; documentId: string; version: number; name: string };
 }
 
 export interface StepOverride extends ModelSettingsPatch {

@@ -5,6 +5,7 @@ import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { DocumentsTable, DocumentVersionsTable } from '../store/schema.ts';
 import { type DocumentView, toDocumentView } from './site-view.ts';
+import { uploadRunsOf } from './upload-run-view.ts';
 
 /** A live (not deleted) document of the actor's organization, in `siteId` when given. */
 export async function getDocumentRowOrThrow(
@@ -38,7 +39,11 @@ export async function getDocumentViewOrThrow(
     .selectAll()
     .where('document_id', '=', documentId)
     .execute();
-  return toDocumentView(row, versions);
+  const uploadRuns = await uploadRunsOf(
+    deps.store.db,
+    versions.map((v) => v.id),
+  );
+  return toDocumentView(row, versions, uploadRuns);
 }
 
 /**

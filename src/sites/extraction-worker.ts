@@ -3,8 +3,8 @@ import type { Deps } from '../deps.ts';
 import { messageOf } from '../platform/errors.ts';
 import type { DocumentVersionsTable } from '../store/schema.ts';
 import { chunkText } from './chunk-text.ts';
-import { extractText } from './extract-text.ts';
 import { ExtractionError } from './extraction-error.ts';
+import { createThreadExtractor, type TextExtractor } from './text-extractor.ts';
 import { extractChannel } from './upload-document.ts';
 
 type ExtractionDeps = Pick<Deps, 'store' | 'blobs' | 'clock' | 'bus' | 'logger' | 'config'>;
@@ -18,6 +18,10 @@ export interface ExtractionWorker {
 }
 
 export interface ExtractionWorkerOptions {
+  /** Where the CPU work happens. Default: a small pool of worker threads, ended by `stop` (or after `runOnce` when not started). */
+  extractor?: TextExtractor;
+  /** Called with each extracted version and the thread that parsed it: how tests see it left the event loop. */
+  onExtracted?: (versionId: string, threadId: number) => void;
   /** How long a claimed version stays claimed; a process that dies mid-extraction is retried after it. */
   leaseMs?: number;
   pollIntervalMs?: number;
@@ -29,7 +33,8 @@ const insertBatch = 500;
 /**
  * The background job that turns uploaded versions into text and chunks. The version row is the job:
  * `queued` → `extracting` (claimed with a lease) → `ready` or `failed` with a reason. Extraction is
- * CPU work, so one version at a time per process; any error is recorded on the version, none escapes.
+ * CPU work: it runs in worker threads (`text-extractor.ts`) so the API's event loop keeps answering,
+ * one version at a time per process; any error is recorded on the version, none escapes.
  */
 export function createExtractionWorker(
   deps: ExtractionDeps,
@@ -41,13 +46,16 @@ export function createExtractionWorker(
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
+  let started = false;
+  const extractor = options.extractor ?? createThreadExtractor();
+  const onExtracted = options.onExtracted ?? (() => {});
 
   const drain = async (): Promise<number> => {
     let done = 0;
     for (;;) {
       const version = await claim(deps, leaseMs);
       if (!version) return done;
-      await extractVersion(deps, version);
+      await extractVersion(deps, extractor, version, onExtracted);
       done++;
     }
   };
@@ -75,9 +83,13 @@ export function createExtractionWorker(
   return {
     async runOnce() {
       if (running) await running;
-      return pump();
+      const done = await pump();
+      // A caller that only drains (tests, a one-off command) leaves no thread behind.
+      if (!started && !options.extractor) await extractor.close();
+      return done;
     },
     start() {
+      started = true;
       unsubscribe = deps.bus.subscribe(extractChannel, () => void pump());
       timer = setInterval(() => void pump(), pollIntervalMs);
       timer.unref();
@@ -87,6 +99,8 @@ export function createExtractionWorker(
       unsubscribe?.();
       if (timer) clearInterval(timer);
       await running;
+      started = false;
+      if (!options.extractor) await extractor.close();
     },
   };
 }
@@ -108,8 +122,16 @@ async function claim(deps: ExtractionDeps, leaseMs: number): Promise<DocumentVer
   });
 }
 
-/** Extracts, chunks and indexes one version; records `ready` or `failed` with the reason. */
-export async function extractVersion(deps: ExtractionDeps, version: DocumentVersionsTable): Promise<void> {
+/**
+ * Extracts (in `extractor`'s threads), chunks and indexes one version; records `ready` or `failed`
+ * with the reason. Chunking stays here: it is linear in the text and takes milliseconds.
+ */
+async function extractVersion(
+  deps: ExtractionDeps,
+  extractor: TextExtractor,
+  version: DocumentVersionsTable,
+  onExtracted: (versionId: string, threadId: number) => void,
+): Promise<void> {
   let text: string;
   try {
     if (version.size_bytes > deps.config.extractLimitBytes)
@@ -117,9 +139,11 @@ export async function extractVersion(deps: ExtractionDeps, version: DocumentVers
         `too large to extract: ${version.size_bytes} bytes (the limit is ${deps.config.extractLimitBytes}); the file is stored`,
       );
     const bytes = await deps.blobs.getOrThrow(version.sha256);
-    text = normalize(
-      await extractText(bytes, version.media_type, { maxUncompressedBytes: deps.config.unzipLimitBytes }),
-    );
+    const extracted = await extractor.extract(bytes, version.media_type, {
+      maxUncompressedBytes: deps.config.unzipLimitBytes,
+    });
+    onExtracted(version.id, extracted.threadId);
+    text = normalize(extracted.text);
     if (text.trim() === '') throw new ExtractionError('the document contains no text');
   } catch (error) {
     const reason =

@@ -12,6 +12,7 @@ import {
   toDocumentView,
   toSiteView,
 } from './site-view.ts';
+import { uploadRunsOfSites } from './upload-run-view.ts';
 
 type SiteDeps = Pick<Deps, 'store' | 'ids' | 'clock'>;
 
@@ -150,7 +151,8 @@ export async function documentsOfSites(db: Kysely<Database>, siteIds: string[]):
     list.push(v);
     byDoc.set(v.document_id, list);
   }
-  return docs.map((d) => toDocumentView(d, byDoc.get(d.id) ?? []));
+  const uploadRuns = await uploadRunsOfSites(db, siteIds);
+  return docs.map((d) => toDocumentView(d, byDoc.get(d.id) ?? [], uploadRuns));
 }
 
 /** A site with its documents and their versions (`GET /api/sites/:id`). */

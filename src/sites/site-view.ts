@@ -1,4 +1,5 @@
 import type { DocumentsTable, DocumentVersionsTable, SitesTable } from '../store/schema.ts';
+import type { UploadRunView } from './upload-run-view.ts';
 
 /** The extraction status of a document version. */
 export const extractionStatuses = ['queued', 'extracting', 'ready', 'failed'] as const;
@@ -29,6 +30,8 @@ export interface DocumentVersionView {
   chunkCount: number | null;
   createdAt: string;
   extractedAt: string | null;
+  /** T3: the run this upload started (or why it started none); null when the Site had no upload agent. */
+  uploadRun: UploadRunView | null;
 }
 
 export interface DocumentView {
@@ -64,7 +67,7 @@ export function toSiteView(row: SitesTable): SiteView {
   };
 }
 
-export function toVersionView(row: DocumentVersionsTable): DocumentVersionView {
+export function toVersionView(row: DocumentVersionsTable, uploadRun?: UploadRunView): DocumentVersionView {
   return {
     id: row.id,
     number: row.number,
@@ -78,6 +81,7 @@ export function toVersionView(row: DocumentVersionsTable): DocumentVersionView {
     chunkCount: row.chunk_count,
     createdAt: new Date(row.created_at).toISOString(),
     extractedAt: iso(row.extracted_at),
+    uploadRun: uploadRun ?? null,
   };
 }
 
@@ -86,8 +90,14 @@ export const documentUrl = (siteId: string, documentId: string) =>
   `/api/sites/${siteId}/documents/${documentId}`;
 
 /** `versions` newest first. */
-export function toDocumentView(row: DocumentsTable, versions: DocumentVersionsTable[]): DocumentView {
-  const views = versions.map(toVersionView).sort((a, b) => b.number - a.number);
+export function toDocumentView(
+  row: DocumentsTable,
+  versions: DocumentVersionsTable[],
+  uploadRuns: ReadonlyMap<string, UploadRunView> = new Map(),
+): DocumentView {
+  const views = versions
+    .map((v) => toVersionView(v, uploadRuns.get(v.id)))
+    .sort((a, b) => b.number - a.number);
   return {
     id: row.id,
     siteId: row.site_id,

@@ -43,18 +43,48 @@ export function createStepSources(deps: Pick<Deps, 'store' | 'templates' | 'cloc
         .executeTakeFirst();
       const siteIds = run ? (JSON.parse(run.site_ids) as string[]) : [];
       if (siteIds.length === 0) return '';
-      const queryContext = { ...context, sources: '' };
-      const query = deps.templates.render(step.sources?.query ?? step.prompt, queryContext);
-      const hits = await searchChunks(deps.store.db, deps.store.kind, {
-        orgId: attempt.orgId,
-        siteIds,
-        query,
-        limit: step.sources?.limit ?? defaultLimit,
-      });
+      const { query, hits } = await findStepSources(deps, { orgId: attempt.orgId, siteIds, step, context });
       await recordUsage(deps, attempt, number, query, hits);
       return formatSources(hits);
     },
   };
+}
+
+/** What a step's retrieval asks, where, with what the template knows so far. */
+export interface StepSourcesSearch {
+  orgId: string;
+  siteIds: readonly string[];
+  step: StepDefinition;
+  context: TemplateContext;
+}
+
+/** The step's retrieval query rendered (without `sources`) and the chunks it finds. */
+async function findStepSources(
+  deps: Pick<Deps, 'store' | 'templates'>,
+  { orgId, siteIds, step, context }: StepSourcesSearch,
+): Promise<{ query: string; hits: ChunkHit[] }> {
+  const query = deps.templates.render(step.sources?.query ?? step.prompt, { ...context, sources: '' });
+  const hits = await searchChunks(deps.store.db, deps.store.kind, {
+    orgId,
+    siteIds,
+    query,
+    limit: step.sources?.limit ?? defaultLimit,
+  });
+  return { query, hits };
+}
+
+/**
+ * The `{{ sources }}` text a step would get now, recording nothing: what the credit estimate (R5)
+ * counts before the run starts. The same search as `forStep`, so for a retrieval query that quotes
+ * only variables it is the text the step will see (unless documents change in between); one that
+ * quotes earlier outputs is searched without them.
+ */
+export async function previewStepSources(
+  deps: Pick<Deps, 'store' | 'templates'>,
+  search: StepSourcesSearch,
+): Promise<string> {
+  if (!usesSources(search.step) || search.siteIds.length === 0) return '';
+  return formatSources((await findStepSources(deps, search)).hits);
 }
 
 /**

@@ -139,6 +139,27 @@ export async function uploadDocument(
         mediaType,
       },
     });
+    // T3: the upload's run is owed from here on; src/triggers/upload-runs.ts starts it once the
+    // text is extracted. Written with the version, so no upload is lost between the two.
+    if (site.upload_agent_id !== null)
+      await trx
+        .insertInto('upload_triggers')
+        .values({
+          version_id: versionId,
+          org_id: actor.orgId,
+          site_id: siteId,
+          document_id: documentId,
+          agent_id: site.upload_agent_id,
+          uploaded_by: actor.userId,
+          status: 'waiting',
+          run_id: null,
+          error: null,
+          tries: 0,
+          claimed_until: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
     return { documentId, versionId, newVersion: true };
   });
   if (result.newVersion) deps.bus.publish(extractChannel, result.versionId);

@@ -445,6 +445,25 @@ export interface NotificationOutboxTable {
   sent_at: number | null;
 }
 
+/** T3: an upload to a Site with an upload agent, and the run it started (migration 0014). */
+export interface UploadTriggersTable {
+  version_id: string;
+  org_id: string;
+  site_id: string;
+  document_id: string;
+  agent_id: string;
+  uploaded_by: string;
+  /** `waiting` (for the version's extraction), `started` (run_id set) or `failed` (error set). */
+  status: string;
+  run_id: string | null;
+  error: string | null;
+  tries: number;
+  /** A process that claimed the row holds it until then; one that died is replaced after it. */
+  claimed_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -475,6 +494,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_messages: WebhookMessagesTable;
   notification_outbox: NotificationOutboxTable;
+  upload_triggers: UploadTriggersTable;
   governed_records: GovernedRecordsTable;
   signing_keys: SigningKeysTable;
   governance_settings: GovernanceSettingsTable;

@@ -7,6 +7,7 @@ import {
   listAgentVersions,
   updateAgent,
 } from '../../agents/agent-service.ts';
+import { setsWebhookSecret, withMaskedSecrets } from '../../agents/notification-secret.ts';
 import type { Deps } from '../../deps.ts';
 import { createRun } from '../../runs/create-run.ts';
 import { createRunInputSchema } from '../../runs/run-input.ts';
@@ -75,7 +76,7 @@ export function agentRoutes(deps: Deps): Route[] {
       tag: 'agents',
       permission: 'agents.read',
       params: idParams,
-      handler: ({ actor, params }) => getAgentOrThrow(deps, actor, params.id),
+      handler: async ({ actor, params }) => withMaskedSecrets(await getAgentOrThrow(deps, actor, params.id)),
     }),
     defineRoute({
       method: 'PATCH',
@@ -86,7 +87,11 @@ export function agentRoutes(deps: Deps): Route[] {
       params: idParams,
       // Any field of an agent, plus `archived`; the whole result is validated as a definition.
       body: agentPatchSchema,
-      handler: ({ actor, params, body }) => updateAgent(deps, actor, params.id, body),
+      // The answer shows a webhook secret only when this edit set (rotated) it.
+      handler: async ({ actor, params, body }) => {
+        const agent = await updateAgent(deps, actor, params.id, body);
+        return setsWebhookSecret(body) ? agent : withMaskedSecrets(agent);
+      },
     }),
     defineRoute({
       method: 'DELETE',
@@ -95,7 +100,8 @@ export function agentRoutes(deps: Deps): Route[] {
       tag: 'agents',
       permission: 'agents.write',
       params: idParams,
-      handler: ({ actor, params }) => updateAgent(deps, actor, params.id, { archived: true }),
+      handler: async ({ actor, params }) =>
+        withMaskedSecrets(await updateAgent(deps, actor, params.id, { archived: true })),
     }),
     defineRoute({
       method: 'GET',
@@ -104,7 +110,12 @@ export function agentRoutes(deps: Deps): Route[] {
       tag: 'agents',
       permission: 'agents.read',
       params: idParams,
-      handler: async ({ actor, params }) => ({ items: await listAgentVersions(deps, actor, params.id) }),
+      handler: async ({ actor, params }) => ({
+        items: (await listAgentVersions(deps, actor, params.id)).map((v) => ({
+          ...v,
+          definition: withMaskedSecrets(v.definition),
+        })),
+      }),
     }),
     defineRoute({
       method: 'POST',

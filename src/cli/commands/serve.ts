@@ -8,6 +8,7 @@ import { createNotifier } from '../../notify/notifier.ts';
 import type { Config } from '../../platform/config.ts';
 import { createExtractionWorker } from '../../sites/extraction-worker.ts';
 import { createScheduler } from '../../triggers/scheduler.ts';
+import { createUploadRuns } from '../../triggers/upload-runs.ts';
 
 /**
  * `agentruns serve`: API, worker and (from issue 05) the scheduler in one process, on the
@@ -40,6 +41,9 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   // Wakes parents whose child run ended and sends notifications (outbox), off the hot path.
   const notifier = createNotifier(deps);
   notifier.start();
+  // Starts the run an upload to a Site with an upload agent owes, once its text is extracted (T3).
+  const uploadRuns = createUploadRuns(deps);
+  uploadRuns.start();
   await app.listen({ port: config.port, host: config.host });
   const where = deps.store.kind === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
   console.log(`Agent Runs on http://localhost:${config.port} (${where}${worker ? ', worker running' : ''})`);
@@ -47,6 +51,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     await app.close();
     await scheduler.stop();
     await notifier.stop();
+    await uploadRuns.stop();
     await worker?.stop();
     await extraction?.stop();
     await deps.close();

@@ -3,6 +3,7 @@ import { createWorker } from '../../engine/worker.ts';
 import { createNotifier } from '../../notify/notifier.ts';
 import type { Config } from '../../platform/config.ts';
 import { createExtractionWorker } from '../../sites/extraction-worker.ts';
+import { createUploadRuns } from '../../triggers/upload-runs.ts';
 import { onShutdown } from './serve.ts';
 
 /** `agentruns worker`: runs attempts only; start as many as the database can feed. */
@@ -18,6 +19,9 @@ export async function work(config: Config): Promise<void> {
   // Wakes parents whose child run ended and sends notifications (outbox), off the hot path.
   const notifier = createNotifier(deps);
   notifier.start();
+  // Starts the run an upload to a Site with an upload agent owes, once its text is extracted (T3).
+  const uploadRuns = createUploadRuns(deps);
+  uploadRuns.start();
   console.log(
     `Worker ${worker.id} running (${deps.store.kind}, up to ${config.workerConcurrency} attempts at once)`,
   );
@@ -25,6 +29,7 @@ export async function work(config: Config): Promise<void> {
     await worker.stop();
     await extraction.stop();
     await notifier.stop();
+    await uploadRuns.stop();
     await deps.close();
   });
 }

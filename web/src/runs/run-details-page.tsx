@@ -375,6 +375,17 @@ function OptionsCard({ run }: { run: RunDetails }) {
           <dt>Trigger</dt>
           <dd>
             {run.trigger.kind}
+            {run.trigger.upload ? (
+              <>
+                {' · '}
+                <a
+                  href={`/api/sites/${run.trigger.upload.siteId}/documents/${run.trigger.upload.documentId}/content?version=${run.trigger.upload.version}`}
+                >
+                  {run.trigger.upload.name}
+                </a>{' '}
+                (version {run.trigger.upload.version})
+              </>
+            ) : null}
             {run.trigger.duplicateOf ? (
               <>
                 {' '}
