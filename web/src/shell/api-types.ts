@@ -39,3 +39,8 @@ export interface BulkResult {
     | { id: string; ok: false; error: { code: string; status: number; message: string } }
   >;
 }
+export type { BenchmarkInput, Criterion, ReferenceCase } from '../../../src/benchmarks/benchmark-config.ts';
+export type { BenchmarkDashboard, VersionAggregate } from '../../../src/benchmarks/benchmark-dashboard.ts';
+export type { BenchmarkResultView } from '../../../src/benchmarks/benchmark-results.ts';
+export type { BenchmarkView } from '../../../src/benchmarks/benchmark-service.ts';
+export type { DatasetRunView } from '../../../src/benchmarks/dataset-runs.ts';

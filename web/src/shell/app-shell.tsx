@@ -10,6 +10,7 @@ import { useMe } from './use-me.ts';
 const nav = [
   { to: '/runs', label: 'Runs' },
   { to: '/agents', label: 'Agents' },
+  { to: '/benchmarks', label: 'Benchmarks' },
   { to: '/settings', label: 'Settings' },
 ] as const;
 
