@@ -171,27 +171,30 @@ function DataTable({
   format: (n: number) => string;
 }) {
   return (
-    <table className="visually-hidden">
-      <caption>{title}</caption>
-      <thead>
-        <tr>
-          <th>When</th>
-          {series.map((s) => (
-            <th key={s.label}>{s.label}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {labels.map((label, i) => (
-          <tr key={label}>
-            <td>{label}</td>
-            {series.map((s) => {
-              const v = s.values[i];
-              return <td key={s.label}>{v === null || v === undefined ? '—' : format(v)}</td>;
-            })}
+    // A table ignores a width smaller than its content: the wrapper is what is 1 px wide.
+    <div className="visually-hidden">
+      <table>
+        <caption>{title}</caption>
+        <thead>
+          <tr>
+            <th>When</th>
+            {series.map((s) => (
+              <th key={s.label}>{s.label}</th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {labels.map((label, i) => (
+            <tr key={label}>
+              <td>{label}</td>
+              {series.map((s) => {
+                const v = s.values[i];
+                return <td key={s.label}>{v === null || v === undefined ? '—' : format(v)}</td>;
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -26,7 +26,13 @@ export function RunBenchmarkCard({
     queryKey: ['run-benchmarks', runId],
     queryFn: () => api<{ items: BenchmarkResultView[] }>('GET', `/api/runs/${runId}/benchmarks`),
     initialData: { items: initial },
-    refetchInterval: (query) => (query.state.data?.items.some(waiting) ? 1000 : false),
+    // Polled while a benchmark waits; and for a while after completion, since a benchmark set to
+    // run automatically is queued just after the run completes.
+    refetchInterval: (query) => {
+      const items = query.state.data?.items ?? [];
+      if (items.some(waiting)) return 1000;
+      return canRun && items.length === 0 && query.state.dataUpdateCount < 30 ? 1000 : false;
+    },
   });
   const run = useMutation({
     mutationFn: () => api<BenchmarkResultView>('POST', `/api/runs/${runId}/benchmarks`),
