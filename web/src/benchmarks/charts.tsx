@@ -95,7 +95,7 @@ export function LineChart({
   );
 }
 
-/** Bars of the mean score per version with whiskers for the bootstrap interval of the change. */
+/** Bars of the mean score per version; a version flagged as a clear regression is drawn red. */
 export function VersionBars({
   title,
   bars,
