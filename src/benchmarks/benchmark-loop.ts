@@ -34,6 +34,8 @@ export function createBenchmarkLoop(
       const candidates = await deps.store.db
         .selectFrom('benchmark_results')
         .selectAll()
+        // The IN repeats what the OR implies, so PostgreSQL matches the partial index `benchmark_results_pending`.
+        .where('status', 'in', ['pending', 'running'])
         .where((eb) =>
           eb.or([
             eb('status', '=', 'pending'),

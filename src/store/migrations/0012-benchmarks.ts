@@ -68,9 +68,9 @@ export function benchmarksMigration(kind: StoreKind): Migration {
         .on('benchmark_results')
         .columns(['dataset_run_id'])
         .execute();
-      // The loop's pick-up: only the few pending rows are in this index on PostgreSQL.
+      // The loop's pick-up: only the few queued and in-flight rows are in this index on PostgreSQL.
       if (kind === 'postgres')
-        await sql`CREATE INDEX benchmark_results_pending ON benchmark_results (created_at) WHERE status = 'pending'`.execute(
+        await sql`CREATE INDEX benchmark_results_pending ON benchmark_results (created_at) WHERE status IN ('pending', 'running')`.execute(
           db,
         );
       else
