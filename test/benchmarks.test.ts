@@ -123,6 +123,30 @@ describe.each(storeKinds)('benchmarks on %s', (kind) => {
     expect(run.benchmarks[0]?.error).toContain('nowhere');
   });
 
+  it('two benchmark loops at once judge each queued result exactly once', async () => {
+    await api.call('PUT', `/api/agents/${agentId}/benchmarks`, { autoRun: true });
+    for (let i = 0; i < 4; i++) await startRun();
+    await createWorker(api.deps).runOnce();
+    // Two notifier passes at once queue each completion once (unique attempt and seq).
+    await Promise.all([createNotifier(api.deps).runOnce(), createNotifier(api.deps).runOnce()]);
+    const asked: string[] = [];
+    const judge = {
+      async askOrThrow(model: string, prompt: string) {
+        asked.push(prompt);
+        const score = { score: 70, advice: 'Be concrete.' };
+        return { model, simulated: true, value: { clarity: score, tone: score, engagement: score } };
+      },
+    };
+    const [a, b] = await Promise.all([
+      createBenchmarkLoop(api.deps, { judge }).runOnce(),
+      createBenchmarkLoop(api.deps, { judge }).runOnce(),
+    ]);
+    expect(a + b).toBe(4);
+    expect(asked).toHaveLength(4);
+    const rows = await api.deps.store.db.selectFrom('benchmark_results').select(['status', 'seq']).execute();
+    expect(rows.map((r) => [r.status, r.seq])).toEqual(Array.from({ length: 4 }, () => ['done', 1]));
+  });
+
   it('refuses a bad benchmark naming the field, and benchmarking a run that did not complete', async () => {
     const bad = await api.call<ErrorResponse>('PUT', `/api/agents/${agentId}/benchmarks`, {
       criteria: [
