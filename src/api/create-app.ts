@@ -12,6 +12,7 @@ import { handleError } from './error-handler.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
+import { benchmarkRoutes } from './routes/benchmark-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { governanceRoutes } from './routes/governance-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
@@ -91,6 +92,7 @@ export function apiRoutes(deps: Deps): Route[] {
     ...scheduleRoutes(deps),
     ...webhookRoutes(deps),
     ...governanceRoutes(deps),
+    ...benchmarkRoutes(deps),
   ];
 }
 

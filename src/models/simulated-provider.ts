@@ -4,6 +4,7 @@ import type { Clock } from '../platform/clock.ts';
 import { ProviderError } from '../platform/errors.ts';
 import type { ModelAnswer, ModelCall, ModelProvider } from './model-provider.ts';
 import { brokenFileSpec, simulatedFileSpec } from './simulated-file-spec.ts';
+import { simulatedSchemaAnswer, simulatedScoreFraction } from './simulated-schema-answer.ts';
 
 /**
  * The offline model. Its answer is derived from the prompt alone, so tests can assert on it;
@@ -13,7 +14,9 @@ import { brokenFileSpec, simulatedFileSpec } from './simulated-file-spec.ts';
  * - `simulated/delay-<ms>` takes that long;
  * - `simulated/fail-at-step-<n>` fails step n with a provider error;
  * - `simulated/bad-file-spec` answers file steps with a spec that breaks its schema;
- * - `simulated/text-only` stands for a model without structured output (no file steps).
+ * - `simulated/text-only` stands for a model without structured output (no file steps);
+ * - `simulated/score-<x>` (x in 0–1) fills every number of a schema answer at x of its range, so a
+ *   benchmark judge through it gives a known score (`simulated-schema-answer.ts`).
  * A file step (`fileKind`) is answered with a spec of that kind read off the prompt
  * (`simulated-file-spec.ts`).
  */
@@ -33,7 +36,10 @@ export function approximateTokens(text: string): number {
 }
 
 export function simulatedAnswer(
-  call: Pick<ModelCall, 'prompt' | 'system' | 'outputFormat' | 'fileKind'> & { model?: string },
+  call: Pick<ModelCall, 'prompt' | 'system' | 'outputFormat' | 'fileKind'> & {
+    model?: string;
+    outputSchema?: Record<string, unknown> | undefined;
+  },
 ): string {
   const digest = createHash('sha256')
     .update(call.system ?? '')
@@ -49,6 +55,10 @@ export function simulatedAnswer(
         ? brokenFileSpec(call.fileKind, call.prompt, digest)
         : simulatedFileSpec(call.fileKind, call.prompt, digest);
     return JSON.stringify(spec);
+  }
+  if (call.outputFormat === 'json' && call.outputSchema !== undefined) {
+    const fraction = simulatedScoreFraction(call.model, digest);
+    return JSON.stringify(simulatedSchemaAnswer(call.outputSchema, fraction, excerpt));
   }
   if (call.outputFormat === 'json') {
     return JSON.stringify({ simulated: true, digest, words: words.length, excerpt });

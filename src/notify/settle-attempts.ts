@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Notification } from '../agents/agent-definition.ts';
+import { enqueueFinishedAttempts } from '../benchmarks/benchmark-results.ts';
 import type { Deps } from '../deps.ts';
 import type { NotificationOutboxTable } from '../store/schema.ts';
 
@@ -51,7 +52,15 @@ export async function settleFinishedAttempts(
   const finished = await deps.store.db
     .selectFrom('attempts')
     .innerJoin('runs', 'runs.id', 'attempts.run_id')
-    .select(['attempts.id', 'attempts.status', 'attempts.error', 'attempts.finished_at', 'attempts.org_id'])
+    .select([
+      'attempts.id',
+      'attempts.status',
+      'attempts.error',
+      'attempts.finished_at',
+      'attempts.org_id',
+      'attempts.number',
+      'attempts.agent_version',
+    ])
     .select(['runs.id as run_id', 'runs.name', 'runs.agent_id', 'runs.notification', 'runs.output'])
     // A literal, so PostgreSQL plans it against the partial index `attempts_unsettled`.
     .where('attempts.settled', '=', sql<number>`0`)
@@ -102,6 +111,8 @@ export async function settleFinishedAttempts(
         .values(rows)
         .onConflict((oc) => oc.columns(['attempt_id', 'channel', 'target']).doNothing())
         .execute();
+    // Benchmarks (B2) follow a completion the same way: queued here, judged by the benchmark loop.
+    await enqueueFinishedAttempts(trx, deps.ids, now, finished);
     await trx
       .updateTable('attempts')
       .set({ settled: 1 })

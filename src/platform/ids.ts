@@ -23,7 +23,10 @@ export type IdKind =
   | 'ntf'
   | 'grc'
   | 'key'
-  | 'exp';
+  | 'exp'
+  | 'bmr'
+  | 'dsr'
+  | 'cas';
 
 export interface Ids {
   /** A new id that sorts after every id made before it (ULID, monotonic within a millisecond). */

@@ -1,6 +1,7 @@
 import type { ModelSettings, Notification } from '../agents/agent-definition.ts';
 import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import { withoutWebhookSecret } from '../agents/notification-secret.ts';
+import { listRunBenchmarks } from '../benchmarks/benchmark-results.ts';
 import type { Deps } from '../deps.ts';
 import type { RunStatus } from '../engine/statuses.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -61,9 +62,10 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
         .execute()
     : [];
   const steps = await stepViews(deps, row, attempt, results);
-  const [sources, sites] = await Promise.all([
+  const [sources, sites, benchmarks] = await Promise.all([
     attempt ? sourcesByStep(deps.store.db, attempt.id) : new Map<number, SourceUse[]>(),
     selectedSites(deps.store.db, row.org_id, JSON.parse(row.site_ids) as string[]),
+    listRunBenchmarks(deps, row.org_id, runId),
   ]);
   for (const step of steps) step.sources = sources.get(step.number) ?? [];
   const children = await deps.store.db
@@ -100,6 +102,7 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     files: steps.flatMap((s) => s.files),
     policyVersion: row.policy_version,
     sites,
+    benchmarks,
   };
 }
 

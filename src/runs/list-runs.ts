@@ -16,7 +16,7 @@ export const runSorts = [
   'name_asc',
   'name_desc',
 ] as const;
-export const triggerKinds = ['manual', 'schedule', 'webhook', 'upload', 'agent'] as const;
+export const triggerKinds = ['manual', 'schedule', 'webhook', 'upload', 'agent', 'benchmark'] as const;
 
 /** `GET /api/runs` query (L2). `status` takes a comma-separated list. */
 export const listRunsQuerySchema = z.object({

@@ -56,7 +56,7 @@ export const bulkInputSchema = z.object({
       q: z.string().optional(),
       agentId: z.string().optional(),
       status: z.string().optional(),
-      trigger: z.enum(['manual', 'schedule', 'webhook', 'upload', 'agent']).optional(),
+      trigger: z.enum(['manual', 'schedule', 'webhook', 'upload', 'agent', 'benchmark']).optional(),
       archived: z.boolean().optional(),
     })
     .optional(),

@@ -1,4 +1,5 @@
 import type { ModelSettings, ModelSettingsPatch, Notification } from '../agents/agent-definition.ts';
+import type { BenchmarkResultView } from '../benchmarks/benchmark-results.ts';
 import type { RunStatus } from '../engine/statuses.ts';
 import { type FileView, fileViewsOf } from '../files/stored-file.ts';
 import type { Usage } from '../models/model-provider.ts';
@@ -9,7 +10,7 @@ import type { RunVariable } from './resolve-variables.ts';
 
 /** How a run came to be (R3). */
 export interface RunTrigger {
-  kind: 'manual' | 'schedule' | 'webhook' | 'upload' | 'agent';
+  kind: 'manual' | 'schedule' | 'webhook' | 'upload' | 'agent' | 'benchmark';
   /** A user id, schedule id, webhook id… */
   by: string;
   /** Set on a duplicate: the run it was copied from. */
@@ -107,6 +108,8 @@ export interface RunDetails extends RunSummary {
   policyVersion: number | null;
   /** D2: the Sites the run selected, as source context (each step's `sources` lists what it used). */
   sites: SelectedSite[];
+  /** D7: every benchmark of the run's attempts, newest first (issue 10). */
+  benchmarks: BenchmarkResultView[];
 }
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

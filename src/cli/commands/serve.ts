@@ -1,6 +1,7 @@
 import { ensureWebUi } from '../../api/build-web-ui.ts';
 import { createApp } from '../../api/create-app.ts';
 import { DEFAULT_WEB_DIR } from '../../api/web-ui.ts';
+import { createBenchmarkLoop } from '../../benchmarks/benchmark-loop.ts';
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { bootstrap } from '../../identity/bootstrap.ts';
@@ -35,6 +36,9 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   // Sites: uploaded documents are extracted and indexed in the background by the worker process.
   const extraction = options.worker ? createExtractionWorker(deps) : undefined;
   extraction?.start();
+  // Benchmarks of finished attempts (B2) are judged by the worker processes, off the engine.
+  const benchmarks = options.worker ? createBenchmarkLoop(deps) : undefined;
+  benchmarks?.start();
   // The scheduler slot: every serve process runs one; on PostgreSQL one of them leads (advisory lock).
   const scheduler = createScheduler(deps);
   scheduler.start();
@@ -54,6 +58,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     await uploadRuns.stop();
     await worker?.stop();
     await extraction?.stop();
+    await benchmarks?.stop();
     await deps.close();
   });
 }

@@ -1,3 +1,4 @@
+import { createBenchmarkLoop } from '../../benchmarks/benchmark-loop.ts';
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { createNotifier } from '../../notify/notifier.ts';
@@ -16,6 +17,9 @@ export async function work(config: Config): Promise<void> {
   worker.start();
   const extraction = createExtractionWorker(deps);
   extraction.start();
+  // Benchmarks of finished attempts (B2), off the engine.
+  const benchmarks = createBenchmarkLoop(deps);
+  benchmarks.start();
   // Wakes parents whose child run ended and sends notifications (outbox), off the hot path.
   const notifier = createNotifier(deps);
   notifier.start();
@@ -28,6 +32,7 @@ export async function work(config: Config): Promise<void> {
   onShutdown(async () => {
     await worker.stop();
     await extraction.stop();
+    await benchmarks.stop();
     await notifier.stop();
     await uploadRuns.stop();
     await deps.close();

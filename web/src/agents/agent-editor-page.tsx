@@ -105,6 +105,11 @@ export function AgentEditorPage() {
           </span>
         </div>
         <div className="actions">
+          {current ? (
+            <Link to="/agents/$agentId/benchmarks" params={{ agentId: current.id }} className="btn">
+              Benchmark
+            </Link>
+          ) : null}
           {current && roleCan(role, 'runs.start') ? (
             <button type="button" className="btn" onClick={() => setRunning(true)} disabled={dirty}>
               Run

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
+import { RunBenchmarkCard } from '../benchmarks/run-benchmark-card.tsx';
 import { api } from '../shell/api-client.ts';
 import type { AttemptView, RunDetails } from '../shell/api-types.ts';
 import { ConfirmDialog } from '../shell/confirm-dialog.tsx';
@@ -216,6 +217,13 @@ export function RunDetailsPage() {
               ))}
             </div>
           </section>
+
+          <RunBenchmarkCard
+            runId={runId}
+            agentId={r.agentId}
+            canRun={r.status === 'completed' && roleCan(role, 'runs.rerun')}
+            initial={r.benchmarks}
+          />
 
           <AttemptsCard attempts={attempts.data?.items} />
         </div>

@@ -17,7 +17,7 @@ export const runStatusOptions: RunStatus[] = [
   'failed',
   'canceled',
 ];
-export const triggerOptions = ['manual', 'schedule', 'webhook', 'upload', 'agent'] as const;
+export const triggerOptions = ['manual', 'schedule', 'webhook', 'upload', 'agent', 'benchmark'] as const;
 
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 

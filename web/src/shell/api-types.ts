@@ -41,6 +41,11 @@ export interface BulkResult {
 }
 
 export type { OutputFormat } from '../../../src/agents/agent-definition.ts';
+export type { BenchmarkInput, Criterion, ReferenceCase } from '../../../src/benchmarks/benchmark-config.ts';
+export type { BenchmarkDashboard, VersionAggregate } from '../../../src/benchmarks/benchmark-dashboard.ts';
+export type { BenchmarkResultView } from '../../../src/benchmarks/benchmark-results.ts';
+export type { BenchmarkView } from '../../../src/benchmarks/benchmark-service.ts';
+export type { DatasetRunView } from '../../../src/benchmarks/dataset-runs.ts';
 export type { ExportView } from '../../../src/governance/evidence-export.ts';
 export type { ActivityItem } from '../../../src/governance/governance-activity.ts';
 export type { Policy } from '../../../src/identity/policy.ts';

@@ -13,6 +13,7 @@ const nav = [
   { to: '/agents', label: 'Agents' },
   { to: '/sites', label: 'Sites' },
   { to: '/governance', label: 'Governance', permission: 'governance.review' },
+  { to: '/benchmarks', label: 'Benchmarks' },
   { to: '/settings', label: 'Settings' },
 ] as const satisfies ReadonlyArray<{ to: string; label: string; permission?: Permission }>;
 

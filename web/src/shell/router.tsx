@@ -1,6 +1,8 @@
 import { createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
 import { AgentEditorPage } from '../agents/agent-editor-page.tsx';
 import { AgentsPage } from '../agents/agents-page.tsx';
+import { AgentBenchmarkPage } from '../benchmarks/agent-benchmark-page.tsx';
+import { BenchmarksPage } from '../benchmarks/benchmarks-page.tsx';
 import { GovernancePage, parseGovernanceSearch } from '../governance/governance-page.tsx';
 import { RunDetailsPage } from '../runs/run-details-page.tsx';
 import { RunsPage } from '../runs/runs-page.tsx';
@@ -62,6 +64,18 @@ export const agentRoute = createRoute({
   component: AgentEditorPage,
 });
 
+export const agentBenchmarkRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/agents/$agentId/benchmarks',
+  component: AgentBenchmarkPage,
+});
+
+const benchmarksRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/benchmarks',
+  component: BenchmarksPage,
+});
+
 const settingsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/settings',
@@ -90,6 +104,8 @@ const routeTree = rootRoute.addChildren([
   agentsRoute,
   newAgentRoute,
   agentRoute,
+  agentBenchmarkRoute,
+  benchmarksRoute,
   settingsRoute,
   sitesRoute,
   siteRoute,
