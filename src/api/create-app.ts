@@ -14,6 +14,7 @@ import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { governanceRoutes } from './routes/governance-routes.ts';
+import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
@@ -91,6 +92,7 @@ export function apiRoutes(deps: Deps): Route[] {
     ...scheduleRoutes(deps),
     ...webhookRoutes(deps),
     ...governanceRoutes(deps),
+    ...mcpServerRoutes(deps),
   ];
 }
 

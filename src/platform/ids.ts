@@ -23,7 +23,8 @@ export type IdKind =
   | 'ntf'
   | 'grc'
   | 'key'
-  | 'exp';
+  | 'exp'
+  | 'mcp';
 
 export interface Ids {
   /** A new id that sorts after every id made before it (ULID, monotonic within a millisecond). */

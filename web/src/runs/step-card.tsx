@@ -2,6 +2,7 @@ import type { StepView } from '../shell/api-types.ts';
 import { duration, formatCredits, formatTime } from '../shell/format-time.ts';
 import { SimulatedPill, StatusBadge } from '../shell/status-badge.tsx';
 import { RunOutput } from './run-output.tsx';
+import { ToolCalls } from './tool-calls.tsx';
 
 /** D5: one step of the run's latest attempt, with everything it used and produced. */
 export function StepCard({
@@ -79,7 +80,7 @@ export function StepCard({
             Not run yet.
           </p>
         ) : null}
-        <Details label="Tool calls" items={step.toolCalls} />
+        <ToolCalls calls={step.toolCalls} />
         <Details label="Sources" items={step.sources} />
         <Details label="Files" items={step.files} />
       </div>
