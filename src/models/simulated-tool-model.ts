@@ -32,13 +32,15 @@ export function createSimulatedToolModel(modelId: string): LanguageModelV3 {
             else if (part.type === 'tool-call') callsMade++;
             else if (part.type === 'tool-result') {
               const output = part.output;
+              const isJson = output.type === 'json' || output.type === 'error-json';
               lastResult =
                 output.type === 'text' || output.type === 'error-text'
                   ? output.value
-                  : output.type === 'json' || output.type === 'error-json'
+                  : isJson
                     ? JSON.stringify(output.value)
                     : output.type;
-              texts.push(lastResult);
+              // The model reads a JSON result's strings as text, as a real one would read them.
+              texts.push(isJson ? stringsOf(output.value).join('\n') : lastResult);
             }
           }
       }
@@ -83,4 +85,11 @@ export function createSimulatedToolModel(modelId: string): LanguageModelV3 {
       return Promise.reject(new Error('the simulated tool model answers tool steps with doGenerate only'));
     },
   };
+}
+
+function stringsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringsOf);
+  return [];
 }
