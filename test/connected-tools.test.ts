@@ -7,6 +7,7 @@ import { createWorker, type Worker } from '../src/engine/worker.ts';
 import type { RunDetails, StepView } from '../src/runs/run-view.ts';
 import { isPrivateAddress } from '../src/tools/address-guard.ts';
 import type { Resolver } from '../src/tools/http-request-tool.ts';
+import { createMcpPool } from '../src/tools/mcp-pool.ts';
 import type { McpServerView } from '../src/tools/mcp-servers.ts';
 import { type ApiHarness, createApiHarness, type ErrorResponse } from './support/api-harness.ts';
 import { type HttpMcpServer, startHttpMcpServer } from './support/mcp-test-server.ts';
@@ -216,6 +217,14 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
       });
       expect(res.status).toBe(400);
       expect(res.body.error.details[0]?.path).toBe('steps[0].tools[0]');
+      const hostless = await api.call<ErrorResponse>('POST', '/api/agents', {
+        name: 'Hostless',
+        steps: [{ name: 'S', prompt: 'p', tools: ['http_request'] }],
+      });
+      expect(hostless.status).toBe(400);
+      expect(hostless.body.error.details).toEqual([
+        { path: 'steps[0].tools', message: 'http_request needs toolSettings.allowedHosts' },
+      ]);
     });
   });
 
@@ -538,6 +547,39 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
         }
       },
     );
+
+    it('keeps one connection per server across calls and runs, starts afresh after a crash, and closes on stop', async () => {
+      await register(stdioServer);
+      const pool = createMcpPool(api.deps.logger, { connectTimeoutMs: 30_000, callTimeoutMs: 3000 });
+      const w = createWorker(api.deps, { tools: { mcp: pool } });
+      workers.push(w);
+      const agent = await createAgentOrThrow({
+        name: 'Pooled',
+        variables: [{ name: 'tool', type: 'string', required: true }],
+        steps: [
+          {
+            name: 'Call',
+            tools: ['mcp:local/echo', 'mcp:local/crash'],
+            prompt: '[[call local__{{ vars.tool }} {"text":"one"}]] [[call local__echo {"text":"two"}]]',
+          },
+        ],
+      });
+      const run = async (tool: string) => {
+        const id = await startRun(agent.id, { tool });
+        await w.runOnce();
+        return getRun(id);
+      };
+      const first = await run('echo');
+      expect(first.status).toBe('completed');
+      expect(firstStep(first).toolCalls.map((c) => c.result)).toEqual(['echo: one', 'echo: two']);
+      expect(pool.openConnections()).toBe(1);
+      expect((await run('crash')).status).toBe('failed');
+      const after = await run('echo');
+      expect(after.status).toBe('completed');
+      expect(pool.openConnections()).toBe(1);
+      await w.stop(0);
+      expect(pool.openConnections()).toBe(0);
+    });
 
     it('a step listing a server the organization does not have fails before the model is asked', async () => {
       const agent = await createAgentOrThrow({

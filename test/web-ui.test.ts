@@ -300,6 +300,7 @@ describe.skipIf(!runBrowser)('web UI in Chromium', { timeout: 120_000 }, () => {
     const deps = server.deps;
     const agent = await createAgent(deps, deps.admin, {
       name: 'Tool user',
+      toolSettings: { allowedHosts: ['docs.example'], allowPrivateAddresses: false, invokableAgentIds: [] },
       steps: [
         {
           name: 'Look it up',

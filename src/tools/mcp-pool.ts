@@ -35,6 +35,8 @@ export interface McpPool {
   listTools(server: McpServerConfig, signal?: AbortSignal): Promise<McpToolInfo[]>;
   /** The tool's result as the model gets it; throws ToolFailure naming the server on any failure. */
   callTool(server: McpServerConfig, tool: string, args: unknown, signal: AbortSignal): Promise<unknown>;
+  /** Connections open or opening now (one per server at most). */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -148,6 +150,7 @@ export function createMcpPool(logger: Logger, limits: McpLimits = defaultMcpLimi
         throw new ToolFailure(`MCP tool ${server.name}/${tool} reported an error: ${text.slice(0, 2000)}`);
       return result.structuredContent ?? text;
     },
+    openConnections: () => open.size,
     async close() {
       closed = true;
       const all = [...open.values()];

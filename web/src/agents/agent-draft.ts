@@ -13,6 +13,8 @@ export interface AgentDraft {
   notifyEmail: string;
   notifyWebhook: string;
   siteIds: string;
+  /** Kept as it came (the API is where tool settings are edited for now), sent back unchanged. */
+  toolSettings?: AgentDefinition['toolSettings'];
   variables: Array<{
     name: string;
     type: VariableType;
@@ -27,6 +29,9 @@ export interface AgentDraft {
     system: string;
     model: string;
     reasoningEffort: string;
+    /** Tool names, comma-separated (`search_sites, mcp:files/read_file`). */
+    tools: string;
+    maxToolRounds?: number | undefined;
   }>;
 }
 
@@ -42,7 +47,7 @@ export const emptyDraft: AgentDraft = {
   notifyWebhook: '',
   siteIds: '',
   variables: [],
-  steps: [{ key: '', name: 'Draft', prompt: '', system: '', model: '', reasoningEffort: '' }],
+  steps: [{ key: '', name: 'Draft', prompt: '', system: '', model: '', reasoningEffort: '', tools: '' }],
 };
 
 export function draftFrom(definition: AgentDefinition): AgentDraft {
@@ -58,6 +63,7 @@ export function draftFrom(definition: AgentDefinition): AgentDraft {
     notifyEmail: (definition.notification.email ?? []).join(', '),
     notifyWebhook: definition.notification.webhook ?? '',
     siteIds: definition.siteIds.join(', '),
+    ...(definition.toolSettings ? { toolSettings: definition.toolSettings } : {}),
     variables: definition.variables.map((v) => ({
       name: v.name,
       type: v.type,
@@ -72,6 +78,8 @@ export function draftFrom(definition: AgentDefinition): AgentDraft {
       system: s.system ?? '',
       model: s.modelSettings?.model ?? '',
       reasoningEffort: s.modelSettings?.reasoningEffort ?? '',
+      tools: (s.tools ?? []).join(', '),
+      maxToolRounds: s.maxToolRounds,
     })),
   };
 }
@@ -102,6 +110,7 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
       ...(draft.notifyWebhook.trim() ? { webhook: draft.notifyWebhook.trim() } : {}),
     },
     siteIds: list(draft.siteIds),
+    ...(draft.toolSettings ? { toolSettings: draft.toolSettings } : {}),
     variables: draft.variables.map((v) => ({
       name: v.name,
       type: v.type,
@@ -114,6 +123,8 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
       name: s.name,
       prompt: s.prompt,
       ...(s.system ? { system: s.system } : {}),
+      ...(s.tools.trim() ? { tools: list(s.tools) } : {}),
+      ...(s.maxToolRounds === undefined ? {} : { maxToolRounds: s.maxToolRounds }),
       ...(s.model || s.reasoningEffort
         ? {
             modelSettings: {

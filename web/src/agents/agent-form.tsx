@@ -248,6 +248,7 @@ export function AgentForm({
                   key: '',
                   name: `Step ${draft.steps.length + 1}`,
                   prompt: '',
+                  tools: '',
                   system: '',
                   model: '',
                   reasoningEffort: '',
@@ -335,6 +336,19 @@ export function AgentForm({
                   rows={4}
                   value={s.prompt}
                   onChange={(e) => setStep(i, { prompt: e.target.value })}
+                />
+              </Field>
+              <Field
+                path={`steps[${i}].tools`}
+                label={`Step ${i + 1} tools`}
+                error={error}
+                hint="Tools the model may call: search_sites, http_request, invoke_agent, mcp:<server>/<tool>"
+              >
+                <input
+                  type="text"
+                  value={s.tools}
+                  placeholder="none"
+                  onChange={(e) => setStep(i, { tools: e.target.value })}
                 />
               </Field>
               <details>
