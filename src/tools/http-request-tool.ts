@@ -172,7 +172,11 @@ function send(
       url,
       {
         method,
-        headers: { 'user-agent': 'agentruns-http-request', ...headers },
+        // The Host header is the URL's: a model must not point an allowed address at another virtual host.
+        headers: {
+          'user-agent': 'agentruns-http-request',
+          ...Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'host')),
+        },
         signal,
         agent: false,
         // The socket connects to the address checked above, never to a fresh DNS answer.
