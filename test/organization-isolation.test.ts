@@ -97,6 +97,10 @@ const kinds: Record<string, 'id' | 'list' | 'own' | 'public'> = {
   'POST /api/governance/exports': 'own',
   'GET /api/governance/exports/:id': 'id',
   'GET /api/governance/exports/:id/download': 'id',
+  'GET /api/mcp-servers': 'list',
+  'POST /api/mcp-servers': 'own',
+  'DELETE /api/mcp-servers/:id': 'id',
+  'GET /api/mcp-servers/:id/tools': 'id',
 };
 
 const bodies: Record<string, unknown> = {
@@ -134,6 +138,7 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
     site: '',
     schedule: '',
     webhook: '',
+    mcpServer: '',
   };
   const ids = () => [
     mine.agent,
@@ -144,6 +149,7 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
     mine.site,
     mine.schedule,
     mine.webhook,
+    mine.mcpServer,
   ];
 
   beforeAll(async () => {
@@ -175,6 +181,14 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
       variables: { customer: '/customer' },
     });
     mine.webhook = webhook.body.id;
+    // Never connected to: another organization's requests must stop at the lookup.
+    const mcp = await api.call<{ id: string }>('POST', '/api/mcp-servers', {
+      name: 'mine',
+      transport: 'http',
+      url: 'http://127.0.0.1:9/mcp',
+      headers: { Authorization: 'Bearer mine' },
+    });
+    mine.mcpServer = mcp.body.id;
     await createOrganization(api.deps, {
       name: 'Other',
       adminEmail: 'boss@b.example',
@@ -198,6 +212,7 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
     if (url.startsWith('/api/users/')) return mine.user;
     if (url.startsWith('/api/tokens/')) return mine.token;
     if (url.startsWith('/api/sites/')) return mine.site;
+    if (url.startsWith('/api/mcp-servers/')) return mine.mcpServer;
     return '2';
   };
   /** The route's first parameter is `id`; the ones after it name this organization's rows too. */
@@ -293,5 +308,7 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
     expect((await api.call('GET', '/api/me', undefined, { token: mine.tokenSecret })).status).toBe(200);
     const runs = await api.call<{ items: unknown[] }>('GET', '/api/runs?archived=all');
     expect(runs.body.items).toHaveLength(2);
+    const servers = await api.call<{ items: Array<{ id: string }> }>('GET', '/api/mcp-servers');
+    expect(servers.body.items.map((s) => s.id)).toEqual([mine.mcpServer]);
   });
 });

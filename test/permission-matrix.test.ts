@@ -101,6 +101,10 @@ const expected: Record<string, Role[] | 'public'> = {
   'POST /api/governance/exports': admins,
   'GET /api/governance/exports/:id': admins,
   'GET /api/governance/exports/:id/download': admins,
+  'GET /api/mcp-servers': agentEditors,
+  'POST /api/mcp-servers': admins,
+  'DELETE /api/mcp-servers/:id': admins,
+  'GET /api/mcp-servers/:id/tools': agentEditors,
 };
 
 /** The bulk route checks the permission of its action. */

@@ -296,6 +296,41 @@ describe.skipIf(!runBrowser)('web UI in Chromium', { timeout: 120_000 }, () => {
     await expect(page.getByRole('button', { name: 'Delete' }).count()).resolves.toBe(1);
   });
 
+  it("shows a step's tool calls with their outcome, arguments and result", async () => {
+    const deps = server.deps;
+    const agent = await createAgent(deps, deps.admin, {
+      name: 'Tool user',
+      toolSettings: { allowedHosts: ['docs.example'], allowPrivateAddresses: false, invokableAgentIds: [] },
+      steps: [
+        {
+          name: 'Look it up',
+          tools: ['search_sites', 'http_request'],
+          prompt:
+            '[[call search_sites {"query":"refunds"}]] [[call http_request {"url":"http://169.254.169.254/"}]]',
+        },
+      ],
+    });
+    const run = await createRun(
+      deps,
+      deps.admin,
+      agent.id,
+      { variables: {}, start: true },
+      { kind: 'manual', by: deps.admin.userId },
+    );
+    await page.goto(`/runs/${run.id}`);
+    await waitForStatus(page, 'failed');
+    const calls = page.locator('article[data-step="1"] .tool-calls');
+    await expect(calls.locator('[data-tool-call="1"]').textContent()).resolves.toMatch(/search_sites\s*ok/);
+    await expect(calls.locator('[data-tool-call="2"]').textContent()).resolves.toContain(
+      'refused by toolSettings.allowedHosts',
+    );
+    await calls.locator('[data-tool-call="2"]').getByText('Arguments and result').click();
+    await expect(calls.locator('[data-tool-call="2"] pre').textContent()).resolves.toContain(
+      '169.254.169.254',
+    );
+    await snap(page, '05-tools', 'tool-calls');
+  });
+
   it('scrolls through thousands of runs with a bounded number of rows in the page', async () => {
     const { deps } = server;
     const agent = await createAgent(deps, deps.admin, {

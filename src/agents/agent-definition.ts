@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fileKinds } from '../files/file-kind.ts';
+import { toolRef } from '../tools/tool-names.ts';
 
 /**
  * What an Agent is, as the API takes it and as a version stores it (SPEC "Concepts" and
@@ -99,10 +100,18 @@ export const stepInputSchema = z
         limit: z.number().int().min(1).max(50).default(5),
       })
       .optional(),
+    /** C1, C2: the tools the model may call in this step (none: a plain model call). */
+    tools: z.array(toolRef).min(1, 'list at least one tool, or leave tools out').max(50).optional(),
+    /** How many model rounds the tool loop may take; the step fails if the model wants more. */
+    maxToolRounds: z.number().int().min(1).max(50).optional(),
   })
   .superRefine((step, ctx) => {
     if (step.kind === 'prompt' && step.prompt === '')
       ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'must not be empty' });
+    if (step.kind === 'agent' && step.tools !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['tools'], message: 'only prompt steps call tools' });
+    if (step.tools !== undefined && new Set(step.tools).size !== step.tools.length)
+      ctx.addIssue({ code: 'custom', path: ['tools'], message: 'must not repeat a tool' });
     if (step.kind === 'agent' && step.agentId === undefined)
       ctx.addIssue({ code: 'custom', path: ['agentId'], message: 'an agent step names the agent to run' });
   });
@@ -127,6 +136,27 @@ export const notificationSchema = z
       });
   });
 
+/**
+ * What the agent's tools may reach. `http_request` goes only to `allowedHosts` (exact names, or
+ * `*.example.com` for its subdomains), and never to a loopback, link-local or private address
+ * unless `allowPrivateAddresses` says so; `invoke_agent` starts only the agents listed.
+ */
+export const toolSettingsSchema = z.object({
+  allowedHosts: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/,
+          'must be a host name, *.domain or [ipv6], lower case, optionally :port',
+        ),
+    )
+    .max(200)
+    .default([]),
+  allowPrivateAddresses: z.boolean().default(false),
+  invokableAgentIds: z.array(z.string().min(1).max(100)).max(100).default([]),
+});
+
 export const agentInputSchema = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(200),
   description: z.string().max(5000).default(''),
@@ -135,6 +165,7 @@ export const agentInputSchema = z.object({
   steps: z.array(stepInputSchema).min(1, 'an agent needs at least one step').max(100),
   notification: notificationSchema.default({ on: 'none' }),
   siteIds: z.array(z.string()).max(100).default([]),
+  toolSettings: toolSettingsSchema.optional(),
 });
 
 export type VariableType = (typeof variableTypes)[number];
@@ -145,6 +176,7 @@ export type ModelSettingsPatch = z.infer<typeof modelSettingsPatchSchema>;
 export type Notification = z.infer<typeof notificationSchema>;
 export type AgentInput = z.input<typeof agentInputSchema>;
 export type OutputFormat = z.infer<typeof outputFormatSchema>;
+export type ToolSettings = z.infer<typeof toolSettingsSchema>;
 
 /** A step as stored: its key is always set. */
 export type StepDefinition = z.infer<typeof stepInputSchema> & { key: string };

@@ -62,6 +62,16 @@ export function validateAgentDefinition(
       issues.push(...templates.check(`steps[${i}].sources.query`, step.sources.query, scope));
   });
   issues.push(...fileOutputIssues(steps, parsed.modelSettings));
+  steps.forEach((step, i) => {
+    // A tool that could never be called is a mistake worth saying at once, not at the first run.
+    if (step.tools?.includes('http_request') && (parsed.toolSettings?.allowedHosts.length ?? 0) === 0)
+      issues.push({ path: `steps[${i}].tools`, message: 'http_request needs toolSettings.allowedHosts' });
+    if (step.tools?.includes('invoke_agent') && (parsed.toolSettings?.invokableAgentIds.length ?? 0) === 0)
+      issues.push({
+        path: `steps[${i}].tools`,
+        message: 'invoke_agent needs toolSettings.invokableAgentIds',
+      });
+  });
 
   if (issues.length > 0) {
     const [first] = issues;

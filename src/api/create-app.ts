@@ -15,6 +15,7 @@ import { agentRoutes } from './routes/agent-routes.ts';
 import { benchmarkRoutes } from './routes/benchmark-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { governanceRoutes } from './routes/governance-routes.ts';
+import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
@@ -93,6 +94,7 @@ export function apiRoutes(deps: Deps): Route[] {
     ...webhookRoutes(deps),
     ...governanceRoutes(deps),
     ...benchmarkRoutes(deps),
+    ...mcpServerRoutes(deps),
   ];
 }
 

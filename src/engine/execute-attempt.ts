@@ -10,6 +10,7 @@ import { variablesRecord } from '../runs/resolve-variables.ts';
 import { statusText } from '../runs/status-text.ts';
 import { stepSettings } from '../runs/step-settings.ts';
 import type { StepSources } from '../sites/step-sources.ts';
+import type { StepTools } from '../tools/step-tools.ts';
 import type { AgentStepRunner } from '../triggers/agent-step.ts';
 import type { AttemptContext } from './attempt-context.ts';
 import type { StepCommitter } from './step-committer.ts';
@@ -28,6 +29,8 @@ export interface ExecuteResources {
   sources?: StepSources;
   /** Runs steps of kind `agent` (issue 05); without it such a step fails. */
   agentSteps?: AgentStepRunner;
+  /** The tools of steps that list some (issue 07); without it such a step fails. */
+  tools?: StepTools;
 }
 
 /**
@@ -125,6 +128,9 @@ export async function executeAttempt(
         );
         const format = step.output?.format ?? 'text';
         const file = step.output?.format === 'file' ? step.output : undefined;
+        // Only a step that lists tools pays for them: the plain path checks one field.
+        const tools =
+          step.tools === undefined ? undefined : await toolsForStep(resources, context, step, number);
         const answer = await modelSteps.run({
           orgId: attempt.orgId,
           runId: attempt.runId,
@@ -136,6 +142,7 @@ export async function executeAttempt(
           ...(file ? fileRequestOrThrow(file.kind, settings.model, resources.models) : {}),
           signal,
           creditRate: context.creditRate,
+          tools,
         });
         if (format === 'json') assertJson(answer.text);
         if (file) {
@@ -196,6 +203,21 @@ export async function executeAttempt(
     });
     if (!written) return;
   }
+}
+
+function toolsForStep(
+  resources: ExecuteResources,
+  context: AttemptContext,
+  step: AttemptContext['definition']['steps'][number],
+  number: number,
+): ReturnType<StepTools['forStep']> {
+  if (!resources.tools) throw new Error('this worker cannot run steps with tools');
+  return resources.tools.forStep({
+    attempt: context.attempt,
+    step,
+    number,
+    settings: context.definition.toolSettings,
+  });
 }
 
 function finish(

@@ -6,6 +6,7 @@ import { createModelStepRunner } from '../models/model-step-runner.ts';
 import { CanceledError } from '../platform/errors.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
 import { createStepSources } from '../sites/step-sources.ts';
+import { createStepTools, type StepToolsOptions } from '../tools/step-tools.ts';
 import { createAgentStepRunner } from '../triggers/agent-step.ts';
 import { createDefinitionCache, loadAttemptContext } from './attempt-context.ts';
 import { executeAttempt } from './execute-attempt.ts';
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   claimBatch?: number;
   /** How deep `agent` steps may nest child runs (issue 05); 5 unless set. */
   childRunDepthLimit?: number;
+  /** Connected tools (issue 07): DNS resolver, HTTP and MCP limits, the loop's default bound. */
+  tools?: StepToolsOptions;
 }
 
 export interface Worker {
@@ -65,6 +68,7 @@ type WorkerDeps = Pick<
   | 'blobs'
   | 'config'
   | 'pricing'
+  | 'secrets'
 >;
 
 /**
@@ -88,6 +92,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     deps,
     options.childRunDepthLimit === undefined ? {} : { depthLimit: options.childRunDepthLimit },
   );
+  const tools = createStepTools(deps, {
+    ...(options.childRunDepthLimit === undefined ? {} : { depthLimit: options.childRunDepthLimit }),
+    ...options.tools,
+  });
   const resources = {
     clock: deps.clock,
     templates: deps.templates,
@@ -97,6 +105,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     files: deps,
     sources: createStepSources(deps),
     agentSteps,
+    tools,
   };
   const sealer = createRecordSealer(deps);
   const held = new Map<string, Held>();
@@ -221,6 +230,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       }, graceMs);
       await all;
       clearTimeout(timer);
+      await tools.close();
     },
     kill() {
       dead = true;
@@ -228,6 +238,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       for (const t of timers.splice(0)) clearInterval(t);
       for (const u of unsubscribes.splice(0)) u();
       for (const h of held.values()) h.controller.abort(new CanceledError('worker killed'));
+      void tools.close();
     },
     heartbeat,
   };

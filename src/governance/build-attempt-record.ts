@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AgentDefinition } from '../agents/agent-definition.ts';
 import { withMaskedSecrets } from '../agents/notification-secret.ts';
 import type { AttemptsTable, Database, RunsTable, StepResultsTable } from '../store/schema.ts';
+import { toolCallsByStep } from '../tools/tool-call-log.ts';
 import { canonicalJson } from './digest.ts';
 import type {
   AttemptRecordBody,
@@ -15,6 +16,13 @@ import { sha256HexSync } from './sha256-sync.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
 const isoOrThrow = (ms: number): string => new Date(Number(ms)).toISOString();
+
+const noToolCalls: ReadonlyMap<number, unknown[]> = new Map();
+
+function usesTools(definition: unknown): boolean {
+  const steps = (definition as { steps?: Array<{ tools?: unknown }> }).steps;
+  return Array.isArray(steps) && steps.some((step) => step.tools !== undefined);
+}
 
 function parseArray(text: string): unknown[] {
   const value: unknown = JSON.parse(text);
@@ -119,7 +127,13 @@ export async function buildAttemptRecords(
       const run = runById.get(attempt.run_id);
       if (!run) throw new Error(`attempt ${attempt.id} has no run ${attempt.run_id}`);
       const agent = await definitionOf(db, definitions, run.agent_id, attempt.agent_version);
-      built.set(attempt.id, toBuiltRecord(attempt, run, agent, resultsByAttempt.get(attempt.id) ?? []));
+      // Tool calls live in their own table (issue 07), read only for an agent with a step that lists
+      // tools: sealing is on the worker's path, and every other attempt costs no query more.
+      const toolCalls = usesTools(agent.definition) ? await toolCallsByStep(db, attempt.id) : noToolCalls;
+      built.set(
+        attempt.id,
+        toBuiltRecord(attempt, run, agent, resultsByAttempt.get(attempt.id) ?? [], toolCalls),
+      );
     }
   }
   return built;
@@ -153,6 +167,7 @@ function toBuiltRecord(
   run: Selectable<RunsTable>,
   agent: { definition: unknown; sha256: string },
   results: StepResultRow[],
+  toolCalls: ReadonlyMap<number, unknown[]>,
 ): BuiltRecord {
   const { definition, sha256: definitionSha256 } = agent;
   const steps: RecordStep[] = results.map((r) => ({
@@ -170,7 +185,8 @@ function toBuiltRecord(
     finishedAt: iso(r.finished_at),
     usage: JSON.parse(r.usage) as unknown,
     credits: Number(r.credits),
-    toolCalls: parseArray(r.tool_calls),
+    // Tool calls live in their own table (issue 07); the column is kept for records sealed before it.
+    toolCalls: toolCalls.get(r.number) ?? parseArray(r.tool_calls),
     sources: parseArray(r.sources),
     files: parseArray(r.files)
       .map((f) => toRecordFile(r.number, f))

@@ -2,7 +2,9 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { type CallWarning, generateText, type LanguageModel, type LanguageModelUsage, streamText } from 'ai';
-import { ProviderError } from '../platform/errors.ts';
+import { AppError, ProviderError } from '../platform/errors.ts';
+import { runToolLoop, type ToolLoopRequest } from '../tools/run-tool-loop.ts';
+import type { StepToolSet } from '../tools/step-tool-set.ts';
 import { classifyProviderError } from './classify-provider-error.ts';
 import type { ModelAnswer, ModelCall, ModelProvider, Usage } from './model-provider.ts';
 import { providerOptionsFor } from './reasoning-options.ts';
@@ -57,6 +59,7 @@ export function createAiSdkProvider(settings: AiSdkProviderSettings): ModelProvi
         maxRetries: 0,
         abortSignal: call.signal,
       };
+      if (call.tools) return generateWithTools(request, call, call.tools, settings.id);
       try {
         if (!call.onDelta) {
           const result = await generateText(request);
@@ -100,6 +103,33 @@ export function createAiSdkProvider(settings: AiSdkProviderSettings): ModelProvi
       }
     },
   };
+}
+
+/**
+ * A tool step: the AI SDK's loop over model rounds and tool calls (`tools/run-tool-loop.ts`),
+ * not streamed; the final text goes out as one delta. The SDK retries each round's request
+ * (twice), since the step as a whole is not retried once its tools have run.
+ */
+async function generateWithTools(
+  request: Omit<ToolLoopRequest, 'maxRetries'>,
+  call: ModelCall,
+  tools: StepToolSet,
+  providerId: string,
+): Promise<ModelAnswer> {
+  try {
+    const result = await runToolLoop({ ...request, maxRetries: 2 }, tools);
+    call.onDelta?.(result.text);
+    return {
+      text: result.text,
+      usage: toUsage(result.totalUsage),
+      responseModel: result.response.modelId,
+      warnings: warningsOf(result.warnings),
+    };
+  } catch (error) {
+    if (call.signal.aborted) throw call.signal.reason;
+    if (error instanceof AppError) throw error;
+    throw classifyProviderError(error, call.model, providerId);
+  }
 }
 
 function buildFactory(settings: AiSdkProviderSettings): (modelName: string) => LanguageModel {

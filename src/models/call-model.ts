@@ -66,6 +66,8 @@ export async function callModel(
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
         if (timeoutError) throw timeoutError;
+        // A tool's refusal or failure fails the step as it is, naming its rule or server.
+        if (call.tools && !(error instanceof ProviderError)) throw error;
         const failure =
           error instanceof ProviderError
             ? error

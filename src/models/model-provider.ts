@@ -1,5 +1,6 @@
 import type { ReasoningEffort } from '../agents/agent-definition.ts';
 import type { FileKind } from '../files/file-kind.ts';
+import type { StepToolSet } from '../tools/step-tool-set.ts';
 
 /** Token counts of one model call, as the provider reported them. */
 export interface Usage {
@@ -28,6 +29,11 @@ export interface ModelCall {
   stepNumber: number;
   /** When set, the provider streams and hands each piece of the answer here as it arrives. */
   onDelta?: ((text: string) => void) | undefined;
+  /**
+   * The step's tools (C1, C2): the provider runs the bounded tool loop (`tools/run-tool-loop.ts`)
+   * instead of one call; the answer is the model's last text. Absent for a step without tools.
+   */
+  tools?: StepToolSet | undefined;
 }
 
 export interface ModelAnswer {

@@ -1,6 +1,7 @@
 import type { ModelSettings } from '../agents/agent-definition.ts';
 import type { Deps } from '../deps.ts';
 import type { FileKind } from '../files/file-kind.ts';
+import type { StepToolSet } from '../tools/step-tool-set.ts';
 import { type CalledModel, callModel } from './call-model.ts';
 import { priceUsage } from './price-table.ts';
 import type { StepUsage } from './step-usage.ts';
@@ -31,6 +32,8 @@ export interface ModelStepInput {
   signal: AbortSignal;
   /** The organization's credits per US dollar, as the attempt read it. */
   creditRate: number;
+  /** The step's tools, when it lists any (`tools/step-tools.ts`). */
+  tools?: StepToolSet | undefined;
 }
 
 export interface ModelStepOutcome {
@@ -78,12 +81,15 @@ export function createModelStepRunner(
         signal: input.signal,
         stepNumber: input.stepNumber,
         onDelta: (text: string) => publish({ number: input.stepNumber, text }),
+        tools: input.tools,
       };
       const answer: CalledModel = await callModel(provider, call, {
         clock: deps.clock,
         timeoutMs,
         retry: {
-          maxAttempts: config.maxAttempts,
+          // A tool step is not tried again as a whole: that would repeat its tools' effects. The
+          // provider retries each of its model requests instead (`run-tool-loop.ts`).
+          maxAttempts: input.tools ? 1 : config.maxAttempts,
           baseDelayMs: config.retryBaseDelayMs,
           maxDelayMs: config.retryMaxDelayMs,
         },

@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto';
 import type { ReasoningEffort } from '../agents/agent-definition.ts';
 import type { Clock } from '../platform/clock.ts';
 import { ProviderError } from '../platform/errors.ts';
+import { runToolLoop } from '../tools/run-tool-loop.ts';
+import type { StepToolSet } from '../tools/step-tool-set.ts';
+import { toUsage } from './ai-sdk-provider.ts';
 import type { ModelAnswer, ModelCall, ModelProvider } from './model-provider.ts';
 import { brokenFileSpec, simulatedFileSpec } from './simulated-file-spec.ts';
 import { simulatedSchemaAnswer, simulatedScoreFraction } from './simulated-schema-answer.ts';
+import { createSimulatedToolModel } from './simulated-tool-model.ts';
 
 /**
  * The offline model. Its answer is derived from the prompt alone, so tests can assert on it;
@@ -18,7 +22,8 @@ import { simulatedSchemaAnswer, simulatedScoreFraction } from './simulated-schem
  * - `simulated/score-<x>` (x in 0–1) fills every number of a schema answer at x of its range, so a
  *   benchmark judge through it gives a known score (`simulated-schema-answer.ts`).
  * A file step (`fileKind`) is answered with a spec of that kind read off the prompt
- * (`simulated-file-spec.ts`).
+ * (`simulated-file-spec.ts`). A step with tools runs the real AI SDK tool loop against a scripted
+ * model (`simulated-tool-model.ts`): `[[call <tool> {json}]]` in the prompt makes it call a tool.
  */
 export const SLOW_MODEL_DELAY_MS = 5000;
 
@@ -83,6 +88,7 @@ export function createSimulatedProvider(clock: Clock): ModelProvider {
           `simulated provider failure at step ${call.stepNumber} (model ${call.model})`,
         );
       }
+      if (call.tools) return simulatedToolLoop(call, call.tools);
       const text = simulatedAnswer(call);
       const reasoningTokens = reasoningTokensByEffort[call.reasoningEffort ?? 'none'];
       const outputTokens = Math.min(
@@ -99,4 +105,19 @@ export function createSimulatedProvider(clock: Clock): ModelProvider {
       };
     },
   };
+}
+
+async function simulatedToolLoop(call: ModelCall, tools: StepToolSet): Promise<ModelAnswer> {
+  const result = await runToolLoop(
+    {
+      model: createSimulatedToolModel(call.model),
+      system: call.system,
+      prompt: call.prompt,
+      maxRetries: 0,
+      abortSignal: call.signal,
+    },
+    tools,
+  );
+  call.onDelta?.(result.text);
+  return { text: result.text, usage: toUsage(result.totalUsage) };
 }

@@ -26,7 +26,8 @@ export type IdKind =
   | 'exp'
   | 'bmr'
   | 'dsr'
-  | 'cas';
+  | 'cas'
+  | 'mcp';
 
 export interface Ids {
   /** A new id that sorts after every id made before it (ULID, monotonic within a millisecond). */

@@ -23,7 +23,11 @@ type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | '
 /** Where a child run (a step of kind `agent`, T4) came from. */
 export interface ParentLink {
   runId: string;
-  attemptId: string;
+  /**
+   * The parent attempt that waits on the child (an `agent` step). Null for a child started by the
+   * `invoke_agent` tool, which the tool waits for itself: no waiting parent to wake.
+   */
+  attemptId: string | null;
   step: number;
   /** The child's depth: 1 for a child of a top-level run. */
   depth: number;

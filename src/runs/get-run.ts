@@ -9,6 +9,7 @@ import { estimateErrorOf } from '../models/estimate-accuracy.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { type SourceUse, selectedSites, sourcesByStep } from '../sites/run-source-context.ts';
 import type { AttemptsTable, RunsTable, StepResultsTable } from '../store/schema.ts';
+import { type ToolCallView, toolCallsByStep } from '../tools/tool-call-log.ts';
 import type { RunVariable } from './resolve-variables.ts';
 import {
   iso,
@@ -62,12 +63,16 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
         .execute()
     : [];
   const steps = await stepViews(deps, row, attempt, results);
-  const [sources, sites, benchmarks] = await Promise.all([
+  const [sources, sites, benchmarks, toolCalls] = await Promise.all([
     attempt ? sourcesByStep(deps.store.db, attempt.id) : new Map<number, SourceUse[]>(),
     selectedSites(deps.store.db, row.org_id, JSON.parse(row.site_ids) as string[]),
     listRunBenchmarks(deps, row.org_id, runId),
+    attempt ? toolCallsByStep(deps.store.db, attempt.id) : new Map<number, ToolCallView[]>(),
   ]);
-  for (const step of steps) step.sources = sources.get(step.number) ?? [];
+  for (const step of steps) {
+    step.sources = sources.get(step.number) ?? [];
+    step.toolCalls = toolCalls.get(step.number) ?? [];
+  }
   const children = await deps.store.db
     .selectFrom('runs')
     .select(['id', 'name', 'agent_id', 'status', 'parent_step'])
@@ -186,7 +191,10 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
       .orderBy('number')
       .execute(),
   ]);
-  const sources = await Promise.all(attempts.map((a) => sourcesByStep(deps.store.db, a.id)));
+  const [sources, toolCalls] = await Promise.all([
+    Promise.all(attempts.map((a) => sourcesByStep(deps.store.db, a.id))),
+    Promise.all(attempts.map((a) => toolCallsByStep(deps.store.db, a.id))),
+  ]);
   return attempts.map((a, i) => ({
     id: a.id,
     number: a.number,
@@ -203,6 +211,7 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
       .map((r) => ({
         ...toStepView(r, deps.models.isSimulated(r.model)),
         sources: sources[i]?.get(r.number) ?? [],
+        toolCalls: toolCalls[i]?.get(r.number) ?? [],
       })),
   }));
 }

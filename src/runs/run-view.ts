@@ -6,6 +6,7 @@ import type { Usage } from '../models/model-provider.ts';
 import { type PricingUsed, type SettingsUsed, splitStepUsage } from '../models/step-usage.ts';
 import type { SelectedSite } from '../sites/run-source-context.ts';
 import type { RunsTable, StepResultsTable } from '../store/schema.ts';
+import type { ToolCallView } from '../tools/tool-call-log.ts';
 import type { RunVariable } from './resolve-variables.ts';
 
 /** How a run came to be (R3). */
@@ -65,7 +66,8 @@ export interface StepView {
   /** HTTP calls to the provider: 1, plus one per retry. */
   modelCalls: number | null;
   files: FileView[];
-  toolCalls: unknown[];
+  /** Every tool call the step made, in order (issue 07). */
+  toolCalls: ToolCallView[];
   sources: unknown[];
 }
 
@@ -155,7 +157,7 @@ export function toStepView(row: StepResultsTable, simulated: boolean): StepView 
     pricing,
     modelCalls,
     files: fileViewsOf(row.files),
-    toolCalls: JSON.parse(row.tool_calls) as unknown[],
+    toolCalls: JSON.parse(row.tool_calls) as ToolCallView[],
     sources: JSON.parse(row.sources) as unknown[],
   };
 }

@@ -6,6 +6,7 @@ import { triggersMigration } from './migrations/0006-triggers.ts';
 import { sitesMigration } from './migrations/0007-sites.ts';
 import { filesMigration } from './migrations/0009-files.ts';
 import { governanceMigration } from './migrations/0010-governance.ts';
+import { toolsMigration } from './migrations/0011-tools.ts';
 import { benchmarksMigration } from './migrations/0012-benchmarks.ts';
 import { uploadsMigration } from './migrations/0014-uploads.ts';
 import type { StoreKind } from './store-kind.ts';
@@ -24,6 +25,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0007_sites': sitesMigration(kind),
     '0009_files': filesMigration(),
     '0010_governance': governanceMigration(kind),
+    '0011_tools': toolsMigration(),
     '0012_benchmarks': benchmarksMigration(kind),
     '0014_uploads': uploadsMigration(),
   };

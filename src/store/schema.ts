@@ -399,6 +399,39 @@ export interface StepSourcesTable {
   created_at: number;
 }
 
+/** An organization's MCP server (issue 07); `secrets` is sealed JSON `{ headers, env }`. */
+export interface McpServersTable {
+  id: string;
+  org_id: string;
+  name: string;
+  transport: string;
+  command: string | null;
+  /** JSON string[]: the stdio command's arguments. */
+  args: string;
+  url: string | null;
+  secrets: string | null;
+  created_by: string;
+  created_at: number;
+}
+
+/** One tool call of a step, in call order (`seq`); `refused_by` names the rule that refused it. */
+export interface ToolCallsTable {
+  attempt_id: string;
+  step_number: number;
+  seq: number;
+  org_id: string;
+  run_id: string;
+  tool: string;
+  /** JSON. */
+  arguments: string;
+  /** JSON, or null when the call failed. */
+  result: string | null;
+  error: string | null;
+  refused_by: string | null;
+  started_at: number;
+  duration_ms: number;
+}
+
 export interface ScheduleFiresTable {
   schedule_id: string;
   fire_at: number;
@@ -564,4 +597,6 @@ export interface Database {
   benchmark_results: BenchmarkResultsTable;
   dataset_runs: DatasetRunsTable;
   dataset_run_items: DatasetRunItemsTable;
+  mcp_servers: McpServersTable;
+  tool_calls: ToolCallsTable;
 }

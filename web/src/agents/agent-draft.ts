@@ -14,6 +14,8 @@ export interface AgentDraft {
   notifyEmail: string;
   notifyWebhook: string;
   siteIds: string[];
+  /** Kept as it came (the API is where tool settings are edited for now), sent back unchanged. */
+  toolSettings?: AgentDefinition['toolSettings'];
   variables: Array<{
     name: string;
     type: VariableType;
@@ -29,6 +31,9 @@ export interface AgentDraft {
     model: string;
     reasoningEffort: string;
     output: StepOutputDraft;
+    /** Tool names, comma-separated (`search_sites, mcp:files/read_file`). */
+    tools: string;
+    maxToolRounds?: number | undefined;
     /** What the editor does not show (agent steps, source settings), kept as loaded. */
     extra: Record<string, unknown>;
   }>;
@@ -53,6 +58,7 @@ export const newStep = (number: number): AgentDraft['steps'][number] => ({
   model: '',
   reasoningEffort: '',
   output: textOutput,
+  tools: '',
   extra: {},
 });
 
@@ -123,6 +129,7 @@ export function draftFrom(definition: AgentDefinition): AgentDraft {
     notifyEmail: (definition.notification.email ?? []).join(', '),
     notifyWebhook: definition.notification.webhook ?? '',
     siteIds: definition.siteIds,
+    ...(definition.toolSettings ? { toolSettings: definition.toolSettings } : {}),
     variables: definition.variables.map((v) => ({
       name: v.name,
       type: v.type,
@@ -130,16 +137,20 @@ export function draftFrom(definition: AgentDefinition): AgentDraft {
       default: v.default === undefined ? '' : valueToText(v.default),
       description: v.description ?? '',
     })),
-    steps: definition.steps.map(({ key, name, prompt, system, modelSettings, output, ...extra }) => ({
-      key,
-      name,
-      prompt,
-      system: system ?? '',
-      model: modelSettings?.model ?? '',
-      reasoningEffort: modelSettings?.reasoningEffort ?? '',
-      output: outputDraft(output),
-      extra,
-    })),
+    steps: definition.steps.map(
+      ({ key, name, prompt, system, modelSettings, output, tools, maxToolRounds, ...extra }) => ({
+        key,
+        name,
+        prompt,
+        system: system ?? '',
+        model: modelSettings?.model ?? '',
+        reasoningEffort: modelSettings?.reasoningEffort ?? '',
+        output: outputDraft(output),
+        tools: (tools ?? []).join(', '),
+        maxToolRounds,
+        extra,
+      }),
+    ),
   };
 }
 
@@ -169,6 +180,7 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
       ...(draft.notifyWebhook.trim() ? { webhook: draft.notifyWebhook.trim() } : {}),
     },
     siteIds: draft.siteIds,
+    ...(draft.toolSettings ? { toolSettings: draft.toolSettings } : {}),
     variables: draft.variables.map((v) => ({
       name: v.name,
       type: v.type,
@@ -182,6 +194,8 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
       name: s.name,
       prompt: s.prompt,
       ...(s.system ? { system: s.system } : {}),
+      ...(s.tools.trim() ? { tools: list(s.tools) } : {}),
+      ...(s.maxToolRounds === undefined ? {} : { maxToolRounds: s.maxToolRounds }),
       ...(s.model || s.reasoningEffort
         ? {
             modelSettings: {
@@ -191,6 +205,8 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
           }
         : {}),
       ...(outputInput(s.output) ? { output: outputInput(s.output) } : {}),
+      ...(s.tools.trim() ? { tools: list(s.tools) } : {}),
+      ...(s.maxToolRounds === undefined ? {} : { maxToolRounds: s.maxToolRounds }),
     })),
   };
 }

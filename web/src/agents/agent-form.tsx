@@ -333,6 +333,19 @@ export function AgentForm({
                 error={error}
                 onChange={(output) => setStep(i, { output })}
               />
+              <Field
+                path={`steps[${i}].tools`}
+                label={`Step ${i + 1} tools`}
+                error={error}
+                hint="Tools the model may call: search_sites, http_request, invoke_agent, mcp:<server>/<tool>"
+              >
+                <input
+                  type="text"
+                  value={s.tools}
+                  placeholder="none"
+                  onChange={(e) => setStep(i, { tools: e.target.value })}
+                />
+              </Field>
               <details>
                 <summary>System instructions and model overrides</summary>
                 <div className="editor-section" style={{ marginTop: 8 }}>

@@ -4,6 +4,7 @@ import { SimulatedPill, StatusBadge } from '../shell/status-badge.tsx';
 import { GeneratedFiles } from './file-preview.tsx';
 import { RunOutput } from './run-output.tsx';
 import './file-preview.css';
+import { ToolCalls } from './tool-calls.tsx';
 
 /** D5: one step of the run's latest attempt, with everything it used and produced. */
 export function StepCard({
@@ -88,7 +89,7 @@ export function StepCard({
             Not run yet.
           </p>
         ) : null}
-        <Details label="Tool calls" items={step.toolCalls} />
+        <ToolCalls calls={step.toolCalls} />
         <Details label="Sources" items={step.sources} />
         <GeneratedFiles files={step.files} />
         {step.files.length === 0 ? <Details label="Files" items={step.files} /> : null}
