@@ -6,6 +6,7 @@ import { triggersMigration } from './migrations/0006-triggers.ts';
 import { sitesMigration } from './migrations/0007-sites.ts';
 import { filesMigration } from './migrations/0009-files.ts';
 import { governanceMigration } from './migrations/0010-governance.ts';
+import { tenancyMigration } from './migrations/0013-tenancy.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -22,6 +23,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0007_sites': sitesMigration(kind),
     '0009_files': filesMigration(),
     '0010_governance': governanceMigration(kind),
+    '0013_tenancy': tenancyMigration(kind),
   };
 }
 
