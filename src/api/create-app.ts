@@ -10,7 +10,7 @@ import Fastify, {
 import type { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { Actor } from '../identity/actor.ts';
-import { assertCan } from '../identity/permissions.ts';
+import { assertCan, can } from '../identity/permissions.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
 import { runInOrganization } from '../store/tenant-scope.ts';
@@ -119,8 +119,13 @@ function parseBodyOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.inf
 
 function register(app: FastifyInstance, deps: Deps, route: Route): void {
   const handle = async (request: FastifyRequest, reply: FastifyReply, actor: Actor | undefined) => {
-    if (actor && route.permission !== 'public' && route.permission !== 'signed-in')
+    if (actor && route.permission !== 'public' && route.permission !== 'signed-in') {
+      if (route.auditRefusal && !can(actor, route.permission)) {
+        assertStorableInputOrThrow(request.params, 'params');
+        await route.auditRefusal(actor, request.params);
+      }
       assertCan(actor, route.permission);
+    }
     assertStorableInputOrThrow(request.params, 'params');
     assertStorableInputOrThrow(request.query, 'query');
     assertStorableInputOrThrow(request.body, 'body');
