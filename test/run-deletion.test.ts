@@ -180,8 +180,14 @@ describe.each(storeKinds)('deleting runs under the policy on %s', (kind) => {
       await api.call<{ id: string }>('POST', `/api/agents/${agentId}/runs`, { variables: { customer: 'B' } })
     ).body.id;
     await createWorker(api.deps).runOnce();
-    const shared = await api.deps.blobs.put(new TextEncoder().encode('a file both runs made'));
-    const own = await api.deps.blobs.put(new TextEncoder().encode('a file only run A made'));
+    const shared = await api.deps.blobs.put(
+      api.deps.admin.orgId,
+      new TextEncoder().encode('a file both runs made'),
+    );
+    const own = await api.deps.blobs.put(
+      api.deps.admin.orgId,
+      new TextEncoder().encode('a file only run A made'),
+    );
     // Generated files (issue 06) are listed on the step result that made them.
     const attach = (runId: string, digests: string[]) =>
       api.deps.store.db
@@ -193,9 +199,9 @@ describe.each(storeKinds)('deleting runs under the policy on %s', (kind) => {
     await attach(a, [shared.sha256, own.sha256]);
     await attach(b, [shared.sha256]);
     expect((await del(a)).status).toBe(204);
-    expect(await api.deps.blobs.has(own.sha256)).toBe(false);
-    expect(await api.deps.blobs.has(shared.sha256)).toBe(true);
+    expect(await api.deps.blobs.has(api.deps.admin.orgId, own.sha256)).toBe(false);
+    expect(await api.deps.blobs.has(api.deps.admin.orgId, shared.sha256)).toBe(true);
     expect((await del(b)).status).toBe(204);
-    expect(await api.deps.blobs.has(shared.sha256)).toBe(false);
+    expect(await api.deps.blobs.has(api.deps.admin.orgId, shared.sha256)).toBe(false);
   });
 });

@@ -436,7 +436,7 @@ export async function deleteRun(
     throw refused.refusal;
   }
   if (deps.blobs && digests.length > 0)
-    await deleteUnreferencedBlobs({ store: deps.store, blobs: deps.blobs }, digests);
+    await deleteUnreferencedBlobs({ store: deps.store, blobs: deps.blobs }, actor.orgId, digests);
 }
 
 /**
