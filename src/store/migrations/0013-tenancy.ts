@@ -34,7 +34,9 @@ export const tenantTables = [
 ] as const;
 
 /**
- * Tenancy (issue 02), PostgreSQL only: row-level security as a second wall behind the
+ * Tenancy (issue 02). Emails are unique per organization, not per install: the same person may
+ * have an account in two organizations (sign-in then asks which, `identity/sessions.ts`).
+ * PostgreSQL also gets row-level security as a second wall behind the
  * application's own `org_id` checks. Every tenant table (and `organizations`, by its id) is
  * `FORCE ROW LEVEL SECURITY`, so even the tables' owner is held to one policy: a row is visible
  * and writable when its organization is the session's `agentruns.organization_id`, or when the
@@ -46,6 +48,7 @@ export const tenantTables = [
 export function tenancyMigration(kind: StoreKind): Migration {
   return {
     async up(db: Kysely<unknown>) {
+      await emailsUniquePerOrganization(db, kind);
       if (kind !== 'postgres') return;
       const policy = (column: string) =>
         `${column} = current_setting('agentruns.organization_id', true) OR current_setting('agentruns.scope', true) = 'system'`;
@@ -63,4 +66,43 @@ export function tenancyMigration(kind: StoreKind): Migration {
       }
     },
   };
+}
+
+async function emailsUniquePerOrganization(db: Kysely<unknown>, kind: StoreKind): Promise<void> {
+  if (kind === 'postgres') {
+    await sql`ALTER TABLE users DROP CONSTRAINT users_email_key`.execute(db);
+    await sql`CREATE UNIQUE INDEX users_org_email ON users (org_id, email)`.execute(db);
+    await sql`CREATE INDEX users_email ON users (email)`.execute(db);
+    return;
+  }
+  // SQLite cannot drop a column's UNIQUE: the table is rebuilt (its documented procedure; Kysely
+  // runs SQLite migrations outside a transaction, so the foreign key pragma takes effect).
+  await sql`PRAGMA foreign_keys = OFF`.execute(db);
+  try {
+    await sql`BEGIN`.execute(db);
+    try {
+      await sql`CREATE TABLE users_new (
+        id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES organizations (id),
+        email text NOT NULL,
+        name text NOT NULL,
+        role text NOT NULL,
+        password_hash text,
+        created_at bigint NOT NULL)`.execute(db);
+      await sql`INSERT INTO users_new (id, org_id, email, name, role, password_hash, created_at)
+        SELECT id, org_id, email, name, role, password_hash, created_at FROM users`.execute(db);
+      await sql`DROP TABLE users`.execute(db);
+      await sql`ALTER TABLE users_new RENAME TO users`.execute(db);
+      await sql`CREATE UNIQUE INDEX users_org_email ON users (org_id, email)`.execute(db);
+      await sql`CREATE INDEX users_email ON users (email)`.execute(db);
+      const broken = await sql`PRAGMA foreign_key_check`.execute(db);
+      if (broken.rows.length > 0) throw new Error('users rebuild broke a foreign key');
+      await sql`COMMIT`.execute(db);
+    } catch (error) {
+      await sql`ROLLBACK`.execute(db);
+      throw error;
+    }
+  } finally {
+    await sql`PRAGMA foreign_keys = ON`.execute(db);
+  }
 }
