@@ -36,6 +36,7 @@ export async function createDeps(
   const logger = overrides.logger ?? pino({ level: config.logLevel });
   const store = await openStore({
     databaseUrl: config.databaseUrl,
+    appDatabaseUrl: config.appDatabaseUrl,
     sqlitePath: path.join(config.dataDir, 'agentruns.db'),
     ...overrides.storeOptions,
   });

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOrganization } from '../src/identity/bootstrap.ts';
+import { addUser } from '../src/identity/users.ts';
 import { type ApiHarness, createApiHarness, type ErrorResponse } from './support/api-harness.ts';
 import { storeKinds } from './support/test-deps.ts';
 
@@ -97,6 +99,66 @@ describe.each(storeKinds)('sessions on %s', (kind) => {
   it('logs out without a session too', async () => {
     const out = await api.call('POST', '/api/auth/logout', undefined, { token: null });
     expect(out.status).toBe(200);
+  });
+
+  it('keeps emails unique per organization, and asks which organization only when the password opens several', async () => {
+    // Another organization whose administrator has the same email: allowed, emails are per organization.
+    const other = await createOrganization(api.deps, {
+      name: 'Other',
+      adminEmail: api.deps.adminEmail,
+      adminPassword: 'the other organization password',
+    });
+    const own = await login(api.deps.adminEmail, api.deps.adminPassword);
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ userId: api.deps.admin.userId, orgId: api.deps.admin.orgId });
+    const theirs = await login(api.deps.adminEmail, 'the other organization password');
+    expect(theirs.status).toBe(200);
+    expect(theirs.body).toMatchObject({ userId: other.userId, orgId: other.orgId });
+    // One email twice in one organization is still refused.
+    const twice = await api.call<ErrorResponse>('POST', '/api/users', {
+      email: api.deps.adminEmail.toUpperCase(),
+      role: 'viewer',
+      password: 'a long enough password',
+    });
+    expect(twice.status).toBe(409);
+    // The same password in both: the answer names the field and the organizations to choose from.
+    const shared = 'one password for both accounts';
+    const inOwn = await api.call('POST', '/api/users', {
+      email: 'pat@example.com',
+      role: 'viewer',
+      password: shared,
+    });
+    expect(inOwn.status).toBe(201);
+    await addUser(
+      api.deps,
+      { orgId: other.orgId, userId: other.userId },
+      {
+        email: 'pat@example.com',
+        role: 'editor',
+        password: shared,
+      },
+    );
+    const ambiguous = await login('pat@example.com', shared);
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.error.details).toEqual([expect.objectContaining({ path: 'organization' })]);
+    expect(ambiguous.body.error.message).toContain(api.deps.admin.orgId);
+    expect(ambiguous.body.error.message).toContain(other.orgId);
+    const picked = await api.call<{ orgId: string; role: string }>(
+      'POST',
+      '/api/auth/login',
+      { email: 'pat@example.com', password: shared, organization: other.orgId },
+      { token: null },
+    );
+    expect(picked.status).toBe(200);
+    expect(picked.body).toMatchObject({ orgId: other.orgId, role: 'editor' });
+    // A wrong password with an organization is the usual 401.
+    const wrong = await api.call(
+      'POST',
+      '/api/auth/login',
+      { email: 'pat@example.com', password: 'not it at all', organization: other.orgId },
+      { token: null },
+    );
+    expect(wrong.status).toBe(401);
   });
 
   it('answers a wrong password and an unknown email with the same 401', async () => {

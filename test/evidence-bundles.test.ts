@@ -34,7 +34,7 @@ describe.each(storeKinds)('evidence bundles on %s', (kind) => {
     const first = await createReportRun(deps, { customer: 'Acme' });
     const second = await createReportRun(deps, { customer: 'Globex' });
     await createWorker(deps).runOnce();
-    const blob = await deps.blobs.put(Buffer.from('quarter,revenue\nQ1,100\n'));
+    const blob = await deps.blobs.put(deps.admin.orgId, Buffer.from('quarter,revenue\nQ1,100\n'));
     // Re-seal the first run as a crash would leave it, now with the file in its step result.
     const attempt = await deps.store.db
       .selectFrom('attempts')

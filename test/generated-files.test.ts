@@ -132,7 +132,7 @@ describe.each(storeKinds)('generated files on %s', (storeKind) => {
       run.files.map((f, i) => [i + 1, f.kind, attempt.id, f.id]),
     );
     for (const row of rows) {
-      const blob = await api.deps.blobs.getOrThrow(row.sha256);
+      const blob = await api.deps.blobs.getOrThrow(row.org_id, row.sha256);
       expect(Number(row.size_bytes)).toBe(blob.length);
       expect(createHash('sha256').update(blob).digest('hex')).toBe(row.sha256);
     }

@@ -120,6 +120,58 @@ describe.each(storeKinds)('deleting runs under the policy on %s', (kind) => {
     expect([await exists(old), await exists(young)]).toEqual([false, true]);
   });
 
+  it('records every refused deletion in the audit log with the rule that refused it', async () => {
+    const refusals = async () =>
+      (
+        await api.deps.store.db
+          .selectFrom('audit_events')
+          .select(['actor', 'target', 'details'])
+          .where('action', '=', 'run.delete_refused')
+          .orderBy('id')
+          .execute()
+      ).map((row) => ({ actor: row.actor, target: row.target, ...JSON.parse(row.details) }));
+    const editor = await api.deps.addUser('editor');
+    const viewer = await api.deps.addUser('viewer');
+    const id = await newRun();
+    await setPolicy({ retentionDays: 30, deletionPrevention: true });
+    expect((await del(id)).status).toBe(403);
+    await setPolicy({ retentionDays: 0, legalHold: { active: true, reason: 'case 7' } });
+    expect((await del(id)).status).toBe(403);
+    await setPolicy({ legalHold: { active: false }, rolesAllowedToDelete: ['admin'] });
+    expect((await del(id, editor.token)).status).toBe(403);
+    // The permission matrix refuses a viewer before any policy is read: audited as well.
+    expect((await del(id, viewer.token)).status).toBe(403);
+    const bulk = await api.call(
+      'POST',
+      '/api/runs/bulk',
+      { action: 'delete', ids: [id] },
+      { token: viewer.token },
+    );
+    expect(bulk.status).toBe(403);
+    const admin = api.deps.admin.userId;
+    expect(await refusals()).toEqual([
+      expect.objectContaining({ actor: admin, target: id, rule: 'policy.retentionDays', role: 'admin' }),
+      expect.objectContaining({ actor: admin, target: id, rule: 'policy.legalHold' }),
+      expect.objectContaining({
+        actor: editor.actor.userId,
+        target: id,
+        rule: 'policy.rolesAllowedToDelete',
+        role: 'editor',
+      }),
+      expect.objectContaining({ actor: viewer.actor.userId, target: id, rule: 'permissions.runs.delete' }),
+      expect.objectContaining({
+        actor: viewer.actor.userId,
+        target: 'runs.bulk',
+        rule: 'permissions.runs.delete',
+        runIds: [id],
+      }),
+    ]);
+    const [first] = await refusals();
+    expect(first.reason).toContain('30 days has not elapsed');
+    expect(first.policyVersion).toBeGreaterThan(1);
+    expect(await exists(id)).toBe(true);
+  });
+
   it("removes a deleted run's blobs unless another run still refers to them", async () => {
     const a = (
       await api.call<{ id: string }>('POST', `/api/agents/${agentId}/runs`, { variables: { customer: 'A' } })
@@ -128,8 +180,14 @@ describe.each(storeKinds)('deleting runs under the policy on %s', (kind) => {
       await api.call<{ id: string }>('POST', `/api/agents/${agentId}/runs`, { variables: { customer: 'B' } })
     ).body.id;
     await createWorker(api.deps).runOnce();
-    const shared = await api.deps.blobs.put(new TextEncoder().encode('a file both runs made'));
-    const own = await api.deps.blobs.put(new TextEncoder().encode('a file only run A made'));
+    const shared = await api.deps.blobs.put(
+      api.deps.admin.orgId,
+      new TextEncoder().encode('a file both runs made'),
+    );
+    const own = await api.deps.blobs.put(
+      api.deps.admin.orgId,
+      new TextEncoder().encode('a file only run A made'),
+    );
     // Generated files (issue 06) are listed on the step result that made them.
     const attach = (runId: string, digests: string[]) =>
       api.deps.store.db
@@ -141,9 +199,9 @@ describe.each(storeKinds)('deleting runs under the policy on %s', (kind) => {
     await attach(a, [shared.sha256, own.sha256]);
     await attach(b, [shared.sha256]);
     expect((await del(a)).status).toBe(204);
-    expect(await api.deps.blobs.has(own.sha256)).toBe(false);
-    expect(await api.deps.blobs.has(shared.sha256)).toBe(true);
+    expect(await api.deps.blobs.has(api.deps.admin.orgId, own.sha256)).toBe(false);
+    expect(await api.deps.blobs.has(api.deps.admin.orgId, shared.sha256)).toBe(true);
     expect((await del(b)).status).toBe(204);
-    expect(await api.deps.blobs.has(shared.sha256)).toBe(false);
+    expect(await api.deps.blobs.has(api.deps.admin.orgId, shared.sha256)).toBe(false);
   });
 });

@@ -88,7 +88,7 @@ try {
   for (let i = 0; i < fileCount; i++) {
     const incompressible = i % 2 === 0;
     const bytes = incompressible ? randomBytes(FILE_MIB * MiB) : compressible(FILE_MIB * MiB, i);
-    const blob = await deps.blobs.put(bytes);
+    const blob = await deps.blobs.put(actor.orgId, bytes);
     files.push({
       name: incompressible ? `image-${i}.bin` : `table-${i}.csv`,
       mediaType: incompressible ? 'application/octet-stream' : 'text/csv',

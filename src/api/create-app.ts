@@ -1,11 +1,19 @@
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { z } from 'zod';
 import type { Deps } from '../deps.ts';
-import { assertCan } from '../identity/permissions.ts';
+import type { Actor } from '../identity/actor.ts';
+import { assertCan, can } from '../identity/permissions.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
+import { runInOrganization } from '../store/tenant-scope.ts';
 import { assertStorableInputOrThrow } from './assert-storable-input.ts';
 import { authenticateOrThrow } from './authenticate.ts';
 import { handleError } from './error-handler.ts';
@@ -114,30 +122,41 @@ function parseBodyOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.inf
 }
 
 function register(app: FastifyInstance, deps: Deps, route: Route): void {
+  const handle = async (request: FastifyRequest, reply: FastifyReply, actor: Actor | undefined) => {
+    if (actor && route.permission !== 'public' && route.permission !== 'signed-in') {
+      if (route.auditRefusal && !can(actor, route.permission)) {
+        assertStorableInputOrThrow(request.params, 'params');
+        await route.auditRefusal(actor, request.params);
+      }
+      assertCan(actor, route.permission);
+    }
+    assertStorableInputOrThrow(request.params, 'params');
+    assertStorableInputOrThrow(request.query, 'query');
+    assertStorableInputOrThrow(request.body, 'body');
+    const params = route.params ? parseOrThrow(route.params, request.params) : undefined;
+    const query = route.query ? parseOrThrow(route.query, request.query) : undefined;
+    const body = route.body ? parseBodyOrThrow(route.body, request.body) : undefined;
+    const result = await route.handler({
+      // Public routes never read the actor; the cast keeps every other handler's type simple.
+      actor: actor as NonNullable<typeof actor>,
+      body,
+      query,
+      params,
+      request,
+      reply,
+    });
+    if (route.status === 204) return reply.status(204).send();
+    return reply.status(route.status ?? 200).send(result);
+  };
   app.route({
     method: route.method,
     url: route.url,
     handler: async (request, reply) => {
       const actor = route.permission === 'public' ? undefined : await authenticateOrThrow(deps, request);
-      if (actor && route.permission !== 'public' && route.permission !== 'signed-in')
-        assertCan(actor, route.permission);
-      assertStorableInputOrThrow(request.params, 'params');
-      assertStorableInputOrThrow(request.query, 'query');
-      assertStorableInputOrThrow(request.body, 'body');
-      const params = route.params ? parseOrThrow(route.params, request.params) : undefined;
-      const query = route.query ? parseOrThrow(route.query, request.query) : undefined;
-      const body = route.body ? parseBodyOrThrow(route.body, request.body) : undefined;
-      const result = await route.handler({
-        // Public routes never read the actor; the cast keeps every other handler's type simple.
-        actor: actor as NonNullable<typeof actor>,
-        body,
-        query,
-        params,
-        request,
-        reply,
-      });
-      if (route.status === 204) return reply.status(204).send();
-      return reply.status(route.status ?? 200).send(result);
+      // Row-level security's second wall: a signed-in request touches its organization's rows only.
+      return actor
+        ? runInOrganization(actor.orgId, () => handle(request, reply, actor))
+        : handle(request, reply, undefined);
     },
   });
 }

@@ -38,6 +38,8 @@ export interface Route<
   /** Status of a success; 200 unless set. */
   status?: number;
   permission: Permission | 'public' | 'signed-in';
+  /** Records a refusal by the permission matrix (e.g. a delete, in the audit log) before the 403. */
+  auditRefusal?: (actor: Actor, params: unknown) => Promise<void>;
   handler(context: RouteContext<Infer<B>, Infer<Q>, Infer<P>>): Promise<unknown>;
 }
 

@@ -111,7 +111,8 @@ tokens
   .description('print a new API token for a user (reads the database directly)')
   .requiredOption('--email <email>', 'the user')
   .option('--name <name>', 'what the token is for', 'cli')
-  .action((options: { email: string; name: string }) => createToken(loadConfig(), options));
+  .option('--org <id>', 'the organization, when the email has accounts in several')
+  .action((options: { email: string; name: string; org?: string }) => createToken(loadConfig(), options));
 tokens
   .command('revoke <id>')
   .description('revoke an API token by id; it stops working at once (reads the database directly)')

@@ -56,8 +56,12 @@ export async function getFileOrThrow(
 }
 
 /** The file's bytes from the blob store. */
-export function readFileBytes(deps: Pick<Deps, 'blobs'>, file: FileRecord): Promise<Buffer> {
-  return deps.blobs.getOrThrow(file.sha256);
+export function readFileBytes(
+  deps: Pick<Deps, 'blobs'>,
+  actor: Pick<Actor, 'orgId'>,
+  file: FileRecord,
+): Promise<Buffer> {
+  return deps.blobs.getOrThrow(actor.orgId, file.sha256);
 }
 
 /** The spec the file was rendered from: the answer its step recorded. */

@@ -51,7 +51,7 @@ export async function generateFile(
   const spec = parseFileSpecOrThrow(input.kind, input.answer);
   const now = deps.clock.now();
   const bytes = await renderFile(spec, new Date(now));
-  const { sha256, sizeBytes } = await deps.blobs.put(bytes);
+  const { sha256, sizeBytes } = await deps.blobs.put(input.orgId, bytes);
   const info = fileKindInfo[input.kind];
   const ref: StoredFileRef = {
     id: deps.ids.next('fil'),

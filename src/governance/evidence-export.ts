@@ -253,9 +253,9 @@ export async function writeBundle(
       }
       for (const f of body.files) {
         const entry = fileEntryName(f);
-        if (filesAdded.has(entry) || !(await deps.blobs.has(f.sha256))) continue;
+        if (filesAdded.has(entry) || !(await deps.blobs.has(orgId, f.sha256))) continue;
         filesAdded.add(entry);
-        void zip.addStream(entry, () => deps.blobs.openRead(f.sha256), {
+        void zip.addStream(entry, () => deps.blobs.openRead(orgId, f.sha256), {
           compress: !precompressed.test(f.mediaType),
         });
       }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
-import { NotFoundError } from '../platform/errors.ts';
+import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import { type Actor, isRole } from './actor.ts';
 import { can } from './permissions.ts';
 
@@ -75,18 +75,29 @@ export async function createTokenForUser(
   return { id, token, userId: user.userId, name };
 }
 
-/** Creates a token for the user with `email` (the CLI, which reads the database directly). */
+/**
+ * Creates a token for the user with `email` (the CLI, which reads the database directly); `orgId`
+ * picks the account when the email has one in several organizations.
+ */
 export async function createApiToken(
   deps: TokenDeps,
   email: string,
   name = 'cli',
+  orgId?: string,
 ): Promise<{ id: string; token: string; userId: string }> {
-  const user = await deps.store.db
+  let query = deps.store.db
     .selectFrom('users')
     .select(['id', 'org_id'])
-    .where('email', '=', email.toLowerCase())
-    .executeTakeFirst();
+    .where('email', '=', email.toLowerCase());
+  if (orgId !== undefined) query = query.where('org_id', '=', orgId);
+  const users = await query.limit(2).execute();
+  const user = users[0];
   if (!user) throw new NotFoundError('user', email);
+  if (users.length > 1)
+    throw ValidationError.field(
+      'org',
+      `${email} has accounts in several organizations; give the organization id`,
+    );
   return createTokenForUser(deps, { orgId: user.org_id, userId: user.id }, name, 'system');
 }
 

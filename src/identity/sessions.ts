@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
-import { UnauthorizedError } from '../platform/errors.ts';
+import { UnauthorizedError, ValidationError } from '../platform/errors.ts';
+import { runAsSystem } from '../store/tenant-scope.ts';
 import { type Actor, isRole } from './actor.ts';
 import { hashToken } from './api-tokens.ts';
 import {
@@ -43,6 +44,11 @@ export function csrfTokenMatches(sessionSecret: string, presented: string | unde
  * Checks email and password; returns a new session secret for the cookie. Failed attempts are
  * counted per account and per client address (`login-throttle.ts`); while either is locked the
  * answer is 429 without checking the password at all.
+ *
+ * Emails are unique per organization, so one email may have accounts in several. `organization`
+ * (an organization id) picks one; without it, the password is checked against each account of
+ * the email, and when it opens more than one the answer is 400 naming `organization` and listing
+ * those organizations: told only to someone who just proved the password of each.
  */
 export async function signIn(
   deps: Pick<Deps, 'store' | 'ids' | 'clock'>,
@@ -50,20 +56,40 @@ export async function signIn(
   password: string,
   clientAddress = 'unknown',
   addressMaxFailures: number = loginThrottle.addressMaxFailures,
+  organization?: string,
 ): Promise<{ secret: string; actor: Actor; expiresAt: number }> {
   const keys = throttleKeys(email, clientAddress);
   await assertNotThrottled(deps, [keys.account, keys.address]);
-  const user = await deps.store.db
+  // Before anyone is signed in there is no organization yet: the lookup spans them all.
+  let query = deps.store.db
     .selectFrom('users')
-    .select(['id', 'org_id', 'role', 'password_hash'])
-    .where('email', '=', email.toLowerCase())
-    .executeTakeFirst();
+    .innerJoin('organizations', 'organizations.id', 'users.org_id')
+    .select([
+      'users.id',
+      'users.org_id',
+      'users.role',
+      'users.password_hash',
+      'organizations.name as org_name',
+    ])
+    .where('users.email', '=', email.toLowerCase())
+    .orderBy('users.org_id');
+  if (organization !== undefined) query = query.where('users.org_id', '=', organization);
+  const candidates = await runAsSystem(() => query.execute());
   // The same answer for an unknown email and a wrong password: no account enumeration. In the
   // same time, too: an unknown email answered in 1 ms, a known one after a 50 ms scrypt.
   unknownUserHash ??= hashPassword('no such user');
-  const hash = user?.password_hash ?? (await unknownUserHash);
-  const matches = await verifyPassword(password, hash);
-  if (!user?.password_hash || !isRole(user.role) || !matches) {
+  const opened = [];
+  for (const candidate of candidates)
+    if (candidate.password_hash && (await verifyPassword(password, candidate.password_hash)))
+      opened.push(candidate);
+  if (candidates.length === 0) await verifyPassword(password, await unknownUserHash);
+  if (opened.length > 1)
+    throw ValidationError.field(
+      'organization',
+      `this email and password open accounts in ${opened.length} organizations; give organization, one of: ${opened.map((u) => `${u.org_id} (${u.org_name})`).join(', ')}`,
+    );
+  const user = opened[0];
+  if (!user?.password_hash || !isRole(user.role)) {
     await recordLoginFailure(deps, keys.account, loginThrottle.accountMaxFailures);
     await recordLoginFailure(deps, keys.address, addressMaxFailures);
     throw new UnauthorizedError('email or password is wrong');

@@ -92,8 +92,13 @@ export async function addUser(
   const id = deps.ids.next('usr');
   const now = deps.clock.now();
   await deps.store.transaction(async (trx) => {
-    const taken = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-    if (taken) throw new ConflictError(`a user with email ${email} exists`);
+    const taken = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('org_id', '=', actor.orgId)
+      .where('email', '=', email)
+      .executeTakeFirst();
+    if (taken) throw new ConflictError(`a user with email ${email} exists in this organization`);
     await trx
       .insertInto('users')
       .values({

@@ -6,6 +6,11 @@ export interface Config {
   dataDir: string;
   /** `postgres://…` selects PostgreSQL; unset means SQLite in `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * PostgreSQL: the application's own role (not the tables' owner, no BYPASSRLS), which row-level
+   * security holds to one organization per request. Unset: `databaseUrl` as user `agentruns_app`.
+   */
+  appDatabaseUrl: string | undefined;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   /** Add the example agents on first start (`AGENTRUNS_EXAMPLES=0` skips them). */
@@ -81,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '0.0.0.0',
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
     databaseUrl: env.DATABASE_URL || undefined,
+    appDatabaseUrl: env.DATABASE_APP_URL || undefined,
     adminEmail: env.AGENTRUNS_ADMIN_EMAIL || undefined,
     adminPassword: env.AGENTRUNS_ADMIN_PASSWORD || undefined,
     examples: env.AGENTRUNS_EXAMPLES !== '0',

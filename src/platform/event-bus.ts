@@ -1,3 +1,5 @@
+import { bindTenantScope } from '../store/tenant-scope.ts';
+
 /**
  * In-process publish/subscribe. Channels: `run:<id>` (new run events), `queue` (work available),
  * `cancel` (an attempt id was canceled). Across processes PostgreSQL LISTEN/NOTIFY feeds the same bus.
@@ -24,9 +26,12 @@ export function createEventBus(): EventBus {
         listeners = new Set();
         channels.set(channel, listeners);
       }
-      listeners.add(listener);
+      // A listener runs in the tenant scope it subscribed in, not the publisher's: a request that
+      // wakes the engine must not lend it its organization (store/tenant-scope.ts).
+      const bound = bindTenantScope(listener);
+      listeners.add(bound);
       return () => {
-        listeners.delete(listener);
+        listeners.delete(bound);
         if (listeners.size === 0) channels.delete(channel);
       };
     },

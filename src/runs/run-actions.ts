@@ -13,7 +13,7 @@ import { appendAudit } from '../governance/audit-log.ts';
 import { sealAttemptIn } from '../governance/seal-attempts.ts';
 import { sealTombstone } from '../governance/seal-tombstone.ts';
 import type { Actor } from '../identity/actor.ts';
-import { assertModelsPermitted, assertRunDeletable } from '../identity/policy-rules.ts';
+import { assertModelsPermitted, assertRunDeletable, PolicyRefusal } from '../identity/policy-rules.ts';
 import { currentPolicy } from '../identity/policy-versions.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { Database, RunsTable } from '../store/schema.ts';
@@ -385,15 +385,22 @@ export async function deleteRun(
   actor: Actor,
   runId: string,
 ): Promise<void> {
+  let refused: { refusal: PolicyRefusal; policyVersion: number } | undefined;
   const digests = await deps.store.transaction(async (trx) => {
     const run = await lockRunOrThrow(trx, deps, actor, runId);
     const policy = await currentPolicy(trx, actor.orgId);
-    assertRunDeletable(
-      policy,
-      actor.role,
-      { agentId: run.agent_id, createdAtMs: run.created_at },
-      deps.clock.now(),
-    );
+    try {
+      assertRunDeletable(
+        policy,
+        actor.role,
+        { agentId: run.agent_id, createdAtMs: run.created_at },
+        deps.clock.now(),
+      );
+    } catch (error) {
+      if (!(error instanceof PolicyRefusal)) throw error;
+      refused = { refusal: error, policyVersion: policy.version };
+      return [];
+    }
     if (!isFinalStatus(run.status) && run.status !== 'new') {
       throw new ConflictError(`cannot delete run ${run.id}: it is ${run.status}; cancel it first`);
     }
@@ -421,8 +428,37 @@ export async function deleteRun(
     });
     return digests;
   });
+  if (refused) {
+    await recordRefusedDeletion(deps, actor, runId, {
+      rule: `policy.${refused.refusal.rule}`,
+      reason: refused.refusal.message,
+      policyVersion: refused.policyVersion,
+    });
+    throw refused.refusal;
+  }
   if (deps.blobs && digests.length > 0)
-    await deleteUnreferencedBlobs({ store: deps.store, blobs: deps.blobs }, digests);
+    await deleteUnreferencedBlobs({ store: deps.store, blobs: deps.blobs }, actor.orgId, digests);
+}
+
+/**
+ * A refused deletion goes to the audit log too (`run.delete_refused`), naming the rule that
+ * refused it: a policy rule (`policy.retentionDays`, `policy.legalHold`,
+ * `policy.rolesAllowedToDelete`) or the permission matrix (`permissions.runs.delete`).
+ * Written after the refused transaction rolled back, in the actor's own organization.
+ */
+export async function recordRefusedDeletion(
+  deps: Pick<Deps, 'store' | 'ids' | 'clock'>,
+  actor: Actor,
+  target: string,
+  details: { rule: string; reason: string; policyVersion?: number; runIds?: string[] },
+): Promise<void> {
+  await appendAudit(deps.store.db, deps.ids, deps.clock.now(), {
+    orgId: actor.orgId,
+    actor: actor.userId,
+    action: 'run.delete_refused',
+    target,
+    details: { ...details, role: actor.role },
+  });
 }
 
 /** Canceling a parent cancels its child runs that are still going, and theirs (M4, T4). */

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Deps } from '../deps.ts';
 import type { Database } from '../store/schema.ts';
+import { runAsSystem } from '../store/tenant-scope.ts';
 
 const digestPattern = /^[0-9a-f]{64}$/;
 
@@ -20,25 +21,33 @@ export async function blobDigestsOfRun(db: Kysely<Database>, runId: string): Pro
 }
 
 /**
- * Deletes each blob no step result refers to any more. Blobs are content-addressed and shared
- * (two runs that made the same file store it once), so a deleted run's blob stays while any other
- * run, in any organization, still refers to it. Called after the deleting transaction committed:
- * a crash in between leaves an orphan blob (wasted space), never a run with a missing file.
+ * Deletes each of the organization's blobs none of its step results refers to any more. Blobs are
+ * content-addressed per organization (two of its runs that made the same file store it once), so a
+ * deleted run's blob stays while another run of the organization still refers to it. A blob of the
+ * layout before keys carried the organization may be shared across organizations: it goes only
+ * when no run of any organization refers to it, a check made in the system scope
+ * (`store/tenant-scope.ts`), since row-level security hides other organizations' runs.
+ * Called after the deleting transaction committed: a crash in between leaves an orphan blob
+ * (wasted space), never a run with a missing file.
  */
 export async function deleteUnreferencedBlobs(
   deps: Pick<Deps, 'store' | 'blobs'>,
+  orgId: string,
   digests: readonly string[],
 ): Promise<string[]> {
   const deleted: string[] = [];
-  for (const digest of digests) {
-    const stillUsed = await deps.store.db
+  const referrer = (digest: string, scope: 'organization' | 'any') => {
+    let query = deps.store.db
       .selectFrom('step_results')
       .select('run_id')
-      .where('files', 'like', `%${digest}%`)
-      .limit(1)
-      .executeTakeFirst();
-    if (stillUsed) continue;
-    await deps.blobs.delete(digest);
+      .where('files', 'like', `%${digest}%`);
+    if (scope === 'organization') query = query.where('org_id', '=', orgId);
+    return query.limit(1).executeTakeFirst();
+  };
+  for (const digest of digests) {
+    if (await referrer(digest, 'organization')) continue;
+    await deps.blobs.delete(orgId, digest);
+    if (!(await runAsSystem(() => referrer(digest, 'any')))) await deps.blobs.deleteLegacy(digest);
     deleted.push(digest);
   }
   return deleted;

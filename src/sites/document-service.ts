@@ -85,7 +85,7 @@ export async function openVersionContent(
   version?: number,
 ): Promise<{ version: DocumentVersionsTable; stream: Readable }> {
   const row = await getVersionOrThrow(deps, actor, siteId, documentId, version);
-  return { version: row, stream: deps.blobs.openRead(row.sha256) };
+  return { version: row, stream: deps.blobs.openRead(actor.orgId, row.sha256) };
 }
 
 /** A window of a version's extracted text (the UI's text preview); 409 until extraction is done. */
@@ -101,7 +101,7 @@ export async function readVersionText(
     throw new ConflictError(
       `version ${row.number} has no text yet: its extraction is ${row.status}${row.error ? ` (${row.error})` : ''}`,
     );
-  const text = (await deps.blobs.getOrThrow(row.text_sha256)).toString('utf8');
+  const text = (await deps.blobs.getOrThrow(actor.orgId, row.text_sha256)).toString('utf8');
   if (options.offset > text.length) throw ValidationError.field('offset', `must be at most ${text.length}`);
   return {
     version: row.number,

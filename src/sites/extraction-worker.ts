@@ -138,7 +138,7 @@ async function extractVersion(
       throw new ExtractionError(
         `too large to extract: ${version.size_bytes} bytes (the limit is ${deps.config.extractLimitBytes}); the file is stored`,
       );
-    const bytes = await deps.blobs.getOrThrow(version.sha256);
+    const bytes = await deps.blobs.getOrThrow(version.org_id, version.sha256);
     const extracted = await extractor.extract(bytes, version.media_type, {
       maxUncompressedBytes: deps.config.unzipLimitBytes,
     });
@@ -155,7 +155,7 @@ async function extractVersion(
   }
   try {
     const chunks = chunkText(text);
-    const textBlob = await deps.blobs.put(Buffer.from(text, 'utf8'));
+    const textBlob = await deps.blobs.put(version.org_id, Buffer.from(text, 'utf8'));
     const now = deps.clock.now();
     await deps.store.transaction(async (trx) => {
       // A retried extraction (lease expired mid-way) replaces what the first one wrote.

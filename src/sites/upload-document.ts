@@ -43,7 +43,7 @@ export async function uploadDocument(
   const name = sanitizeFileName(file.fileName);
   let stored: { sha256: string; sizeBytes: number };
   try {
-    stored = await deps.blobs.putStream(file.stream, { maxBytes: deps.config.uploadLimitBytes });
+    stored = await deps.blobs.putStream(actor.orgId, file.stream, { maxBytes: deps.config.uploadLimitBytes });
   } catch (error) {
     if (error instanceof BlobTooLargeError || isMultipartTooLarge(error))
       throw new AppError(
@@ -55,7 +55,7 @@ export async function uploadDocument(
     throw error;
   }
   if (stored.sizeBytes === 0) throw ValidationError.field('file', 'is empty (0 bytes)');
-  const mediaType = await sniffMediaType(() => deps.blobs.openRead(stored.sha256), name);
+  const mediaType = await sniffMediaType(() => deps.blobs.openRead(actor.orgId, stored.sha256), name);
 
   const now = deps.clock.now();
   const result = await deps.store.transaction(async (trx) => {

@@ -1,29 +1,37 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-/** Files by content: the key is the SHA-256 of the bytes, so equal files are stored once. */
+/**
+ * Files by content, per organization: the key is the organization and the SHA-256 of the bytes,
+ * so equal files of one organization are stored once and no organization's key reaches another's.
+ * Blobs written before keys carried the organization (`<root>/ab/cd/<sha256>`) are still read
+ * where the organization has no copy of its own; `deleteLegacy` removes one once nothing refers to it.
+ */
 export interface BlobStore {
   /** Stores `bytes` and returns its SHA-256 (hex) and size. */
-  put(bytes: Uint8Array): Promise<{ sha256: string; sizeBytes: number }>;
-  /** Throws when no blob has that digest. */
-  getOrThrow(sha256: string): Promise<Buffer>;
-  has(sha256: string): Promise<boolean>;
-  delete(sha256: string): Promise<void>;
+  put(orgId: string, bytes: Uint8Array): Promise<{ sha256: string; sizeBytes: number }>;
+  /** Throws when the organization has no blob of that digest. */
+  getOrThrow(orgId: string, sha256: string): Promise<Buffer>;
+  has(orgId: string, sha256: string): Promise<boolean>;
+  delete(orgId: string, sha256: string): Promise<void>;
+  /** Removes a blob of the layout without organizations (call when no organization refers to it). */
+  deleteLegacy(sha256: string): Promise<void>;
   /**
    * Streams `source` to the store in constant memory: hashed while written to a temp file, then
-   * renamed to its SHA-256 key. Throws `BlobTooLargeError` (and keeps nothing) past `maxBytes`.
+   * renamed to its key. Throws `BlobTooLargeError` (and keeps nothing) past `maxBytes`.
    */
   putStream(
+    orgId: string,
     source: Readable,
     options?: { maxBytes?: number },
   ): Promise<{ sha256: string; sizeBytes: number }>;
-  /** Reads a blob as a stream; throws (on first read) when no blob has that digest. */
-  openRead(sha256: string): Readable;
+  /** Reads a blob as a stream; throws (on first read) when the organization has no blob of that digest. */
+  openRead(orgId: string, sha256: string): Readable;
 }
 
 /** A streamed blob passed its size limit; nothing was stored. */
@@ -35,32 +43,44 @@ export class BlobTooLargeError extends Error {
 }
 
 const digestPattern = /^[0-9a-f]{64}$/;
+const orgIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
 let tempCounter = 0;
 
 export function createDiskBlobStore(root: string): BlobStore {
-  const fileOf = (sha256: string) => {
+  const legacyFileOf = (sha256: string) => {
     if (!digestPattern.test(sha256)) throw new Error(`not a SHA-256 digest: ${sha256}`);
     return path.join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   };
+  // `<root>/orgs/<orgId>/ab/cd/<sha256>`: the organization is part of every key.
+  const fileOf = (orgId: string, sha256: string) => {
+    assertOrgId(orgId);
+    if (!digestPattern.test(sha256)) throw new Error(`not a SHA-256 digest: ${sha256}`);
+    return path.join(root, 'orgs', orgId, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  };
+  /** The organization's own file, else one of the old layout, else the own path (to fail on). */
+  const readableFileOf = (orgId: string, sha256: string) => {
+    const own = fileOf(orgId, sha256);
+    if (existsSync(own)) return own;
+    const legacy = legacyFileOf(sha256);
+    return existsSync(legacy) ? legacy : own;
+  };
   return {
-    async put(bytes) {
+    async put(orgId, bytes) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const file = fileOf(sha256);
+      const file = fileOf(orgId, sha256);
       await fs.mkdir(path.dirname(file), { recursive: true });
       // Write then rename: a reader never sees half a blob, and a crash leaves only a temp file.
-      const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      const temp = `${file}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`;
       await fs.writeFile(temp, bytes);
       await fs.rename(temp, file);
       return { sha256, sizeBytes: bytes.byteLength };
     },
-    getOrThrow: (sha256) => fs.readFile(fileOf(sha256)),
-    has: (sha256) =>
-      fs.access(fileOf(sha256)).then(
-        () => true,
-        () => false,
-      ),
-    delete: (sha256) => fs.rm(fileOf(sha256), { force: true }),
-    async putStream(source, options = {}) {
+    getOrThrow: async (orgId, sha256) => fs.readFile(readableFileOf(orgId, sha256)),
+    has: async (orgId, sha256) => existsSync(readableFileOf(orgId, sha256)),
+    delete: (orgId, sha256) => fs.rm(fileOf(orgId, sha256), { force: true }),
+    deleteLegacy: (sha256) => fs.rm(legacyFileOf(sha256), { force: true }),
+    async putStream(orgId, source, options = {}) {
+      assertOrgId(orgId);
       const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
       const tempDir = path.join(root, 'tmp');
       await fs.mkdir(tempDir, { recursive: true });
@@ -85,11 +105,15 @@ export function createDiskBlobStore(root: string): BlobStore {
         throw error;
       }
       const sha256 = hash.digest('hex');
-      const file = fileOf(sha256);
+      const file = fileOf(orgId, sha256);
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.rename(temp, file);
       return { sha256, sizeBytes };
     },
-    openRead: (sha256) => createReadStream(fileOf(sha256)),
+    openRead: (orgId, sha256) => createReadStream(readableFileOf(orgId, sha256)),
   };
+}
+
+function assertOrgId(orgId: string): void {
+  if (!orgIdPattern.test(orgId)) throw new Error(`not an organization id: ${orgId}`);
 }

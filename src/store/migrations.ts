@@ -8,7 +8,9 @@ import { filesMigration } from './migrations/0009-files.ts';
 import { governanceMigration } from './migrations/0010-governance.ts';
 import { toolsMigration } from './migrations/0011-tools.ts';
 import { benchmarksMigration } from './migrations/0012-benchmarks.ts';
+import { tenancyMigration } from './migrations/0013-tenancy.ts';
 import { uploadsMigration } from './migrations/0014-uploads.ts';
+import { tenantTablesMigration } from './migrations/0016-tenant-tables.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -27,7 +29,9 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0010_governance': governanceMigration(kind),
     '0011_tools': toolsMigration(),
     '0012_benchmarks': benchmarksMigration(kind),
+    '0013_tenancy': tenancyMigration(kind),
     '0014_uploads': uploadsMigration(),
+    '0016_tenant_tables': tenantTablesMigration(kind),
   };
 }
 

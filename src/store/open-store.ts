@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withCachedStatements } from './cached-statements.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createMutex } from './mutex.ts';
+import { appConnectionUrl, prepareAppRole, userOf } from './postgres-app-role.ts';
 import type { Database } from './schema.ts';
 import { SchemaScopedPostgresDialect } from './schema-scoped-postgres-dialect.ts';
 import type { StoreKind } from './store-kind.ts';
+import { currentTenantScope } from './tenant-scope.ts';
 
 /**
  * The database as the rest of the code sees it: Kysely for ordinary queries, plus the raw handle
@@ -19,7 +21,11 @@ export interface Store {
   db: Kysely<Database>;
   /** Set on SQLite: the better-sqlite3 handle, for synchronous prepared statements. */
   sqlite: SqliteDatabase.Database | undefined;
-  /** Set on PostgreSQL: the pool. */
+  /**
+   * Set on PostgreSQL: the system scope's pool (row-level security lets it see every
+   * organization), for the queue's hot path and the scheduler's lock only. `db` runs in the scope
+   * of `store/tenant-scope.ts`.
+   */
   pool: pg.Pool | undefined;
   /**
    * Runs `fn` in a transaction. On SQLite every writer (this and the queue's synchronous
@@ -38,14 +44,20 @@ export interface StoreOptions {
   sqlitePath?: string;
   /** PostgreSQL schema to use (created when missing); tests use one per suite. */
   pgSchema?: string;
-  /** Connections in the PostgreSQL pool. */
+  /**
+   * The role the application's queries run as (`DATABASE_APP_URL`): not the tables' owner, no
+   * BYPASSRLS. Unset: `databaseUrl` with the user `agentruns_app`.
+   */
+  appDatabaseUrl?: string | undefined;
+  /** Connections in each PostgreSQL pool. */
   poolSize?: number;
 }
 
 const BIGINT_OID = 20;
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const store = options.databaseUrl ? await openPostgres(options.databaseUrl, options) : openSqlite(options);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
+  const store = openSqlite(options);
   try {
     await migrateToLatest(store.db as Kysely<unknown>, store.kind);
   } catch (error) {
@@ -84,26 +96,36 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   const schema = options.pgSchema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
     throw new Error(`bad schema name ${schema}`);
-  if (schema) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.end();
-  }
-  const pool = new pg.Pool({
-    connectionString: url,
+  const searchPath = schema ? `-c search_path=${schema} ` : '';
+  await migrateAsOwner(url, options, searchPath);
+  const appUrl = appConnectionUrl(url, options.appDatabaseUrl);
+  if (userOf(appUrl) === userOf(url))
+    throw new Error(
+      'the application must not connect as the role that owns the tables: set DATABASE_APP_URL to another role (README, PostgreSQL)',
+    );
+  const poolOptions = (extra: string): pg.PoolConfig => ({
+    connectionString: appUrl,
     max: options.poolSize ?? 10,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    ...(searchPath || extra ? { options: `${searchPath}${extra}`.trim() } : {}),
     types: {
       // Times are epoch milliseconds in bigint columns; they fit a JS number exactly.
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === BIGINT_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
     },
   });
-  pool.on('error', () => {
-    // An idle client lost its connection; the pool replaces it on the next checkout.
+  // The raw pool is the system scope's, for the paths that span organizations and talk to pg
+  // directly (the queue's claims and commits, the scheduler's leadership lock). Set once per
+  // connection at its start, so the engine's hot path pays nothing for the wall.
+  const pool = new pg.Pool(poolOptions('-c agentruns.scope=system'));
+  // Kysely's pool sets each connection to the tenant scope in force when it is checked out.
+  const scopedPool = new pg.Pool(poolOptions(''));
+  for (const p of [pool, scopedPool])
+    p.on('error', () => {
+      // An idle client lost its connection; the pool replaces it on the next checkout.
+    });
+  const db = new Kysely<Database>({
+    dialect: new SchemaScopedPostgresDialect({ pool: scopedPool, onReserveConnection: applyTenantScope }),
   });
-  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
   return {
     kind: 'postgres',
     db,
@@ -113,6 +135,57 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     sqliteWrite: () => Promise.reject(new Error('sqliteWrite is for SQLite stores')),
     close: async () => {
       await db.destroy();
+      await pool.end();
     },
   };
+}
+
+/**
+ * The owner (the `DATABASE_URL` role) creates the schema, migrates, and grants the application's
+ * role what it needs; then it disconnects. It runs in the system scope: row-level security is
+ * forced on the owner too, and a migration may rewrite every organization's rows.
+ */
+async function migrateAsOwner(url: string, options: StoreOptions, searchPath: string): Promise<void> {
+  const ownerPool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    options: `${searchPath}-c agentruns.scope=system`,
+  });
+  const owner = new Kysely<unknown>({ dialect: new SchemaScopedPostgresDialect({ pool: ownerPool }) });
+  try {
+    if (options.pgSchema) await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${options.pgSchema}`).execute(owner);
+    await migrateToLatest(owner, 'postgres');
+    const client = await ownerPool.connect();
+    try {
+      const { rows } = await client.query<{ schema: string }>('SELECT current_schema() AS schema');
+      await prepareAppRole(
+        client,
+        userOf(appConnectionUrl(url, options.appDatabaseUrl)),
+        rows[0]?.schema ?? 'public',
+      );
+    } finally {
+      client.release();
+    }
+  } finally {
+    await owner.destroy();
+  }
+}
+
+/** The connections each remember the scope last set on them, so a checkout sets it only on a change. */
+const appliedScope = new WeakMap<DatabaseConnection, string>();
+
+async function applyTenantScope(connection: DatabaseConnection): Promise<void> {
+  const scope = currentTenantScope();
+  const key = scope.kind === 'system' ? 'system' : `org:${scope.orgId}`;
+  if (appliedScope.get(connection) === key) return;
+  appliedScope.delete(connection);
+  // Session-wide (is_local false) and set outside any transaction, so a rollback cannot undo it;
+  // every checkout compares, so a connection never carries one request's tenant into the next.
+  await connection.executeQuery(
+    CompiledQuery.raw(
+      "SELECT set_config('agentruns.organization_id', $1, false), set_config('agentruns.scope', $2, false)",
+      [scope.kind === 'organization' ? scope.orgId : '', scope.kind === 'system' ? 'system' : 'organization'],
+    ),
+  );
+  appliedScope.set(connection, key);
 }

@@ -1,10 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import jsonpointer from 'jsonpointer';
+import type { Selectable } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import type { Deps } from '../deps.ts';
 import { isRole } from '../identity/actor.ts';
 import { NotFoundError, ValidationError, WebhookRefusedError } from '../platform/errors.ts';
 import { createRun } from '../runs/create-run.ts';
+import type { WebhooksTable } from '../store/schema.ts';
+import { runInOrganization } from '../store/tenant-scope.ts';
 
 /** Standard Webhooks' tolerance: a timestamp more than 5 minutes off is refused. */
 export const WEBHOOK_TOLERANCE_MS = 5 * 60 * 1000;
@@ -36,7 +39,15 @@ export async function receiveWebhook(
     .where('id', '=', request.hookId)
     .executeTakeFirst();
   if (hook?.enabled !== 1) throw new NotFoundError('webhook', request.hookId);
+  // Found by its unguessable id across organizations; everything after runs in the hook's own.
+  return runInOrganization(hook.org_id, () => receiveForHook(deps, request, hook));
+}
 
+async function receiveForHook(
+  deps: ReceiveDeps,
+  request: WebhookRequest,
+  hook: Selectable<WebhooksTable>,
+): Promise<{ runId: string; status: string }> {
   const header = (name: string) => {
     const value = request.headers[name];
     return Array.isArray(value) ? value[0] : value;

@@ -26,7 +26,7 @@ export function fileRoutes(deps: Deps): Route[] {
       responseContent: downloadContent,
       handler: async ({ actor, params, reply }) => {
         const file = await getFileOrThrow(deps, actor, params.id);
-        const bytes = await readFileBytes(deps, file);
+        const bytes = await readFileBytes(deps, actor, file);
         reply
           .header('content-type', file.contentType)
           .header('content-disposition', contentDisposition('attachment', file.name))
@@ -52,7 +52,7 @@ export function fileRoutes(deps: Deps): Route[] {
             .header('content-disposition', contentDisposition('inline', file.name))
             .header('x-content-type-options', 'nosniff')
             .header('cache-control', 'private, no-cache');
-          return readFileBytes(deps, file);
+          return readFileBytes(deps, actor, file);
         }
         const spec = await readFileSpec(deps, file);
         return { file, preview: previewOf(spec) };

@@ -1,12 +1,20 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import type { Actor } from '../../identity/actor.ts';
-import { assertCan } from '../../identity/permissions.ts';
+import { assertCan, can } from '../../identity/permissions.ts';
 import { AppError, messageOf, ValidationError } from '../../platform/errors.ts';
 import { parseOrThrow } from '../../platform/zod-issues.ts';
 import { getRunOrThrow, listAttempts } from '../../runs/get-run.ts';
 import { filteredRuns, listRuns, listRunsQuerySchema } from '../../runs/list-runs.ts';
-import { cancelRun, deleteRun, duplicateRun, rerunRun, startRun, updateRun } from '../../runs/run-actions.ts';
+import {
+  cancelRun,
+  deleteRun,
+  duplicateRun,
+  recordRefusedDeletion,
+  rerunRun,
+  startRun,
+  updateRun,
+} from '../../runs/run-actions.ts';
 import {
   bulkInputSchema,
   duplicateInputSchema,
@@ -101,6 +109,11 @@ export function runRoutes(deps: Deps): Route[] {
       summary: 'Delete a run that is not in flight, where the policy permits (role, legal hold, retention)',
       tag: 'runs',
       permission: 'runs.delete',
+      auditRefusal: (actor, params) =>
+        recordRefusedDeletion(deps, actor, (params as { id?: string }).id ?? '', {
+          rule: 'permissions.runs.delete',
+          reason: `role ${actor.role} may not delete runs`,
+        }),
       status: 204,
       params: idParams,
       handler: async ({ actor, params }) => {
@@ -164,7 +177,8 @@ export function runRoutes(deps: Deps): Route[] {
       permission: 'runs.read',
       body: bulkInputSchema,
       handler: async ({ actor, body, request }) => {
-        assertCan(actor, bulkPermission[body.action]);
+        if (body.action === 'delete') await assertCanDeleteOrRecord(deps, actor, 'runs.bulk', body.ids);
+        else assertCan(actor, bulkPermission[body.action]);
         // Without this, a body with neither would act on every run (the empty filter matches all).
         if ((body.ids === undefined) === (body.filter === undefined))
           throw ValidationError.field('ids', 'give either ids or filter (every run matching it)');
@@ -188,4 +202,20 @@ export function runRoutes(deps: Deps): Route[] {
       },
     }),
   ];
+}
+
+/** The permission matrix's refusal of a bulk delete, audited like a policy refusal. */
+async function assertCanDeleteOrRecord(
+  deps: Deps,
+  actor: Actor,
+  target: string,
+  runIds: string[] | undefined,
+): Promise<void> {
+  if (can(actor, 'runs.delete')) return;
+  await recordRefusedDeletion(deps, actor, target, {
+    rule: 'permissions.runs.delete',
+    reason: `role ${actor.role} may not delete runs`,
+    ...(runIds ? { runIds } : {}),
+  });
+  assertCan(actor, 'runs.delete');
 }

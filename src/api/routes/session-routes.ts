@@ -27,7 +27,12 @@ export function sessionRoutes(deps: Deps): Route[] {
       summary: 'Sign in with email and password; sets the session cookie',
       tag: 'auth',
       permission: 'public',
-      body: z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1000) }),
+      body: z.object({
+        email: z.string().min(1).max(320),
+        password: z.string().min(1).max(1000),
+        /** Needed only when the email has accounts in several organizations (an organization id). */
+        organization: z.string().min(1).max(200).optional(),
+      }),
       handler: async ({ body, reply, request }) => {
         const session = await signIn(
           deps,
@@ -35,6 +40,7 @@ export function sessionRoutes(deps: Deps): Route[] {
           body.password,
           request.ip,
           deps.config.loginAddressMaxFailures,
+          body.organization,
         );
         // Secure whenever the client reached us over TLS (directly, or through a proxy trusted
         // with AGENTRUNS_TRUST_PROXY), so the cookie never travels in clear afterwards.

@@ -12,9 +12,12 @@ async function withDeps<T>(config: Config, fn: (deps: Awaited<ReturnType<typeof 
 }
 
 /** `agentruns tokens create --email E`: prints a new API token as its last word. */
-export async function createToken(config: Config, options: { email: string; name: string }): Promise<void> {
+export async function createToken(
+  config: Config,
+  options: { email: string; name: string; org?: string },
+): Promise<void> {
   await withDeps(config, async (deps) => {
-    const { id, token } = await createApiToken(deps, options.email, options.name);
+    const { id, token } = await createApiToken(deps, options.email, options.name, options.org);
     console.log(
       `API token ${id} "${options.name}" for ${options.email} (shown once, keep it secret): ${token}`,
     );

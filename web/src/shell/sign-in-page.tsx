@@ -1,14 +1,25 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from './api-client.ts';
+import { ApiError, api } from './api-client.ts';
 
-/** Email and password; a session cookie on success, then whatever page was asked for. */
+/**
+ * Email and password; a session cookie on success, then whatever page was asked for. An email may
+ * have accounts in several organizations: when the password opens more than one, the API asks for
+ * `organization` and the page shows that field.
+ */
 export function SignInPage() {
   const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [organization, setOrganization] = useState('');
+  const [askOrganization, setAskOrganization] = useState(false);
   const signIn = useMutation({
-    mutationFn: () => api('POST', '/api/auth/login', { email, password }),
+    mutationFn: () =>
+      api('POST', '/api/auth/login', { email, password, ...(organization ? { organization } : {}) }),
+    onError: (error) => {
+      if (error instanceof ApiError && error.details.some((d) => d.path === 'organization'))
+        setAskOrganization(true);
+    },
     onSuccess: () => queryClient.resetQueries(),
   });
   return (
@@ -61,6 +72,17 @@ export function SignInPage() {
               onChange={(e) => setPassword(e.target.value)}
             />
           </div>
+          {askOrganization ? (
+            <div className="field">
+              <label htmlFor="signin-organization">Organization id</label>
+              <input
+                id="signin-organization"
+                required
+                value={organization}
+                onChange={(e) => setOrganization(e.target.value)}
+              />
+            </div>
+          ) : null}
           <button type="submit" className="btn btn-primary" disabled={signIn.isPending}>
             {signIn.isPending ? 'Signing in…' : 'Sign in'}
           </button>

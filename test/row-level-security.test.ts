@@ -1,0 +1,156 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrganization } from '../src/identity/bootstrap.ts';
+import { DEFAULT_APP_ROLE } from '../src/store/postgres-app-role.ts';
+import { runAsSystem, runInOrganization } from '../src/store/tenant-scope.ts';
+import { POSTGRES_URL } from './support/environment.ts';
+import { createReportRun, createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
+
+/**
+ * PostgreSQL's row-level security, the second wall behind the application's own `org_id` checks:
+ * each query here skips those checks (no `where org_id`), as a bug would, and runs through the
+ * application's role with another organization set. SQLite has no such wall.
+ */
+describe.skipIf(!storeKinds.includes('postgres'))('row-level security (postgres)', () => {
+  let deps: TestDeps;
+  let schema: string;
+  let otherOrg: string;
+  let otherAdmin: string;
+  let runId: string;
+
+  beforeAll(async () => {
+    deps = await createTestDeps('postgres');
+    const { rows } = await deps.store.pool!.query<{ schema: string }>('SELECT current_schema() AS schema');
+    schema = rows[0]!.schema;
+    const other = await createOrganization(deps, {
+      name: 'Other',
+      adminEmail: 'other@example.com',
+      adminPassword: 'another long password',
+    });
+    otherOrg = other.orgId;
+    otherAdmin = other.userId;
+    ({
+      run: { id: runId },
+    } = await createReportRun(deps, { start: false }));
+  });
+  afterAll(() => deps?.close());
+
+  it('hides every row of another organization from a query that forgot its org_id check', async () => {
+    const seen = await runInOrganization(otherOrg, async () => ({
+      users: await deps.store.db.selectFrom('users').select(['id', 'org_id']).execute(),
+      organizations: await deps.store.db.selectFrom('organizations').select('id').execute(),
+      runs: await deps.store.db.selectFrom('runs').select('id').execute(),
+      agents: await deps.store.db.selectFrom('agents').select('id').execute(),
+      audit: await deps.store.db.selectFrom('audit_events').select('org_id').execute(),
+    }));
+    expect(seen.users).toEqual([{ id: otherAdmin, org_id: otherOrg }]);
+    expect(seen.organizations).toEqual([{ id: otherOrg }]);
+    expect(seen.runs).toEqual([]);
+    expect(seen.agents).toEqual([]);
+    expect(seen.audit.every((row) => row.org_id === otherOrg)).toBe(true);
+    // The run's own organization sees it; so does the system scope.
+    const own = await runInOrganization(deps.admin.orgId, () =>
+      deps.store.db.selectFrom('runs').select('id').execute(),
+    );
+    expect(own).toEqual([{ id: runId }]);
+    const all = await runAsSystem(() => deps.store.db.selectFrom('users').select('id').execute());
+    expect(all.map((row) => row.id).sort()).toEqual([deps.admin.userId, otherAdmin].sort());
+  });
+
+  it("refuses writes to another organization's rows", async () => {
+    await runInOrganization(otherOrg, async () => {
+      const updated = await deps.store.db
+        .updateTable('runs')
+        .set({ name: 'stolen' })
+        .where('id', '=', runId)
+        .executeTakeFirst();
+      expect(updated.numUpdatedRows).toBe(0n);
+      const deleted = await deps.store.db
+        .deleteFrom('users')
+        .where('id', '=', deps.admin.userId)
+        .executeTakeFirst();
+      expect(deleted.numDeletedRows).toBe(0n);
+      await expect(
+        deps.store.db
+          .insertInto('users')
+          .values({
+            id: 'usr_intruder',
+            org_id: deps.admin.orgId,
+            email: 'intruder@example.com',
+            name: 'Intruder',
+            role: 'admin',
+            password_hash: 'x',
+            created_at: 0,
+          })
+          .execute(),
+      ).rejects.toThrow(/row-level security/);
+      // Moving its own row into the other organization is refused too.
+      await expect(
+        deps.store.db
+          .updateTable('users')
+          .set({ org_id: deps.admin.orgId })
+          .where('id', '=', otherAdmin)
+          .execute(),
+      ).rejects.toThrow(/row-level security/);
+    });
+    const run = await deps.store.db
+      .selectFrom('runs')
+      .select('name')
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    expect(run.name).not.toBe('stolen');
+  });
+
+  it('shows nothing to a connection of the application role that set no organization', async () => {
+    const url = new URL(POSTGRES_URL);
+    url.username = DEFAULT_APP_ROLE;
+    const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path=${schema}` });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT count(*)::int AS n FROM users')).rows[0]).toEqual({ n: 0 });
+      await client.query("SELECT set_config('agentruns.organization_id', $1, false)", [otherOrg]);
+      expect((await client.query('SELECT id FROM users')).rows).toEqual([{ id: otherAdmin }]);
+      // Nor can it take the wall down.
+      await expect(client.query('ALTER TABLE users NO FORCE ROW LEVEL SECURITY')).rejects.toThrow(
+        /must be owner/,
+      );
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('runs the application as a role that neither owns the tables nor bypasses row-level security', async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      const role = await client.query('SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1', [
+        DEFAULT_APP_ROLE,
+      ]);
+      expect(role.rows).toEqual([{ rolsuper: false, rolbypassrls: false }]);
+      const owners = await client.query<{ tableowner: string }>(
+        'SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = $1',
+        [schema],
+      );
+      expect(owners.rows.length).toBeGreaterThan(0);
+      expect(owners.rows.map((row) => row.tableowner)).not.toContain(DEFAULT_APP_ROLE);
+      // Both of the store's pools connect as the application's role.
+      const viaKysely = await sql<{ user: string }>`SELECT current_user AS user`.execute(deps.store.db);
+      const viaPool = await deps.store.pool!.query<{ user: string }>('SELECT current_user AS user');
+      expect([viaKysely.rows[0]?.user, viaPool.rows[0]?.user]).toEqual([DEFAULT_APP_ROLE, DEFAULT_APP_ROLE]);
+      // Every table with an org_id column (and organizations) is under a forced policy.
+      const tables = await client.query<{ table: string; forced: boolean; enabled: boolean }>(
+        `SELECT c.relname AS table, c.relforcerowsecurity AS forced, c.relrowsecurity AS enabled
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relkind = 'r'
+           AND (c.relname = 'organizations' OR EXISTS (SELECT 1 FROM information_schema.columns k
+             WHERE k.table_schema = n.nspname AND k.table_name = c.relname AND k.column_name = 'org_id'))`,
+        [schema],
+      );
+      expect(tables.rows.length).toBeGreaterThan(20);
+      expect(tables.rows.filter((row) => !row.forced || !row.enabled)).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+});
