@@ -28,6 +28,8 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     ? createWorker(deps, {
         concurrency: config.workerConcurrency,
         childRunDepthLimit: config.childRunDepthLimit,
+        leaseMs: config.workerLeaseMs,
+        pollIntervalMs: config.workerPollMs,
       })
     : undefined;
   worker?.start();
@@ -47,7 +49,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     await app.close();
     await scheduler.stop();
     await notifier.stop();
-    await worker?.stop();
+    await worker?.stop(config.shutdownGraceMs);
     await extraction?.stop();
     await deps.close();
   });
