@@ -103,8 +103,9 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     listening = true;
     connections += 1;
     delay = minDelay;
+    if (connections === 1) logger.info({ channel }, 'event bus listening for other processes');
     if (connections > 1) {
-      logger.info('event bus reconnected');
+      logger.info({ channel }, 'event bus reconnected');
       // Work may have been enqueued while nobody heard: the workers look now, not at their next poll.
       local.publish('queue', '');
     }

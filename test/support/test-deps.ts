@@ -35,6 +35,8 @@ export interface TestDeps extends Deps {
   adminPassword: string;
   /** A bearer token of the administrator. */
   token: string;
+  /** The PostgreSQL schema of this store (child processes join it with `AGENTRUNS_PG_SCHEMA`). */
+  pgSchema: string;
   /** Adds a user of `role` to the admin's organization and returns it with a token. */
   addUser(role: Role): Promise<{ actor: Actor; token: string; email: string }>;
   close(): Promise<void>;
@@ -109,6 +111,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     adminEmail: config.adminEmail,
     adminPassword,
     token,
+    pgSchema: schema,
     async addUser(role) {
       const email = `${role}${++users}@example.com`;
       const id = deps.ids.next('usr');
