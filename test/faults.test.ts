@@ -98,8 +98,10 @@ describe.skipIf(!hasPostgres)('workers killed mid-step', () => {
   });
 
   it('SIGKILLed 20 times across three workers, every run still ends with exactly one result per step', async () => {
-    const agentId = await agentOn(deps, 'simulated/delay-400');
-    const runIds = await startRuns(deps, agentId, 30);
+    const agentId = await agentOn(deps, 'simulated/delay-1000');
+    const runIds = await startRuns(deps, agentId, 40);
+    const began = Date.now();
+    const progress = (what: string) => console.log(`[kill test +${Date.now() - began} ms] ${what}`);
     const idOf = (p: AgentrunsProcess) => /Worker (\S+) running/.exec(p.output())?.[1] ?? '';
     const slots: Array<Promise<AgentrunsProcess>> = [0, 1, 2].map((i) =>
       cluster.worker(`worker-${i}`, fastWorker).then((w) => w.process),
@@ -108,25 +110,32 @@ describe.skipIf(!hasPostgres)('workers killed mid-step', () => {
     for (let round = 0; round < 20; round++) {
       const slot = round % 3;
       const victim = await slots[slot]!;
-      runIds.push(...(await startRuns(deps, agentId, 2)));
+      runIds.push(...(await startRuns(deps, agentId, 3)));
       // Killed while it holds attempts: in a step, since a step is almost all model wait.
-      await eventually(`worker ${victim.name} to hold an attempt`, async () => {
-        const held = await deps.store.db
-          .selectFrom('attempts')
-          .select('id')
-          .where('status', '=', 'running')
-          .where('lease_owner', '=', idOf(victim))
-          .executeTakeFirst();
-        return held ? true : undefined;
-      });
+      await eventually(
+        `worker ${victim.name} to hold an attempt`,
+        async () => {
+          const held = await deps.store.db
+            .selectFrom('attempts')
+            .select('id')
+            .where('status', '=', 'running')
+            .where('lease_owner', '=', idOf(victim))
+            .executeTakeFirst();
+          return held ? true : undefined;
+        },
+        60_000,
+      );
       await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 300)));
       victim.kill('SIGKILL');
       expect(await victim.exited).toBe('SIGKILL');
       kills++;
+      progress(`killed ${victim.name} (${kills})`);
       slots[slot] = cluster.worker(`worker-${slot}-${round}`, fastWorker).then((w) => w.process);
     }
     await Promise.all(slots);
+    progress('waiting for the runs to end');
     await waitUntilAllFinal(deps, runIds, 120_000);
+    progress('all ended');
 
     expect(kills).toBe(20);
     const runs = await deps.store.db
@@ -146,7 +155,7 @@ describe.skipIf(!hasPostgres)('workers killed mid-step', () => {
       .where('lease_generation', '>', 1)
       .execute();
     expect(resumed.length).toBeGreaterThan(0);
-  }, 300_000);
+  }, 480_000);
 });
 
 describe.skipIf(!hasPostgres)('the database going away under load', () => {

@@ -102,6 +102,12 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on the next checkout.
   });
+  // A checked-out client has no listener of the pool's: if its connection dies between two
+  // statements (the database restarting, the network cut), its 'error' event would end the process.
+  // The statement in flight fails on its own, and the pool drops a client that is no longer queryable.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
   return {
     kind: 'postgres',
