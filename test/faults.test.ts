@@ -238,40 +238,79 @@ describe.skipIf(!hasPostgres)('the database going away under load', () => {
       expect({ runId, ...steps }).toEqual({ runId, results: [1, 2, 3], events: [1, 2, 3] });
     for (const p of [serve.process, ...workers.map((w) => w.process)]) expect(p.child.exitCode).toBeNull();
   }, 240_000);
+});
 
-  it('keeps a worker cut off longer than its lease from committing over the new owner (fencing)', async () => {
-    const agentId = await agentOn(deps, 'simulated/delay-4000');
-    const cutOff = await cluster.worker('cut-off', { ...fastWorker, AGENTRUNS_WORKER_LEASE_MS: '1500' });
-    const [runId] = await startRuns(deps, agentId, 1);
-    const first = await eventually('the first worker to take the run', async () =>
-      deps.store.db
+describe.skipIf(!hasPostgres)('a worker cut off from the database', () => {
+  let deps: TestDeps;
+  let cluster: Cluster;
+  beforeAll(async () => {
+    deps = await createTestDeps('postgres');
+    cluster = createCluster(deps);
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await deps?.close();
+  });
+
+  it('cannot commit over the new owner once its lease expired (fencing)', async () => {
+    // The cut-off worker's first model call is held by the test; every other call answers at once.
+    const provider = await startFakeProviderServer('openai-chat');
+    let letAnswer = () => {};
+    provider.script({ kind: 'wait', until: new Promise<void>((r) => (letAnswer = r)), text: 'STALE ANSWER' });
+    const env = {
+      ...fastWorker,
+      AGENTRUNS_WORKER_LEASE_MS: '1500',
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: provider.baseUrl,
+      OPENAI_API: 'chat',
+      AGENTRUNS_MODEL_MAX_ATTEMPTS: '1',
+    };
+    try {
+      const cutOff = await cluster.worker('cut-off', env);
+      const agentId = await agentOn(deps, 'openai/gpt-4o-mini');
+      const [runId] = await startRuns(deps, agentId, 1);
+      await eventually('the cut-off worker to call the model', async () =>
+        provider.requests.length === 1 ? true : undefined,
+      );
+      const first = await deps.store.db
         .selectFrom('attempts')
         .select(['id', 'lease_generation', 'lease_owner'])
         .where('run_id', '=', runId!)
-        .where('status', '=', 'running')
-        .executeTakeFirst(),
-    );
-    cutOff.proxy.cut();
-    await cluster.worker('new-owner', { ...fastWorker, AGENTRUNS_WORKER_LEASE_MS: '1500' });
-    await eventually('the new owner to take the attempt over', async () => {
-      const row = await deps.store.db
-        .selectFrom('attempts')
-        .select(['lease_generation', 'lease_owner'])
-        .where('id', '=', first.id)
         .executeTakeFirstOrThrow();
-      return row.lease_generation > first.lease_generation && row.lease_owner !== first.lease_owner
-        ? true
-        : undefined;
-    });
-    // Back on the network while its model call still runs: its step result must not land.
-    cutOff.proxy.restore();
-    await cutOff.process.waitForOutput(/event bus reconnected/, 30_000);
-    await waitUntilAllFinal(deps, [runId!], 60_000);
-    const run = await getRunOrThrow(deps, deps.admin, runId!);
-    expect(run.status).toBe('completed');
-    const steps = await recordedSteps(deps, [runId!]);
-    expect(steps.get(runId!)).toEqual({ results: [1, 2, 3], events: [1, 2, 3] });
-    expect(cutOff.process.child.exitCode).toBeNull();
+      await cluster.worker('new-owner', env);
+      cutOff.proxy.cut();
+      await eventually(
+        'the new owner to take the attempt over and finish the run',
+        async () => {
+          const row = await deps.store.db
+            .selectFrom('attempts')
+            .select(['lease_generation', 'status'])
+            .where('id', '=', first.id)
+            .executeTakeFirstOrThrow();
+          return row.lease_generation > first.lease_generation && row.status === 'completed'
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
+      const owned = await getRunOrThrow(deps, deps.admin, runId!);
+      // Back on the network, still running, and only now does its model answer.
+      cutOff.proxy.restore();
+      await cutOff.process.waitForOutput(/event bus reconnected/, 30_000);
+      letAnswer();
+      // Give its answer, or the abort its first heartbeat back causes, time to play out.
+      await new Promise((r) => setTimeout(r, 3000));
+
+      const after = await getRunOrThrow(deps, deps.admin, runId!);
+      expect(after.status).toBe('completed');
+      expect(after.steps.map((s) => s.output)).toEqual(owned.steps.map((s) => s.output));
+      expect(after.steps.map((s) => s.output)).not.toContain('STALE ANSWER');
+      const steps = await recordedSteps(deps, [runId!]);
+      expect(steps.get(runId!)).toEqual({ results: [1, 2, 3], events: [1, 2, 3] });
+      expect(cutOff.process.child.exitCode).toBeNull();
+    } finally {
+      await provider.close();
+    }
   }, 180_000);
 });
 
