@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
 import { type Cluster, callApi, createCluster } from './support/cluster.ts';
 import { hasPostgres } from './support/environment.ts';
-import { eventually } from './support/processes.ts';
+import { type AgentrunsProcess, eventually } from './support/processes.ts';
 import { createTestDeps, reportAgent, type TestDeps } from './support/test-deps.ts';
 
 /**
@@ -15,6 +15,7 @@ describe.skipIf(!hasPostgres)('many processes on one PostgreSQL', () => {
   let deps: TestDeps;
   let cluster: Cluster;
   let api: string;
+  let firstWorker: AgentrunsProcess | undefined;
   const quietWorker = {
     AGENTRUNS_WORKER_POLL_MS: '60000',
     AGENTRUNS_WORKER_LEASE_MS: '60000',
@@ -45,7 +46,7 @@ describe.skipIf(!hasPostgres)('many processes on one PostgreSQL', () => {
   });
 
   it('wakes an idle worker in another process and streams its events from the serving one', async () => {
-    await cluster.worker('worker-1', quietWorker);
+    firstWorker = (await cluster.worker('worker-1', quietWorker)).process;
     const agentId = await agentOn('simulated/delay-200');
     const runId = await startRun(agentId);
     const res = await fetch(`${api}/api/runs/${runId}/events?untilDone=1`, {
@@ -60,6 +61,9 @@ describe.skipIf(!hasPostgres)('many processes on one PostgreSQL', () => {
   }, 60_000);
 
   it('stops the attempt in the worker process when the run is canceled through serve', async () => {
+    // The first test's worker would answer the wake-up too: from here on one worker runs at a time.
+    firstWorker?.kill('SIGTERM');
+    await firstWorker?.exited;
     const { process: worker } = await cluster.worker('worker-2', quietWorker);
     const agentId = await agentOn('simulated/delay-120000');
     const runId = await startRun(agentId);
