@@ -4,13 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runEngineBench } from './engine/engine-bench.ts';
 import { engineTable } from './engine/engine-table.ts';
+import { loadTable, runLoadBench } from './load/load-bench.ts';
 import { runRetrievalBench } from './retrieval/retrieval-bench.ts';
 import { retrievalTable } from './retrieval/retrieval-table.ts';
 
 /**
  * `npm run bench [-- --suite engine,retrieval --runs 10000 --rounds 3 --concurrency 500 --graphile-concurrency 10
- *  --chunks 100000 --queries 100 --profile DIR --no-write]`
- * Writes bench/results/engine.json, bench/results/retrieval.json and their tables in bench/README.md.
+ *  --chunks 100000 --queries 100 --connections 1000 --duration 10 --load-rounds 2 --profile DIR --no-write]`
+ * Writes bench/results/engine.json, retrieval.json, load.json and their tables in bench/README.md.
  */
 const { values } = parseArgs({
   options: {
@@ -26,7 +27,11 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     /** Which benchmarks to run, comma-separated. */
-    suite: { type: 'string', default: 'engine,retrieval' },
+    suite: { type: 'string', default: 'engine,retrieval,load' },
+    /** Load: concurrent clients, seconds per round, rounds (A B A B). */
+    connections: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '10' },
+    'load-rounds': { type: 'string', default: '2' },
     chunks: { type: 'string', default: '100000' },
     queries: { type: 'string', default: '100' },
   },
@@ -90,6 +95,25 @@ if (suites.has('retrieval')) {
     replaceBetween(path.join(benchDir, 'README.md'), 'retrieval-table', table);
     console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
   }
+}
+
+if (suites.has('load')) {
+  const load = await runLoadBench({
+    connections: positive('connections', values.connections),
+    durationSeconds: positive('duration', values.duration),
+    rounds: positive('load-rounds', values['load-rounds']),
+    log: (line) => console.log(line),
+  });
+  const table = loadTable(load);
+  console.log(`\n${table}\n`);
+  if (!values['no-write']) {
+    const resultsFile = path.join(benchDir, 'results', 'load.json');
+    fs.writeFileSync(resultsFile, `${JSON.stringify(load, null, 2)}\n`);
+    replaceBetween(path.join(benchDir, 'README.md'), 'load-table', table);
+    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+  }
+  const failed = Object.values(load.summary).some((s) => s.errors > 0 || s.non2xx > 0);
+  if (failed) process.exitCode = 1;
 }
 
 function replaceBetween(file: string, marker: string, table: string): void {

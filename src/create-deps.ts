@@ -8,10 +8,14 @@ import { createNamedProviderSource } from './models/named-providers.ts';
 import { createPriceBook } from './models/price-book.ts';
 import { createSecretBox, loadSecretKey } from './models/secret-box.ts';
 import { createSimulatedProvider } from './models/simulated-provider.ts';
+import { instrumentModels, instrumentQueue } from './observability/instrument.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { createTracing } from './observability/tracing.ts';
 import { type Clock, createSystemClock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createEventBus } from './platform/event-bus.ts';
 import { createIds, type Ids } from './platform/ids.ts';
+import { createPostgresEventBus, notifyChannelFor } from './platform/postgres-event-bus.ts';
 import { createPostgresQueueStore } from './queue/postgres-queue-store.ts';
 import type { AttemptCommit, QueueStore } from './queue/queue-store.ts';
 import { createSqliteQueueStore } from './queue/sqlite-queue-store.ts';
@@ -34,31 +38,54 @@ export async function createDeps(
   const clock = overrides.clock ?? createSystemClock();
   const ids = overrides.ids ?? createIds(clock.now);
   const logger = overrides.logger ?? pino({ level: config.logLevel });
+  const pgSchema = overrides.storeOptions?.pgSchema ?? config.pgSchema;
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     appDatabaseUrl: config.appDatabaseUrl,
     sqlitePath: path.join(config.dataDir, 'agentruns.db'),
+    ...(pgSchema ? { pgSchema } : {}),
     ...overrides.storeOptions,
   });
   const secrets = createSecretBox(loadSecretKey(config.models.secretKey, config.dataDir));
-  const models = createModelRegistry([createSimulatedProvider(clock), ...envProviders(config.models)], {
-    named: createNamedProviderSource({ store }, secrets),
-    now: clock.now,
-  });
+  const metrics = createMetrics({ store, clock });
+  const tracing = createTracing({ url: config.otlpTracesUrl, serviceName: config.serviceName });
+  const models = instrumentModels(
+    createModelRegistry([createSimulatedProvider(clock), ...envProviders(config.models)], {
+      named: createNamedProviderSource({ store }, secrets),
+      now: clock.now,
+    }),
+    metrics,
+    tracing,
+  );
+  // On PostgreSQL the bus spans processes (LISTEN/NOTIFY); on SQLite there is one process.
+  const bus =
+    store.kind === 'postgres' && config.databaseUrl
+      ? createPostgresEventBus({
+          connectionString: config.databaseUrl,
+          channel: notifyChannelFor(pgSchema),
+          logger,
+        })
+      : undefined;
   return {
     config,
     store,
-    queue: createQueueStore(store, logger),
+    queue: instrumentQueue(createQueueStore(store, logger), metrics),
     blobs: createDiskBlobStore(path.join(config.dataDir, 'blobs')),
     clock,
     ids,
-    bus: createEventBus(),
+    bus: bus ?? createEventBus(),
     logger,
     models,
     templates: createTemplates(),
     secrets,
     pricing: createPriceBook({ store, clock }),
-    close: () => store.close(),
+    metrics,
+    ...(tracing.enabled ? { tracing } : {}),
+    close: async () => {
+      await tracing.shutdown().catch(() => undefined);
+      await bus?.close();
+      await store.close();
+    },
   };
 }
 

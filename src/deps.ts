@@ -3,6 +3,8 @@ import type { Templates } from './agents/templates.ts';
 import type { ModelRegistry } from './models/model-registry.ts';
 import type { PriceBook } from './models/price-book.ts';
 import type { SecretBox } from './models/secret-box.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { Tracing } from './observability/tracing.ts';
 import type { Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import type { EventBus } from './platform/event-bus.ts';
@@ -27,4 +29,8 @@ export interface Deps {
   pricing: PriceBook;
   /** Seals provider API keys at rest (AES-256-GCM). */
   secrets: SecretBox;
+  /** Prometheus metrics (`GET /metrics`); absent in tests and benchmarks that do not look. */
+  metrics?: Metrics;
+  /** OpenTelemetry traces of attempts and model calls; absent or disabled means no spans. */
+  tracing?: Tracing;
 }

@@ -262,6 +262,14 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
     }
   }
 
+  it('keeps /metrics, whose counts span organizations, from every tenant', async () => {
+    for (const token of [other, api.deps.token]) {
+      const res = await api.call<ErrorResponse>('GET', '/metrics', undefined, { token });
+      expect(res.status).toBe(403);
+      expect(JSON.stringify(res.body)).not.toContain('agentruns_runs');
+    }
+  });
+
   it("cannot act on another organization's runs in bulk", async () => {
     for (const action of ['archive', 'cancel', 'rerun', 'delete']) {
       const res = await api.call<{ results: Array<{ ok: boolean; error?: { status: number } }> }>(

@@ -171,6 +171,19 @@ describe.each(storeKinds)('the permission matrix on %s', (kind) => {
     }
   }
 
+  // Outside the API (Prometheus text, not JSON): the operator's metrics token alone may read it,
+  // since its counts span organizations (test/observability.test.ts covers the token itself).
+  it('GET /metrics refuses a request without credentials', async () => {
+    expect((await call('GET /metrics', null)).status).toBe(401);
+  });
+  for (const role of all) {
+    it(`GET /metrics refuses a ${role}`, async () => {
+      const res = await call('GET /metrics', tokens.get(role) ?? null);
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toContain(`your role (${role}) may not read metrics`);
+    });
+  }
+
   for (const [action, allowed] of Object.entries(bulkExpected)) {
     for (const role of all) {
       const may = allowed.includes(role);

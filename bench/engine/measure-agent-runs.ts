@@ -14,6 +14,9 @@ import { bootstrap } from '../../src/identity/bootstrap.ts';
 import type { ModelProvider } from '../../src/models/model-provider.ts';
 import { createModelRegistry } from '../../src/models/model-registry.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
+import { instrumentModels } from '../../src/observability/instrument.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { disabledTracing } from '../../src/observability/tracing.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import type { QueueStore } from '../../src/queue/queue-store.ts';
 import { createRun } from '../../src/runs/create-run.ts';
@@ -104,7 +107,12 @@ export async function measureAgentRuns(options: AgentRunsRoundOptions): Promise<
       {
         ...deps,
         queue: timedQueue(deps.queue, timeline),
-        models: createModelRegistry([timedProvider(createSimulatedProvider(deps.clock), timeline)]),
+        // Wrapped as `create-deps.ts` wraps the real registry (metrics, and traces when configured).
+        models: instrumentModels(
+          createModelRegistry([timedProvider(createSimulatedProvider(deps.clock), timeline)]),
+          deps.metrics ?? createMetrics(deps),
+          deps.tracing ?? disabledTracing,
+        ),
       },
       { concurrency: options.concurrency },
     );

@@ -24,6 +24,7 @@ import { benchmarkRoutes } from './routes/benchmark-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { governanceRoutes } from './routes/governance-routes.ts';
 import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
+import { registerMetricsRoute } from './routes/metrics-route.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { registerRunEventStream } from './routes/run-event-stream.ts';
@@ -79,6 +80,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   const routes = apiRoutes(deps);
   for (const route of routes) register(app, deps, route);
   registerRunEventStream(app, deps);
+  registerMetricsRoute(app, deps);
   const hookRoute = webhookReceiverRoute(deps);
   await registerWebhookReceiver(app, hookRoute);
 

@@ -38,7 +38,10 @@ export interface Worker {
   start(): void;
   /** Claims and runs everything due now, and resolves when all of it has ended (for tests). */
   runOnce(): Promise<void>;
-  /** Stops claiming; waits for attempts in flight to end, aborting them after `graceMs`. */
+  /**
+   * Stops claiming; waits for attempts in flight to end. Those still running after `graceMs` are
+   * aborted and their leases handed back, so another worker resumes them at once.
+   */
   stop(graceMs?: number): Promise<void>;
   /** Dies as a crashed process would: aborts everything, writes nothing, leaves leases to expire. */
   kill(): void;
@@ -69,6 +72,7 @@ type WorkerDeps = Pick<
   | 'config'
   | 'pricing'
   | 'secrets'
+  | 'tracing'
 >;
 
 /**
@@ -121,7 +125,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     const done = (async () => {
       try {
         const context = await loadAttemptContext(deps, definitions, attempt, policies);
-        await executeAttempt(resources, context, controller.signal);
+        const execute = () => executeAttempt(resources, context, controller.signal);
+        await (deps.tracing ? deps.tracing.traceAttempt(attempt, execute) : execute());
         // The governed record (issue 09): a no-op unless the attempt ended, sealed at most once.
         if (!controller.signal.aborted) await sealer.seal(attempt.id);
       } catch (error) {
@@ -225,12 +230,22 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       for (const u of unsubscribes.splice(0)) u();
       await pumping;
       const all = Promise.all([...held.values()].map((h) => h.done));
+      const handedBack: Array<{ attemptId: string; leaseGeneration: number }> = [];
       const timer = setTimeout(() => {
-        for (const h of held.values()) h.controller.abort(new CanceledError('worker shutting down'));
+        for (const h of held.values()) {
+          handedBack.push({ attemptId: h.attempt.id, leaseGeneration: h.attempt.leaseGeneration });
+          h.controller.abort(new CanceledError('worker shutting down'));
+        }
       }, graceMs);
       await all;
       clearTimeout(timer);
       await tools.close();
+      if (handedBack.length > 0) {
+        await deps.queue.release(handedBack).catch((error: unknown) => {
+          logger.warn({ err: error }, 'could not hand leases back; they expire instead');
+        });
+        logger.info({ attempts: handedBack.length }, 'handed unfinished attempts back to the queue');
+      }
     },
     kill() {
       dead = true;

@@ -48,6 +48,26 @@ export interface Config {
   loginAddressMaxFailures: number;
   /** Model providers configured by the environment (README "Model providers"). */
   models: ModelConfig;
+  /** PostgreSQL schema to use instead of the connection's default (`AGENTRUNS_PG_SCHEMA`). */
+  pgSchema: string | undefined;
+  /** How long a worker's claim holds an attempt without a heartbeat. */
+  workerLeaseMs: number;
+  /** A worker's fallback poll when no wake-up arrives. */
+  workerPollMs: number;
+  /** On SIGTERM, how long a worker lets attempts in flight run before handing them back. */
+  shutdownGraceMs: number;
+  /**
+   * Bearer token a Prometheus scraper presents at `/metrics` (`AGENTRUNS_METRICS_TOKEN`); an
+   * administrator's token or session works too, and with neither `/metrics` answers 401.
+   */
+  metricsToken: string | undefined;
+  /**
+   * Where traces go over OTLP/HTTP: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, or
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`; unset means no tracing.
+   */
+  otlpTracesUrl: string | undefined;
+  /** `OTEL_SERVICE_NAME`, `agentruns` unless set. */
+  serviceName: string;
 }
 
 /** Hosted providers and the rules every model call follows; keys stay here, never in a constructor. */
@@ -132,5 +152,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.AGENTRUNS_PUBLIC_URL || `http://localhost:${env.PORT || 3000}`).replace(/\/+$/, ''),
     keyEncryptionKey: env.AGENTRUNS_KEY_ENCRYPTION_KEY || undefined,
     webDir: env.AGENTRUNS_WEB_DIR ? path.resolve(env.AGENTRUNS_WEB_DIR) : undefined,
+    pgSchema: env.AGENTRUNS_PG_SCHEMA || undefined,
+    workerLeaseMs: Math.max(1, intFrom(env.AGENTRUNS_WORKER_LEASE_MS, 30_000, 'AGENTRUNS_WORKER_LEASE_MS')),
+    workerPollMs: Math.max(1, intFrom(env.AGENTRUNS_WORKER_POLL_MS, 1000, 'AGENTRUNS_WORKER_POLL_MS')),
+    shutdownGraceMs: intFrom(env.AGENTRUNS_SHUTDOWN_GRACE_MS, 10_000, 'AGENTRUNS_SHUTDOWN_GRACE_MS'),
+    metricsToken: env.AGENTRUNS_METRICS_TOKEN || undefined,
+    otlpTracesUrl:
+      env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+      (env.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
+        : undefined),
+    serviceName: env.OTEL_SERVICE_NAME || 'agentruns',
   };
 }

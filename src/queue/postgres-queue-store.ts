@@ -42,6 +42,11 @@ FROM unnest($2::text[], $3::int[]) AS l(id, gen)
 WHERE a.id = l.id AND a.lease_generation = l.gen AND a.status = 'running'
 RETURNING a.id`;
 
+const releaseSql = `
+UPDATE attempts a SET lease_expires_at = 0
+FROM unnest($1::text[], $2::int[]) AS l(id, gen)
+WHERE a.id = l.id AND a.lease_generation = l.gen AND a.status = 'running'`;
+
 /**
  * Data-modifying CTEs do not see each other's rows, so the finishing run's credits add this
  * commit's own step (`extra_credits`) to what the table already holds.
@@ -134,6 +139,10 @@ export function createPostgresQueueStore(
       ]);
       const held = new Set(rows.map((r) => r.id));
       return leases.filter((l) => !held.has(l.attemptId)).map((l) => l.attemptId);
+    },
+    async release(leases) {
+      if (leases.length === 0) return;
+      await pool.query(releaseSql, [leases.map((l) => l.attemptId), leases.map((l) => l.leaseGeneration)]);
     },
     async commit(commits) {
       if (commits.length === 0) return new Set();

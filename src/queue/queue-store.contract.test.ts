@@ -240,6 +240,36 @@ describe.each(storeKinds)('queue store contract on %s', (kind) => {
     });
   });
 
+  describe('release', () => {
+    it('hands a lease back so the next claim takes the attempt at once, but not under a stale generation', async () => {
+      await enqueue(2);
+      const [first, second] = await claim('leaving', 2);
+      if (!first || !second) throw new Error('nothing claimed');
+      // `second` was taken over meanwhile: releasing the old generation must not touch the new owner.
+      await queue.heartbeat({
+        leases: [{ attemptId: first.id, leaseGeneration: first.leaseGeneration }],
+        now: clock.now() + LEASE_MS,
+        leaseMs: LEASE_MS,
+      });
+      const [owner] = await claim('owner', 1, clock.now() + LEASE_MS + 1);
+      expect(owner).toMatchObject({ id: second.id, leaseGeneration: 2 });
+
+      await queue.release(
+        [first, second].map((a) => ({ attemptId: a.id, leaseGeneration: a.leaseGeneration })),
+      );
+      expect(await attemptRow(first.id)).toMatchObject({ status: 'running', lease_expires_at: 0 });
+      expect(await attemptRow(second.id)).toMatchObject({ lease_owner: 'owner', lease_generation: 2 });
+      expect((await attemptRow(second.id)).lease_expires_at).toBeGreaterThan(clock.now());
+      // Long before its lease would have run out, another worker takes the handed-back attempt.
+      const [resumed] = await claim('next', 1);
+      expect(resumed).toMatchObject({ id: first.id, leaseGeneration: 2 });
+    });
+
+    it('does nothing for no leases', async () => {
+      await expect(queue.release([])).resolves.toBeUndefined();
+    });
+  });
+
   describe('commit', () => {
     it('writes a step: the attempt advances, the result is recorded, the run and its events follow', async () => {
       const [runId] = await enqueue(1);

@@ -100,6 +100,11 @@ export interface QueueStore {
   /** Extends the leases still held; returns the attempt ids that are not (canceled, or taken over). */
   heartbeat(options: { leases: HeldLease[]; now: number; leaseMs: number }): Promise<string[]>;
   /**
+   * Hands leases back (a worker shutting down with attempts unfinished): each still held under its
+   * generation expires now, so the next claim of any worker resumes it at its first unfinished step.
+   */
+  release(leases: HeldLease[]): Promise<void>;
+  /**
    * Commits a batch in one transaction. A commit whose attempt is no longer running under its
    * lease generation writes nothing. Returns the ids of the attempts whose commits were written.
    */

@@ -49,6 +49,9 @@ export function createSqliteQueueStore(
   const extendLease = db.prepare<[number, string, number]>(
     `UPDATE attempts SET lease_expires_at = ? WHERE id = ? AND lease_generation = ? AND status = 'running'`,
   );
+  const expireLease = db.prepare<[string, number]>(
+    `UPDATE attempts SET lease_expires_at = 0 WHERE id = ? AND lease_generation = ? AND status = 'running'`,
+  );
   const advanceAttempt = db.prepare<[number | null, number | null, string, number]>(
     `UPDATE attempts SET current_step = coalesce(?, current_step), current_step_started_at = coalesce(?, current_step_started_at)
      WHERE id = ? AND lease_generation = ? AND status = 'running'`,
@@ -148,6 +151,10 @@ export function createSqliteQueueStore(
           .filter((l) => extendLease.run(now + leaseMs, l.attemptId, l.leaseGeneration).changes === 0)
           .map((l) => l.attemptId),
       ),
+    release: (leases) =>
+      store.sqliteWrite(() => {
+        for (const l of leases) expireLease.run(l.attemptId, l.leaseGeneration);
+      }),
     async commit(commits) {
       try {
         return await store.sqliteWrite(() => {

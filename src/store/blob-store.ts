@@ -42,6 +42,24 @@ export class BlobTooLargeError extends Error {
   }
 }
 
+/** The disk under the blob store is full (ENOSPC) or over quota (EDQUOT): nothing was stored. */
+export class BlobStoreFullError extends Error {
+  constructor(
+    readonly root: string,
+    cause: unknown,
+  ) {
+    super(`the file store is full (no space left on the device under ${root}); the file was not stored`, {
+      cause,
+    });
+    this.name = 'BlobStoreFullError';
+  }
+}
+
+const isFull = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+};
+
 const digestPattern = /^[0-9a-f]{64}$/;
 const orgIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
 let tempCounter = 0;
@@ -68,10 +86,16 @@ export function createDiskBlobStore(root: string): BlobStore {
     async put(orgId, bytes) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const file = fileOf(orgId, sha256);
-      await fs.mkdir(path.dirname(file), { recursive: true });
       // Write then rename: a reader never sees half a blob, and a crash leaves only a temp file.
       const temp = `${file}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`;
-      await fs.writeFile(temp, bytes);
+      try {
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(temp, bytes);
+      } catch (error) {
+        // A partial temp file is only wasted space (and on a full disk, space is what is missing).
+        await fs.rm(temp, { force: true });
+        throw isFull(error) ? new BlobStoreFullError(root, error) : error;
+      }
       await fs.rename(temp, file);
       return { sha256, sizeBytes: bytes.byteLength };
     },
@@ -102,7 +126,7 @@ export function createDiskBlobStore(root: string): BlobStore {
         await pipeline(source, meter, createWriteStream(temp));
       } catch (error) {
         await fs.rm(temp, { force: true });
-        throw error;
+        throw isFull(error) ? new BlobStoreFullError(root, error) : error;
       }
       const sha256 = hash.digest('hex');
       const file = fileOf(orgId, sha256);

@@ -119,10 +119,17 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   const pool = new pg.Pool(poolOptions('-c agentruns.scope=system'));
   // Kysely's pool sets each connection to the tenant scope in force when it is checked out.
   const scopedPool = new pg.Pool(poolOptions(''));
-  for (const p of [pool, scopedPool])
+  for (const p of [pool, scopedPool]) {
     p.on('error', () => {
       // An idle client lost its connection; the pool replaces it on the next checkout.
     });
+    // A checked-out client has no listener of the pool's: if its connection dies between two
+    // statements (the database restarting, the network cut), its 'error' event would end the
+    // process. The statement in flight fails on its own, and the pool drops the broken client.
+    p.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
+  }
   const db = new Kysely<Database>({
     dialect: new SchemaScopedPostgresDialect({ pool: scopedPool, onReserveConnection: applyTenantScope }),
   });

@@ -27,7 +27,9 @@ export type Behaviour =
   | { kind: 'status'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'malformed' }
   /** Accepts the request and never answers (streamed: sends the headers and a first chunk, then stalls). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Holds the request until `until` resolves, then answers (a model call the test lets finish). */
+  | ({ kind: 'wait'; until: Promise<void> } & AnswerSpec);
 
 export interface RecordedRequest {
   path: string;
@@ -120,6 +122,13 @@ function respond(
           : '{"id": "chatcmpl-1", "object": "chat.com',
       );
       return;
+    case 'wait': {
+      const { until, ...answer } = behaviour;
+      void until.then(() => {
+        if (!res.destroyed) respond(format, record, { ...answer, kind: 'answer' }, res);
+      });
+      return;
+    }
     case 'hang':
       if (streamed) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });

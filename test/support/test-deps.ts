@@ -17,6 +17,9 @@ import { createNamedProviderSource } from '../../src/models/named-providers.ts';
 import { createPriceBook } from '../../src/models/price-book.ts';
 import { createSecretBox } from '../../src/models/secret-box.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
+import { instrumentModels, instrumentQueue } from '../../src/observability/instrument.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { createTracing } from '../../src/observability/tracing.ts';
 import { type Clock, createSystemClock } from '../../src/platform/clock.ts';
 import { type Config, loadConfig, type ModelConfig } from '../../src/platform/config.ts';
 import { createEventBus } from '../../src/platform/event-bus.ts';
@@ -35,6 +38,8 @@ export interface TestDeps extends Deps {
   adminPassword: string;
   /** A bearer token of the administrator. */
   token: string;
+  /** The PostgreSQL schema of this store (child processes join it with `AGENTRUNS_PG_SCHEMA`). */
+  pgSchema: string;
   /** Adds a user of `role` to the admin's organization and returns it with a token. */
   addUser(role: Role): Promise<{ actor: Actor; token: string; email: string }>;
   close(): Promise<void>;
@@ -79,21 +84,34 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
   const clock = options.clock ?? createSystemClock();
   const secrets = createSecretBox(randomBytes(32));
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  // Wired as `create-deps.ts` wires them: metrics always, traces when an OTLP endpoint is set.
+  const metrics = createMetrics({ store, clock });
+  const tracing = createTracing({
+    url: config.otlpTracesUrl,
+    serviceName: config.serviceName,
+    exportDelayMs: 100,
+  });
   const deps: Deps = {
     config,
     store,
-    queue: createQueueStore(store, logger),
+    queue: instrumentQueue(createQueueStore(store, logger), metrics),
     blobs: createDiskBlobStore(path.join(dataDir, 'blobs')),
     clock,
     ids: createIds(clock.now),
     bus: createEventBus(),
     logger,
-    models: createModelRegistry([createSimulatedProvider(clock), ...(options.providers?.(clock) ?? [])], {
-      named: createNamedProviderSource({ store }, secrets),
-    }),
+    models: instrumentModels(
+      createModelRegistry([createSimulatedProvider(clock), ...(options.providers?.(clock) ?? [])], {
+        named: createNamedProviderSource({ store }, secrets),
+      }),
+      metrics,
+      tracing,
+    ),
     templates: createTemplates(),
     secrets,
     pricing: createPriceBook({ store, clock }),
+    metrics,
+    ...(tracing.enabled ? { tracing } : {}),
   };
   await bootstrap(deps);
   const admin = await deps.store.db
@@ -109,6 +127,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     adminEmail: config.adminEmail,
     adminPassword,
     token,
+    pgSchema: schema,
     async addUser(role) {
       const email = `${role}${++users}@example.com`;
       const id = deps.ids.next('usr');
@@ -128,6 +147,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
       return { actor: { orgId: admin.org_id, userId: id, role }, token: created.token, email };
     },
     async close() {
+      await tracing.shutdown();
       await store.close();
       if (kind === 'postgres') {
         const client = new pg.Client({ connectionString: POSTGRES_URL });

@@ -30,6 +30,8 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     ? createWorker(deps, {
         concurrency: config.workerConcurrency,
         childRunDepthLimit: config.childRunDepthLimit,
+        leaseMs: config.workerLeaseMs,
+        pollIntervalMs: config.workerPollMs,
       })
     : undefined;
   worker?.start();
@@ -56,7 +58,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     await scheduler.stop();
     await notifier.stop();
     await uploadRuns.stop();
-    await worker?.stop();
+    await worker?.stop(config.shutdownGraceMs);
     await extraction?.stop();
     await benchmarks?.stop();
     await deps.close();

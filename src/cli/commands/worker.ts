@@ -13,6 +13,8 @@ export async function work(config: Config): Promise<void> {
   const worker = createWorker(deps, {
     concurrency: config.workerConcurrency,
     childRunDepthLimit: config.childRunDepthLimit,
+    leaseMs: config.workerLeaseMs,
+    pollIntervalMs: config.workerPollMs,
   });
   worker.start();
   const extraction = createExtractionWorker(deps);
@@ -30,7 +32,7 @@ export async function work(config: Config): Promise<void> {
     `Worker ${worker.id} running (${deps.store.kind}, up to ${config.workerConcurrency} attempts at once)`,
   );
   onShutdown(async () => {
-    await worker.stop();
+    await worker.stop(config.shutdownGraceMs);
     await extraction.stop();
     await benchmarks.stop();
     await notifier.stop();
