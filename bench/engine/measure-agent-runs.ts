@@ -102,7 +102,7 @@ export async function measureAgentRuns(options: AgentRunsRoundOptions): Promise<
     const enqueueSeconds = (performance.now() - enqueueStarted) / 1000;
 
     const timeline = createStepTimeline();
-    const statements = deps.store.pool ? countStatements(deps.store.pool) : undefined;
+    const statements = deps.store.pools.length > 0 ? countStatements(deps.store.pools) : undefined;
     const worker = createWorker(
       {
         ...deps,

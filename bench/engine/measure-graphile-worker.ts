@@ -68,7 +68,7 @@ export async function measureGraphileWorker(options: GraphileWorkerRoundOptions)
           allFinished();
         }
       };
-    const statements = countStatements(pool);
+    const statements = countStatements([pool]);
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const runner = await run({

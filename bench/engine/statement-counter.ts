@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 /**
- * Counts the statements a pool's clients send (each one a round trip to PostgreSQL), so both
+ * Counts the statements the pools' clients send (each one a round trip to PostgreSQL), so both
  * PostgreSQL systems report the same "statements per step" however they batch their writes.
  * Clients are wrapped on checkout, which every `pool.query` and `pool.connect` goes through.
  */
@@ -10,10 +10,10 @@ export interface StatementCounter {
   reset(): void;
 }
 
-export function countStatements(pool: pg.Pool): StatementCounter {
+export function countStatements(pools: readonly pg.Pool[]): StatementCounter {
   const wrapped = new WeakSet<pg.PoolClient>();
   let count = 0;
-  pool.on('acquire', (client) => {
+  const wrap = (client: pg.PoolClient) => {
     if (wrapped.has(client)) return;
     wrapped.add(client);
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -21,7 +21,8 @@ export function countStatements(pool: pg.Pool): StatementCounter {
       count++;
       return query(...args);
     }) as typeof client.query;
-  });
+  };
+  for (const pool of pools) pool.on('acquire', wrap);
   return {
     get count() {
       return count;

@@ -27,6 +27,8 @@ export interface Store {
    * of `store/tenant-scope.ts`.
    */
   pool: pg.Pool | undefined;
+  /** Every PostgreSQL pool the store opened (the system scope's and `db`'s): what a benchmark counts. */
+  pools: readonly pg.Pool[];
   /**
    * Runs `fn` in a transaction. On SQLite every writer (this and the queue's synchronous
    * transactions) goes through one lock, so an open Kysely transaction never swallows a queue write.
@@ -84,6 +86,7 @@ function openSqlite(options: StoreOptions): Store {
     db,
     sqlite,
     pool: undefined,
+    pools: [],
     transaction: (fn) => lock.run(() => db.transaction().execute(fn)),
     sqliteWrite: (fn) => lock.run(() => sqlite.transaction(() => fn(sqlite))()),
     close: async () => {
@@ -138,6 +141,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     db,
     sqlite: undefined,
     pool,
+    pools: [pool, scopedPool],
     transaction: (fn) => db.transaction().execute(fn),
     sqliteWrite: () => Promise.reject(new Error('sqliteWrite is for SQLite stores')),
     close: async () => {
