@@ -138,6 +138,15 @@ describe('evaluateCriterion', () => {
     expect(equals.reason).toContain('reference case');
   });
 
+  it('fails a regex that backtracks catastrophically instead of holding the process', async () => {
+    const result = await evaluateCriterion(
+      criterion({ type: 'regex', pattern: '^(a+)+$' }),
+      input(`${'a'.repeat(40)}b`),
+    );
+    expect(result.score).toBe(0);
+    expect(result.reason).toContain('took longer than 250 ms');
+  });
+
   it('refuses a regex that does not compile and a range with no bound, naming the field', () => {
     const regex = criterionSchema.safeParse({ type: 'regex', pattern: '(' });
     expect(regex.success).toBe(false);

@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { Ajv } from 'ajv';
 import jsonpointer from 'jsonpointer';
 import { type Criterion, thresholdOf } from './benchmark-config.ts';
@@ -106,7 +107,12 @@ export async function evaluateCriterion(c: Criterion, input: CriterionInput): Pr
         `the output contains "${c.value}"`,
       );
     case 'regex': {
-      const match = new RegExp(c.pattern, c.flags).exec(output);
+      const match = boundedMatch(new RegExp(c.pattern, c.flags), output);
+      if (match === 'timeout')
+        return done(
+          0,
+          `/${c.pattern}/${c.flags} took longer than ${REGEX_TIME_LIMIT_MS} ms on this output (catastrophic backtracking?)`,
+        );
       return yes(
         match !== null,
         `matched "${(match?.[0] ?? '').slice(0, 80)}"`,
@@ -218,3 +224,24 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
 }
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/** How long a user's pattern may run on one output before the criterion fails instead. */
+export const REGEX_TIME_LIMIT_MS = 250;
+
+/**
+ * Runs a user's regular expression with a deadline: a pattern such as `^(a+)+$` backtracks for
+ * hours on the wrong input and would hold the benchmark loop's process (and the engine sharing
+ * it). V8 interrupts the match when `vm`'s timeout fires, so the criterion fails, saying why.
+ */
+function boundedMatch(pattern: RegExp, text: string): RegExpExecArray | null | 'timeout' {
+  try {
+    return vm.runInNewContext(
+      'pattern.exec(text)',
+      { pattern, text },
+      { timeout: REGEX_TIME_LIMIT_MS },
+    ) as RegExpExecArray | null;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timeout';
+    throw error;
+  }
+}
