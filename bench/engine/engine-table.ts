@@ -23,7 +23,7 @@ function cell(s: Spread | null | undefined, digits = 0): string {
  * A Markdown table laid out the way Biome formats Markdown (cells padded to the column's width,
  * numbers right-aligned), so rewriting the README leaves `npm run check` clean.
  */
-function markdownTable(header: string[], rows: string[][]): string[] {
+export function markdownTable(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;

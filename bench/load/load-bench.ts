@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { median } from '../engine/bench-stats.ts';
+import { markdownTable } from '../engine/engine-table.ts';
 
 /**
  * Load: `connections` concurrent clients creating and listing runs (one POST, one GET, in turn
@@ -260,16 +261,18 @@ function describe(r: LoadRound): string {
 }
 
 export function loadTable(result: LoadResult): string {
-  const rows = Object.entries(result.summary).map(
-    ([system, s]) =>
-      `| ${system} | ${Math.round(s.requestsPerSecond)} | ${s.latencyP50Ms} | ${s.latencyP99Ms} | ${s.errors} | ${s.non2xx} |`,
-  );
+  const rows = Object.entries(result.summary).map(([system, s]) => [
+    system,
+    String(Math.round(s.requestsPerSecond)),
+    String(s.latencyP50Ms),
+    String(s.latencyP99Ms),
+    String(s.errors),
+    String(s.non2xx),
+  ]);
   return [
     `${result.options.connections} concurrent clients creating and listing runs, ${result.options.durationSeconds} s × ${result.options.rounds} rounds each (A B A B), medians; ${result.machine.cpus} cores.`,
     '',
-    '| server | req/s | p50 ms | p99 ms | errors | non-2xx |',
-    '|---|---|---|---|---|---|',
-    ...rows,
+    ...markdownTable(['server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx'], rows),
     '',
     `agentruns serve: ${(result.throughputRatio * 100).toFixed(1)} % of bare Fastify's throughput.`,
   ].join('\n');
