@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentView } from '../src/agents/agent-service.ts';
 import { createWorker } from '../src/engine/worker.ts';
+import { createThreadRenderer } from '../src/files/file-renderer.ts';
 import { generateFile } from '../src/files/generate-file.ts';
 import { createApiToken } from '../src/identity/api-tokens.ts';
 import type { RunDetails } from '../src/runs/run-view.ts';
@@ -166,17 +167,22 @@ describe.each(storeKinds)('file steps on %s', (kind) => {
       .where('run_id', '=', run.id)
       .executeTakeFirstOrThrow();
     // What a worker that lost its lease leaves: a rendered, stored file, and no result that lists it.
-    const orphan = await generateFile(api.deps, {
-      orgId: api.deps.admin.orgId,
-      runId: run.id,
-      attemptId: attempt.id,
-      leaseGeneration: attempt.lease_generation - 1,
-      stepNumber: 1,
-      stepKey: 'sheet',
-      kind: 'spreadsheet',
-      fileName: undefined,
-      answer: run.steps[0]?.output ?? '',
-    });
+    const renderer = createThreadRenderer();
+    const orphan = await generateFile(
+      { ...api.deps, renderer },
+      {
+        orgId: api.deps.admin.orgId,
+        runId: run.id,
+        attemptId: attempt.id,
+        leaseGeneration: attempt.lease_generation - 1,
+        stepNumber: 1,
+        stepKey: 'sheet',
+        kind: 'spreadsheet',
+        fileName: undefined,
+        answer: run.steps[0]?.output ?? '',
+      },
+    );
+    await renderer.close();
     expect(orphan.id).not.toBe(run.files[0]?.id);
     expect((await api.call('GET', `/api/files/${orphan.id}`)).status).toBe(404);
     expect((await api.call<RunDetails>('GET', `/api/runs/${run.id}`)).body.files).toEqual(run.files);

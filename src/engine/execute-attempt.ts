@@ -155,6 +155,7 @@ export async function executeAttempt(
               kind,
               fileName,
               answer: answer.text,
+              signal,
             }),
           ];
         }

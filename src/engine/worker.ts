@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.ts';
+import { createThreadRenderer, type FileRenderer } from '../files/file-renderer.ts';
 import { createRecordSealer } from '../governance/record-sealer.ts';
 import { createPolicyInstructions } from '../identity/policy-instructions.ts';
 import { createModelStepRunner } from '../models/model-step-runner.ts';
@@ -28,6 +29,13 @@ export interface WorkerOptions {
   childRunDepthLimit?: number;
   /** Connected tools (issue 07): DNS resolver, HTTP and MCP limits, the loop's default bound. */
   tools?: StepToolsOptions;
+  /**
+   * Where file steps render (issue 08). Default: a small pool of worker threads, ended by `stop`
+   * (or after `runOnce` when not started).
+   */
+  fileRenderer?: FileRenderer;
+  /** Called with each generated file and the thread that rendered it (tests). */
+  onFileRendered?: (fileId: string, threadId: number) => void;
 }
 
 export interface Worker {
@@ -100,13 +108,22 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     ...(options.childRunDepthLimit === undefined ? {} : { depthLimit: options.childRunDepthLimit }),
     ...options.tools,
   });
+  const renderer = options.fileRenderer ?? createThreadRenderer();
+  const ownsRenderer = !options.fileRenderer;
   const resources = {
     clock: deps.clock,
     templates: deps.templates,
     models: deps.models,
     modelSteps: createModelStepRunner(deps),
     committer,
-    files: deps,
+    files: {
+      store: deps.store,
+      blobs: deps.blobs,
+      ids: deps.ids,
+      clock: deps.clock,
+      renderer,
+      ...(options.onFileRendered ? { onRendered: options.onFileRendered } : {}),
+    },
     sources: createStepSources(deps),
     agentSteps,
     tools,
@@ -222,6 +239,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
         }
       } finally {
         unsubscribe();
+        // A caller that only drains (tests, a one-off command) leaves no rendering thread behind.
+        if (!running && ownsRenderer) await renderer.close();
       }
     },
     async stop(graceMs = 10_000) {
@@ -240,6 +259,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       await all;
       clearTimeout(timer);
       await tools.close();
+      if (ownsRenderer) await renderer.close();
       if (handedBack.length > 0) {
         await deps.queue.release(handedBack).catch((error: unknown) => {
           logger.warn({ err: error }, 'could not hand leases back; they expire instead');
@@ -254,6 +274,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       for (const u of unsubscribes.splice(0)) u();
       for (const h of held.values()) h.controller.abort(new CanceledError('worker killed'));
       void tools.close();
+      if (ownsRenderer) void renderer.close();
     },
     heartbeat,
   };

@@ -1,11 +1,16 @@
 import type { Deps } from '../deps.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { type FileKind, fileKindInfo } from './file-kind.ts';
+import type { FileRenderer } from './file-renderer.ts';
 import { fileSpecJsonSchema, parseFileSpecOrThrow } from './file-spec.ts';
-import { renderFile } from './render-file.ts';
 import type { StoredFileRef } from './stored-file.ts';
 
-export type FileGeneratorDeps = Pick<Deps, 'store' | 'blobs' | 'ids' | 'clock'>;
+export type FileGeneratorDeps = Pick<Deps, 'store' | 'blobs' | 'ids' | 'clock'> & {
+  /** Where the library runs: worker threads (`file-renderer.ts`), off the engine's event loop. */
+  renderer: FileRenderer;
+  /** Called with each stored file and the thread that rendered it: how tests see it left the event loop. */
+  onRendered?: (fileId: string, threadId: number) => void;
+};
 
 /** What the model call of a file step carries: the kind and the JSON Schema of its spec. */
 export interface FileRequest {
@@ -36,11 +41,14 @@ export interface GeneratedFileInput {
   fileName: string | undefined;
   /** The model's answer: the spec, as JSON. */
   answer: string;
+  /** Aborts the rendering (the attempt was canceled or taken over). */
+  signal?: AbortSignal;
 }
 
 /**
  * Turns a file step's answer into a stored file: parses the spec (a FileSpecError names what broke),
- * renders it with the kind's library, stores the bytes by SHA-256 and records the file's row.
+ * renders it with the kind's library in a rendering thread, stores the bytes by SHA-256 and records
+ * the file's row.
  * The row is written before the step's result commits; should that commit be refused (the attempt
  * was canceled or taken over), the row stays unlisted, since runs list the files of committed results.
  */
@@ -50,7 +58,7 @@ export async function generateFile(
 ): Promise<StoredFileRef> {
   const spec = parseFileSpecOrThrow(input.kind, input.answer);
   const now = deps.clock.now();
-  const bytes = await renderFile(spec, new Date(now));
+  const { bytes, threadId } = await deps.renderer.render(spec, new Date(now), input.signal);
   const { sha256, sizeBytes } = await deps.blobs.put(input.orgId, bytes);
   const info = fileKindInfo[input.kind];
   const ref: StoredFileRef = {
@@ -79,5 +87,6 @@ export async function generateFile(
       created_at: now,
     })
     .execute();
+  deps.onRendered?.(ref.id, threadId);
   return ref;
 }
