@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'list-runs': { type: 'string', default: '1000000' },
     'list-queries': { type: 'string', default: '200' },
     'list-stores': { type: 'string', default: 'sqlite,postgres' },
+    'list-writes': { type: 'string', default: '200' },
   },
 });
 const suites = new Set(values.suite.split(','));
@@ -125,7 +126,7 @@ if (suites.has('runlist')) {
   const runlist = await runRunListBench({
     runs: positive('list-runs', values['list-runs']),
     queries: positive('list-queries', values['list-queries']),
-    writesPerSecond: 200,
+    writesPerSecond: Number(values['list-writes']),
     stores: values['list-stores'].split(',').map((s) => {
       if (s !== 'sqlite' && s !== 'postgres') throw new Error('--list-stores takes sqlite and/or postgres');
       return s;

@@ -14,6 +14,7 @@ import { createApiToken } from '../../src/identity/api-tokens.ts';
 import { bootstrap } from '../../src/identity/bootstrap.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createRun } from '../../src/runs/create-run.ts';
+import { filteredRuns, listRunsQuerySchema } from '../../src/runs/list-runs.ts';
 import type { RunsTable } from '../../src/store/schema.ts';
 import type { StoreKind } from '../../src/store/store-kind.ts';
 import { percentile } from '../engine/bench-stats.ts';
@@ -335,6 +336,17 @@ async function measureStore(
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     options.log(`${kind}: seeded ${options.runs.toLocaleString('en')} runs in ${seedSeconds.toFixed(1)} s`);
 
+    if (process.env.AGENTRUNS_BENCH_EXPLAIN)
+      await explainShapes(
+        kind,
+        deps,
+        options.postgresUrl,
+        schema,
+        actor,
+        shapes(agentIds, words),
+        options.log,
+      );
+
     const { token } = await createApiToken(deps, 'bench@example.com', 'runlist bench');
     app = await createApp(deps);
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -347,7 +359,7 @@ async function measureStore(
     const writer = (async () => {
       const perTick = Math.max(1, Math.round(options.writesPerSecond / 10));
       let tick = 0;
-      while (writing) {
+      while (writing && options.writesPerSecond > 0) {
         const due = writerStarted + tick * 100;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -430,6 +442,54 @@ async function measureStore(
       await client.end();
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Prints each shape's plan and its time in the database alone (AGENTRUNS_BENCH_EXPLAIN=1). */
+async function explainShapes(
+  kind: StoreKind,
+  deps: Awaited<ReturnType<typeof createDeps>>,
+  url: string,
+  schema: string,
+  actor: Actor,
+  list: Shape[],
+  log: (line: string) => void,
+): Promise<void> {
+  const client = kind === 'postgres' ? new pg.Client({ connectionString: url }) : undefined;
+  if (client) {
+    await client.connect();
+    await client.query(`SET search_path TO ${schema}`);
+  }
+  try {
+    for (const shape of list) {
+      const query = listRunsQuerySchema.parse({ limit: String(PAGE), ...shape.query(0) });
+      const { column, direction } =
+        query.sort === 'updated_desc'
+          ? { column: 'updated_at' as const, direction: 'desc' as const }
+          : { column: 'id' as const, direction: 'desc' as const };
+      let select = filteredRuns(deps.store.db, kind, actor, query)
+        .selectAll('runs')
+        .orderBy(`runs.${column}`, direction);
+      if (column !== 'id') select = select.orderBy('runs.id', direction);
+      const compiled = select.limit(PAGE + 1).compile();
+      if (client) {
+        const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${compiled.sql}`, [
+          ...compiled.parameters,
+        ]);
+        log(`--- ${kind} ${shape.name}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+      } else if (deps.store.sqlite) {
+        const plan = deps.store.sqlite
+          .prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`)
+          .all(...compiled.parameters) as Array<{ detail: string }>;
+        const started = performance.now();
+        deps.store.sqlite.prepare(compiled.sql).all(...compiled.parameters);
+        log(
+          `--- ${kind} ${shape.name} ${(performance.now() - started).toFixed(2)} ms\n${plan.map((r) => r.detail).join('\n')}`,
+        );
+      }
+    }
+  } finally {
+    await client?.end();
   }
 }
 
