@@ -7,6 +7,7 @@ import { engineTable } from './engine/engine-table.ts';
 import { loadTable, runLoadBench } from './load/load-bench.ts';
 import { runRetrievalBench } from './retrieval/retrieval-bench.ts';
 import { retrievalTable } from './retrieval/retrieval-table.ts';
+import { runListTable, runRunListBench } from './runlist/runlist-bench.ts';
 
 /**
  * `npm run bench [-- --suite engine,retrieval --runs 10000 --rounds 3 --concurrency 500 --graphile-concurrency 10
@@ -34,6 +35,11 @@ const { values } = parseArgs({
     'load-rounds': { type: 'string', default: '2' },
     chunks: { type: 'string', default: '100000' },
     queries: { type: 'string', default: '100' },
+    /** Run list: runs seeded, requests per query shape, stores. */
+    'list-runs': { type: 'string', default: '1000000' },
+    'list-queries': { type: 'string', default: '200' },
+    'list-stores': { type: 'string', default: 'sqlite,postgres' },
+    'list-writes': { type: 'string', default: '200' },
   },
 });
 const suites = new Set(values.suite.split(','));
@@ -114,6 +120,29 @@ if (suites.has('load')) {
   }
   const failed = Object.values(load.summary).some((s) => s.errors > 0 || s.non2xx > 0);
   if (failed) process.exitCode = 1;
+}
+
+if (suites.has('runlist')) {
+  const runlist = await runRunListBench({
+    runs: positive('list-runs', values['list-runs']),
+    queries: positive('list-queries', values['list-queries']),
+    writesPerSecond: Number(values['list-writes']),
+    stores: values['list-stores'].split(',').map((s) => {
+      if (s !== 'sqlite' && s !== 'postgres') throw new Error('--list-stores takes sqlite and/or postgres');
+      return s;
+    }),
+    postgresUrl: values['postgres-url'],
+    log: (line) => console.log(line),
+  });
+  const table = runListTable(runlist);
+  console.log(`\n${table}\n`);
+  if (!values['no-write']) {
+    const resultsFile = path.join(benchDir, 'results', 'runlist.json');
+    fs.writeFileSync(resultsFile, `${JSON.stringify(runlist, null, 2)}\n`);
+    replaceBetween(path.join(benchDir, 'README.md'), 'runlist-table', table);
+    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+  }
+  if (runlist.shapes.some((s) => !s.met)) process.exitCode = 1;
 }
 
 function replaceBetween(file: string, marker: string, table: string): void {

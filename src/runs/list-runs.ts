@@ -101,11 +101,14 @@ export function filteredRuns(
   if (filter.archived !== 'all')
     select = select.where('runs.archived', '=', filter.archived === 'true' ? 1 : 0);
   const terms = searchTerms(filter.q);
+  // SQLite: the unary + keeps the planner from starting at the matches' rowids (then sorting every
+  // match, 200 ms for a common word at 100,000 runs); it walks the sort's index newest first and
+  // tests each row against the matches' rowids, materialized once, and stops at the page's end.
   if (terms.length > 0) {
     select =
       kind === 'sqlite'
         ? select.where(
-            sql<boolean>`runs.rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ${terms.map((t) => `"${t}"*`).join(' AND ')})`,
+            sql<boolean>`+runs.rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ${terms.map((t) => `"${t}"*`).join(' AND ')})`,
           )
         : select.where(
             sql<boolean>`runs.search_vector @@ to_tsquery('simple', ${terms.map((t) => `${t}:*`).join(' & ')})`,
