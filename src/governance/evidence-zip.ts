@@ -33,6 +33,7 @@ export interface EvidenceZip {
 export const DEFAULT_COMPRESSION_LEVEL = 6;
 
 export interface EvidenceZipOptions {
+  /** Deflate level; 0 stores every entry (method 0, no deflate). */
   level?: number;
   mtime?: Date;
   /** Input bytes per deflate job. */
@@ -156,7 +157,7 @@ export function createEvidenceZip(out: Writable, options: EvidenceZipOptions = {
   const newEntry = (path: string, compress: boolean, flags: number): Entry => {
     const entry: Entry = {
       name: Buffer.from(path),
-      method: compress ? 8 : 0,
+      method: compress && level > 0 ? 8 : 0,
       flags: UTF8 | flags,
       crc: 0,
       size: 0,
