@@ -267,8 +267,13 @@ export function createEvidenceZip(out: Writable, options: EvidenceZipOptions = {
       return all;
     },
     async end() {
-      await reading;
-      await writing;
+      try {
+        await reading;
+        await writing;
+      } catch (error) {
+        out.destroy(error as Error);
+        throw error;
+      }
       const centralStart = cursor;
       const records = Buffer.concat(entries.map((e) => centralRecord(e, time, date)));
       const tail = endOfCentralDirectory(entries.length, centralStart, records.length);
