@@ -37,9 +37,13 @@ describe('evidence ZIP writer', () => {
     const streamed = zip.addStream('files/table.csv', () =>
       Readable.from([text.subarray(0, 1000), text.subarray(1000, 200_000), text.subarray(200_000)]),
     );
-    const stored = zip.addStream('files/random.bin', () => fs.createReadStream(path.join(dir, 'random.bin')), {
-      compress: false,
-    });
+    const stored = zip.addStream(
+      'files/random.bin',
+      () => fs.createReadStream(path.join(dir, 'random.bin')),
+      {
+        compress: false,
+      },
+    );
     zip.addBytes('big-bytes.csv', text);
     zip.addStream('empty-stream', () => Readable.from([]));
     const entries = await zip.drain();

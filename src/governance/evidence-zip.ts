@@ -78,6 +78,11 @@ export function createEvidenceZip(out: Writable, options: EvidenceZipOptions = {
   const whole = createHash('sha256');
   let cursor = 0;
   let failure: unknown = null;
+  // A failed write (or a stream destroyed after a failed entry) fails the archive, never the process.
+  out.on('error', (error) => {
+    failure ??= error;
+    wake();
+  });
 
   // Output, in order: each piece is awaited then written, honouring the stream's backpressure.
   let writing: Promise<void> = Promise.resolve();
@@ -271,7 +276,7 @@ export function createEvidenceZip(out: Writable, options: EvidenceZipOptions = {
         await reading;
         await writing;
       } catch (error) {
-        out.destroy(error as Error);
+        out.destroy();
         throw error;
       }
       const centralStart = cursor;
