@@ -67,7 +67,7 @@ interface Entry {
 export function createEvidenceZip(out: Writable, options: EvidenceZipOptions = {}): EvidenceZip {
   const level = options.level ?? DEFAULT_COMPRESSION_LEVEL;
   const chunkBytes = options.chunkBytes ?? 1024 * 1024;
-  const maxInFlight = Math.max(options.maxInFlightBytes ?? 8 * chunkBytes, chunkBytes);
+  const maxInFlight = Math.max(options.maxInFlightBytes ?? 4 * chunkBytes, chunkBytes);
   // libuv's pool has 4 threads by default; file reads need one free or the reader starves.
   const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   const parallelism = options.parallelism ?? Math.max(1, Math.min(os.availableParallelism(), poolSize - 1));
