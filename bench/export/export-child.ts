@@ -5,7 +5,8 @@ import { loadConfig } from '../../src/platform/config.ts';
 
 /**
  * The measured part of the export benchmark, in its own process so its peak RSS is the export's:
- * `export-child.ts <dataDir> <orgId> <out.zip>`. Prints one JSON line.
+ * `export-child.ts <dataDir> <orgId> <out.zip>`;
+ * `AGENTRUNS_BENCH_EXPORT_LEVEL` sets the deflate level (0: store mode). Prints one JSON line.
  */
 const [dataDir, orgId, out] = process.argv.slice(2);
 if (!dataDir || !orgId || !out) throw new Error('usage: export-child.ts <dataDir> <orgId> <out.zip>');
@@ -23,6 +24,7 @@ const result = await writeBundle(
   { from: '2000-01-01T00:00:00Z' },
   async () => {},
   fs.createWriteStream(out),
+  { compressionLevel: Number(process.env.AGENTRUNS_BENCH_EXPORT_LEVEL ?? 6) },
 );
 const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);

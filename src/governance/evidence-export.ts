@@ -200,8 +200,11 @@ export async function writeBundle(
   selection: ExportInput,
   progress: (runsDone: number) => Promise<unknown>,
   out: NodeJS.WritableStream,
+  options: { compressionLevel?: number } = {},
 ): Promise<{ sizeBytes: number; sha256: string }> {
-  const zip = createEvidenceZip(out as import('node:stream').Writable);
+  const zip = createEvidenceZip(out as import('node:stream').Writable, {
+    ...(options.compressionLevel === undefined ? {} : { level: options.compressionLevel }),
+  });
   const keys = await listKeys(deps, { orgId });
   const keyPath = new Map(keys.map((k) => [k.id, keyEntryName(k.fingerprint)]));
   const head = await deps.store.db

@@ -1,18 +1,27 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import yazl from 'yazl';
+import { once } from 'node:events';
+import os from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import zlib from 'node:zlib';
 import type { ManifestEntry } from './evidence-layout.ts';
 
 /**
- * A streamed ZIP whose entries are hashed as they pass: memory stays constant whatever the size of
- * the files (each entry is read lazily, when the ZIP reaches it, through one SHA-256 pass).
- * Deflate runs in libuv's thread pool while the main thread hashes, so the two overlap.
+ * A streamed ZIP whose entries are hashed as they pass and deflated in parallel (issue 12: ≥ 1.5×
+ * `zip -r`, bounded memory).
+ *
+ * Each entry is cut into chunks (1 MiB) that deflate at the same time on libuv's thread pool, pigz
+ * style: every chunk but an entry's last ends on a sync flush and is primed with the previous 32 KiB
+ * as its dictionary, so the concatenation is one ordinary deflate stream, as small as a serial one.
+ * The main thread reads, hashes (SHA-256 and CRC-32) and writes the compressed chunks in entry order
+ * as they complete. Memory is bounded: at most `maxInFlightBytes` of input is read but not yet
+ * written, and at most `parallelism` deflates run at once (leaving pool threads for file reads).
+ * The archive is a standard one (data descriptors for streamed entries, ZIP64 past 4 GiB).
  */
 export interface EvidenceZip {
   /** A small entry held in memory (records, receipts, keys). */
   addBytes(path: string, bytes: Uint8Array, options?: { compress?: boolean }): ManifestEntry;
-  /** A large entry, opened only when the ZIP reaches it; resolves with its hash once written. */
+  /** A large entry, opened only when the ZIP reaches it; resolves with its hash once read. */
   addStream(path: string, open: () => Readable, options?: { compress?: boolean }): Promise<ManifestEntry>;
   /** Waits for every entry added so far to be written. */
   drain(): Promise<ManifestEntry[]>;
@@ -23,68 +32,364 @@ export interface EvidenceZip {
 /** Deflate level 6: zip(1)'s default, so the benchmark compares like with like. */
 export const DEFAULT_COMPRESSION_LEVEL = 6;
 
-export function createEvidenceZip(
-  out: Writable,
-  options: { level?: number; mtime?: Date } = {},
-): EvidenceZip {
+export interface EvidenceZipOptions {
+  /** Deflate level; 0 stores every entry (method 0, no deflate). */
+  level?: number;
+  mtime?: Date;
+  /** Input bytes per deflate job. */
+  chunkBytes?: number;
+  /** Input bytes read but not yet written, at most (the memory bound). */
+  maxInFlightBytes?: number;
+  /** Deflate jobs running at once. */
+  parallelism?: number;
+}
+
+const WINDOW = 32 * 1024;
+const SMALL = 64 * 1024;
+const UTF8 = 1 << 11;
+const DATA_DESCRIPTOR = 1 << 3;
+const VERSION_MADE_BY = (3 << 8) | 63;
+const VERSION_UTF8 = 20;
+const VERSION_ZIP64 = 45;
+const MAX32 = 0xffffffff;
+const noop = () => {};
+
+interface Entry {
+  name: Buffer;
+  method: 0 | 8;
+  flags: number;
+  crc: number;
+  size: number;
+  compressedSize: number;
+  offset: number;
+}
+
+export function createEvidenceZip(out: Writable, options: EvidenceZipOptions = {}): EvidenceZip {
   const level = options.level ?? DEFAULT_COMPRESSION_LEVEL;
-  const mtime = options.mtime ?? new Date();
-  const zip = new yazl.ZipFile();
-  const pending: Array<Promise<ManifestEntry>> = [];
+  const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+  const maxInFlight = Math.max(options.maxInFlightBytes ?? 4 * chunkBytes, chunkBytes);
+  // libuv's pool has 4 threads by default; file reads need one free or the reader starves.
+  const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const parallelism = options.parallelism ?? Math.max(1, Math.min(os.availableParallelism(), poolSize - 1));
+  const { time, date } = dosDateTime(options.mtime ?? new Date());
+
+  const entries: Entry[] = [];
+  const results: Array<Promise<ManifestEntry>> = [];
   const whole = createHash('sha256');
-  let sizeBytes = 0;
-  const tap = new PassThrough();
-  tap.on('data', (chunk: Buffer) => {
-    whole.update(chunk);
-    sizeBytes += chunk.length;
+  let cursor = 0;
+  let failure: unknown = null;
+  // A failed write (or a stream destroyed after a failed entry) fails the archive, never the process.
+  out.on('error', (error) => {
+    failure ??= error;
+    wake();
   });
-  const written = pipeline(zip.outputStream as Readable, tap, out);
-  const entryOptions = (compress: boolean) =>
-    compress ? { compress: true, compressionLevel: level, mtime } : { compress: false, mtime };
+
+  // Output, in order: each piece is awaited then written, honouring the stream's backpressure.
+  let writing: Promise<void> = Promise.resolve();
+  const push = (piece: () => Buffer | Promise<Buffer>) => {
+    writing = writing.then(async () => {
+      try {
+        const bytes = await piece();
+        if (bytes.length === 0) return;
+        whole.update(bytes);
+        cursor += bytes.length;
+        if (!out.write(bytes)) await once(out, 'drain');
+      } catch (error) {
+        failure ??= error;
+        wake();
+        throw error;
+      }
+    });
+    writing.catch(noop);
+  };
+
+  // Memory bound: input bytes read but not yet written.
+  let inFlight = 0;
+  let waiters: Array<() => void> = [];
+  const wake = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const room = async () => {
+    while (inFlight >= maxInFlight && failure === null) await new Promise<void>((r) => waiters.push(r));
+    if (failure !== null) throw failure;
+  };
+
+  // Deflate concurrency: a small semaphore in front of zlib's thread-pool jobs.
+  let running = 0;
+  const queued: Array<() => void> = [];
+  const deflate = (input: Buffer, final: boolean, dictionary: Buffer | undefined) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const start = () => {
+        running++;
+        zlib.deflateRaw(
+          input,
+          {
+            level,
+            finishFlush: final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+            ...(dictionary ? { dictionary } : {}),
+          },
+          (error, output) => {
+            running--;
+            queued.shift()?.();
+            if (error) reject(error);
+            else resolve(output);
+          },
+        );
+      };
+      if (running < parallelism) start();
+      else queued.push(start);
+    });
+
+  /** Queues one chunk of `entry`'s data: deflated in the pool, written in order. */
+  const chunk = (entry: Entry, input: Buffer, final: boolean, dictionary: Buffer | undefined) => {
+    inFlight += input.length;
+    const data = entry.method === 8 ? deflate(input, final, dictionary) : Promise.resolve(input);
+    data.catch(noop);
+    push(async () => {
+      const bytes = await data;
+      entry.compressedSize += bytes.length;
+      inFlight -= input.length;
+      wake();
+      return bytes;
+    });
+  };
+
+  // Entries are read one after the other, in the order added.
+  let reading: Promise<void> = Promise.resolve();
+
+  const newEntry = (path: string, compress: boolean, flags: number): Entry => {
+    const entry: Entry = {
+      name: Buffer.from(path),
+      method: compress && level > 0 ? 8 : 0,
+      flags: UTF8 | flags,
+      crc: 0,
+      size: 0,
+      compressedSize: 0,
+      offset: 0,
+    };
+    entries.push(entry);
+    return entry;
+  };
+
+  async function readStream(entry: Entry, path: string, open: () => Readable): Promise<ManifestEntry> {
+    const hash = createHash('sha256');
+    push(() => {
+      entry.offset = cursor;
+      return localHeader(entry);
+    });
+    let parts: Buffer[] = [];
+    let partsLength = 0;
+    let held: Buffer | null = null;
+    let previous: Buffer | undefined;
+    const emit = (input: Buffer, final: boolean) => {
+      const dictionary = previous && previous.length > 0 ? previous.subarray(-WINDOW) : undefined;
+      chunk(entry, input, final, dictionary);
+      previous = input;
+    };
+    for await (const raw of open()) {
+      const piece = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as Uint8Array | string);
+      hash.update(piece);
+      entry.crc = zlib.crc32(piece, entry.crc);
+      entry.size += piece.length;
+      parts.push(piece);
+      partsLength += piece.length;
+      if (partsLength < chunkBytes) continue;
+      const full = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, partsLength);
+      parts = [];
+      partsLength = 0;
+      // Hold one chunk back: only the entry's last chunk ends the deflate stream.
+      if (held) emit(held, false);
+      held = full;
+      await room();
+    }
+    const rest = Buffer.concat(parts, partsLength);
+    if (held && rest.length > 0) {
+      emit(held, false);
+      emit(rest, true);
+    } else emit(held ?? rest, true);
+    push(() => dataDescriptor(entry));
+    return { path, sha256: hash.digest('hex'), sizeBytes: entry.size };
+  }
+
+  const schedule = <T>(job: () => Promise<T>): Promise<T> => {
+    const result = reading.then(job);
+    reading = result.then(noop, (error: unknown) => {
+      failure ??= error;
+      throw error;
+    });
+    reading.catch(noop);
+    result.catch(noop);
+    return result;
+  };
 
   return {
     addBytes(path, bytes, opts = {}) {
-      const entry = {
+      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const manifest = {
         path,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        sizeBytes: bytes.length,
+        sha256: createHash('sha256').update(buffer).digest('hex'),
+        sizeBytes: buffer.length,
       };
-      zip.addBuffer(
-        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-        path,
-        entryOptions(opts.compress ?? true),
+      const entry = newEntry(path, opts.compress ?? true, 0);
+      entry.crc = zlib.crc32(buffer);
+      entry.size = buffer.length;
+      results.push(
+        schedule(async () => {
+          if (buffer.length > SMALL) await room();
+          const data =
+            entry.method === 0
+              ? Promise.resolve(buffer)
+              : buffer.length <= SMALL
+                ? Promise.resolve(zlib.deflateRawSync(buffer, { level }))
+                : deflate(buffer, true, undefined);
+          data.catch(noop);
+          inFlight += buffer.length;
+          push(async () => {
+            const compressed = await data;
+            entry.compressedSize = compressed.length;
+            entry.offset = cursor;
+            inFlight -= buffer.length;
+            wake();
+            return Buffer.concat([localHeader(entry), compressed]);
+          });
+          return manifest;
+        }),
       );
-      pending.push(Promise.resolve(entry));
-      return entry;
+      return manifest;
     },
     addStream(path, open, opts = {}) {
-      const result = new Promise<ManifestEntry>((resolve, reject) => {
-        zip.addReadStreamLazy(path, entryOptions(opts.compress ?? true), (cb) => {
-          const hash = createHash('sha256');
-          let size = 0;
-          const source = open();
-          const hashing = new PassThrough();
-          hashing.on('data', (chunk: Buffer) => {
-            hash.update(chunk);
-            size += chunk.length;
-          });
-          hashing.on('end', () => resolve({ path, sha256: hash.digest('hex'), sizeBytes: size }));
-          source.on('error', (error) => {
-            reject(error);
-            hashing.destroy(error);
-          });
-          source.pipe(hashing);
-          cb(null, hashing);
-        });
-      });
-      pending.push(result);
+      const entry = newEntry(path, opts.compress ?? true, DATA_DESCRIPTOR);
+      const result = schedule(() => readStream(entry, path, open));
+      results.push(result);
       return result;
     },
-    drain: () => Promise.all(pending),
-    async end() {
-      zip.end();
-      await written;
-      return { sizeBytes, sha256: whole.digest('hex') };
+    async drain() {
+      const all = await Promise.all(results);
+      await reading;
+      await writing;
+      return all;
     },
+    async end() {
+      try {
+        await reading;
+        await writing;
+      } catch (error) {
+        out.destroy();
+        throw error;
+      }
+      const centralStart = cursor;
+      const records = Buffer.concat(entries.map((e) => centralRecord(e, time, date)));
+      const tail = endOfCentralDirectory(entries.length, centralStart, records.length);
+      push(() => Buffer.concat([records, tail]));
+      await writing;
+      out.end();
+      await finished(out);
+      return { sizeBytes: cursor, sha256: whole.digest('hex') };
+    },
+  };
+
+  function localHeader(entry: Entry): Buffer {
+    const known = (entry.flags & DATA_DESCRIPTOR) === 0;
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(VERSION_UTF8, 4);
+    header.writeUInt16LE(entry.flags, 6);
+    header.writeUInt16LE(entry.method, 8);
+    header.writeUInt16LE(time, 10);
+    header.writeUInt16LE(date, 12);
+    header.writeUInt32LE(known ? entry.crc : 0, 14);
+    header.writeUInt32LE(known ? entry.compressedSize : 0, 18);
+    header.writeUInt32LE(known ? entry.size : 0, 22);
+    header.writeUInt16LE(entry.name.length, 26);
+    header.writeUInt16LE(0, 28);
+    return Buffer.concat([header, entry.name]);
+  }
+}
+
+function needsZip64(entry: Entry): boolean {
+  return entry.size >= MAX32 || entry.compressedSize >= MAX32 || entry.offset >= MAX32;
+}
+
+function dataDescriptor(entry: Entry): Buffer {
+  if (entry.size < MAX32 && entry.compressedSize < MAX32) {
+    const d = Buffer.alloc(16);
+    d.writeUInt32LE(0x08074b50, 0);
+    d.writeUInt32LE(entry.crc, 4);
+    d.writeUInt32LE(entry.compressedSize, 8);
+    d.writeUInt32LE(entry.size, 12);
+    return d;
+  }
+  const d = Buffer.alloc(24);
+  d.writeUInt32LE(0x08074b50, 0);
+  d.writeUInt32LE(entry.crc, 4);
+  d.writeBigUInt64LE(BigInt(entry.compressedSize), 8);
+  d.writeBigUInt64LE(BigInt(entry.size), 16);
+  return d;
+}
+
+function centralRecord(entry: Entry, time: number, date: number): Buffer {
+  const zip64 = needsZip64(entry);
+  const extra = Buffer.alloc(zip64 ? 28 : 0);
+  if (zip64) {
+    extra.writeUInt16LE(0x0001, 0);
+    extra.writeUInt16LE(24, 2);
+    extra.writeBigUInt64LE(BigInt(entry.size), 4);
+    extra.writeBigUInt64LE(BigInt(entry.compressedSize), 12);
+    extra.writeBigUInt64LE(BigInt(entry.offset), 20);
+  }
+  const r = Buffer.alloc(46);
+  r.writeUInt32LE(0x02014b50, 0);
+  r.writeUInt16LE(VERSION_MADE_BY, 4);
+  r.writeUInt16LE(zip64 ? VERSION_ZIP64 : VERSION_UTF8, 6);
+  r.writeUInt16LE(entry.flags, 8);
+  r.writeUInt16LE(entry.method, 10);
+  r.writeUInt16LE(time, 12);
+  r.writeUInt16LE(date, 14);
+  r.writeUInt32LE(entry.crc, 16);
+  r.writeUInt32LE(zip64 ? MAX32 : entry.compressedSize, 20);
+  r.writeUInt32LE(zip64 ? MAX32 : entry.size, 24);
+  r.writeUInt16LE(entry.name.length, 28);
+  r.writeUInt16LE(extra.length, 30);
+  r.writeUInt16LE(0, 32); // comment
+  r.writeUInt16LE(0, 34); // disk
+  r.writeUInt16LE(0, 36); // internal attributes
+  r.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+  r.writeUInt32LE(zip64 ? MAX32 : entry.offset, 42);
+  return Buffer.concat([r, entry.name, extra]);
+}
+
+function endOfCentralDirectory(count: number, offset: number, size: number): Buffer {
+  const zip64 = count >= 0xffff || offset >= MAX32 || size >= MAX32;
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(zip64 ? 0xffff : count, 8);
+  eocd.writeUInt16LE(zip64 ? 0xffff : count, 10);
+  eocd.writeUInt32LE(zip64 ? MAX32 : size, 12);
+  eocd.writeUInt32LE(zip64 ? MAX32 : offset, 16);
+  if (!zip64) return eocd;
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeUInt16LE(VERSION_MADE_BY, 12);
+  record.writeUInt16LE(VERSION_ZIP64, 14);
+  record.writeBigUInt64LE(BigInt(count), 24);
+  record.writeBigUInt64LE(BigInt(count), 32);
+  record.writeBigUInt64LE(BigInt(size), 40);
+  record.writeBigUInt64LE(BigInt(offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(offset + size), 8);
+  locator.writeUInt32LE(1, 16);
+  return Buffer.concat([record, locator, eocd]);
+}
+
+/** MS-DOS date and time (local time, 2-second resolution), as zip(1) writes them. */
+function dosDateTime(d: Date): { time: number; date: number } {
+  const year = Math.max(1980, Math.min(2107, d.getFullYear()));
+  return {
+    time: (d.getHours() << 11) | (d.getMinutes() << 5) | Math.floor(d.getSeconds() / 2),
+    date: ((year - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate(),
   };
 }
