@@ -51,7 +51,7 @@ export interface LoadResult {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const runTs = path.join(root, 'bin/run-ts.js');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -62,7 +62,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ChildProcess> {
+export async function startChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,7 +90,7 @@ async function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp)
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
