@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { concurrencyTable, runConcurrencyBench } from './concurrency/concurrency-bench.ts';
 import { runEngineBench } from './engine/engine-bench.ts';
 import { engineTable } from './engine/engine-table.ts';
 import { loadTable, runLoadBench } from './load/load-bench.ts';
@@ -11,8 +12,11 @@ import { runListTable, runRunListBench } from './runlist/runlist-bench.ts';
 
 /**
  * `npm run bench [-- --suite engine,retrieval --runs 10000 --rounds 3 --concurrency 500 --graphile-concurrency 10
- *  --chunks 100000 --queries 100 --connections 1000 --duration 10 --load-rounds 2 --profile DIR --no-write]`
- * Writes bench/results/engine.json, retrieval.json, load.json and their tables in bench/README.md.
+ *  --chunks 100000 --queries 100 --connections 1000 --duration 10 --load-rounds 2
+ *  --inflight 1000,2000,4000 --concurrency-duration 60 --concurrency-warmup 10 --stores sqlite,postgres
+ *  --profile DIR --no-write]`
+ * Writes bench/results/engine.json, retrieval.json, load.json, concurrency.json and their tables in
+ * bench/README.md. `--suite concurrency` runs that one alone.
  */
 const { values } = parseArgs({
   options: {
@@ -28,12 +32,17 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     /** Which benchmarks to run, comma-separated. */
-    suite: { type: 'string', default: 'engine,retrieval,load' },
+    suite: { type: 'string', default: 'engine,retrieval,load,concurrency' },
     /** Load: concurrent clients, seconds per round, rounds (A B A B). */
     connections: { type: 'string', default: '1000' },
     duration: { type: 'string', default: '10' },
     'load-rounds': { type: 'string', default: '2' },
     chunks: { type: 'string', default: '100000' },
+    /** Concurrency: runs in flight per round, seconds measured and warmed up, stores. */
+    inflight: { type: 'string', default: '1000,2000,4000' },
+    'concurrency-duration': { type: 'string', default: '60' },
+    'concurrency-warmup': { type: 'string', default: '10' },
+    stores: { type: 'string', default: 'sqlite,postgres' },
     queries: { type: 'string', default: '100' },
     /** Run list: runs seeded, requests per query shape, stores. */
     'list-runs': { type: 'string', default: '1000000' },
@@ -143,6 +152,29 @@ if (suites.has('runlist')) {
     console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
   }
   if (runlist.shapes.some((s) => !s.met)) process.exitCode = 1;
+if (suites.has('concurrency')) {
+  const stores = values.stores.split(',').map((s) => {
+    if (s !== 'sqlite' && s !== 'postgres') throw new Error('--stores must list sqlite and/or postgres');
+    return s;
+  });
+  const concurrency = await runConcurrencyBench({
+    inflight: values.inflight.split(',').map((n) => positive('inflight', n)),
+    stores,
+    durationSeconds: positive('concurrency-duration', values['concurrency-duration']),
+    warmupSeconds: positive('concurrency-warmup', values['concurrency-warmup']),
+    postgresUrl: values['postgres-url'],
+    profileDir: values.profile,
+    log: (line) => console.log(line),
+  });
+  const table = concurrencyTable(concurrency);
+  console.log(`\n${table}\n`);
+  if (!values['no-write'] && values.profile === undefined) {
+    const resultsFile = path.join(benchDir, 'results', 'concurrency.json');
+    fs.writeFileSync(resultsFile, `${JSON.stringify(concurrency, null, 2)}\n`);
+    replaceBetween(path.join(benchDir, 'README.md'), 'concurrency-table', table);
+    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+  }
+  if (concurrency.targets.some((t) => !t.met)) process.exitCode = 1;
 }
 
 function replaceBetween(file: string, marker: string, table: string): void {

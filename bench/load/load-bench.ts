@@ -52,7 +52,7 @@ export interface LoadResult {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const runTs = path.join(root, 'bin/run-ts.js');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -63,7 +63,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ChildProcess> {
+export async function startChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,7 +91,7 @@ async function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp)
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');

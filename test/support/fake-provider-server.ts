@@ -51,7 +51,18 @@ export interface FakeProviderServer {
 
 const DEFAULT_TEXT = 'Revenue grew 12% in the period.';
 
-export async function startFakeProviderServer(format: WireFormat): Promise<FakeProviderServer> {
+export interface FakeProviderOptions {
+  /** Every answer waits this long before it is sent (a model that takes time); 0 unless set. */
+  answerDelayMs?: number;
+  /** Port on 127.0.0.1; a free one unless set. */
+  port?: number;
+}
+
+export async function startFakeProviderServer(
+  format: WireFormat,
+  options: FakeProviderOptions = {},
+): Promise<FakeProviderServer> {
+  const delayMs = options.answerDelayMs ?? 0;
   const queue: Behaviour[] = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<import('node:net').Socket>();
@@ -71,7 +82,8 @@ export async function startFakeProviderServer(format: WireFormat): Promise<FakeP
           notifyClosed = resolve;
         }),
       };
-      requests.push(record);
+      // A delayed server (the concurrency bench) answers thousands a second: it keeps no record.
+      if (delayMs === 0) requests.push(record);
       res.on('close', () => {
         if (!res.writableFinished) {
           record.closedEarly = true;
@@ -79,14 +91,15 @@ export async function startFakeProviderServer(format: WireFormat): Promise<FakeP
         }
       });
       const behaviour = queue.shift() ?? { kind: 'answer' };
-      respond(format, record, behaviour, res);
+      if (delayMs === 0) respond(format, record, behaviour, res);
+      else setTimeout(() => respond(format, record, behaviour, res), delayMs);
     });
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,

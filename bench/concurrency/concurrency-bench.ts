@@ -1,0 +1,144 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StoreKind } from '../../src/store/store-kind.ts';
+import { freePort, startChild, stop } from '../load/load-bench.ts';
+import { type ConcurrencyRound, measureConcurrency } from './measure-concurrency.ts';
+
+/**
+ * Concurrency: closed loops of N runs in flight on a model that answers in 1 s (the test suite's
+ * fake OpenAI server in a child process), one round per store and N. Targets (issue 11): completed
+ * model calls per second ≥ 90 % of the Little's-law ideal up to N = 2,000 and ≥ 85 % at 4,000 on
+ * SQLite, ≥ 80 % of min(N, 3,000) on PostgreSQL; ≤ 85 KB of RSS per run in flight.
+ */
+export interface ConcurrencyOptions {
+  inflight: number[];
+  stores: StoreKind[];
+  durationSeconds: number;
+  warmupSeconds: number;
+  postgresUrl: string;
+  profileDir?: string | undefined;
+  log: (line: string) => void;
+}
+
+export interface ConcurrencyTarget {
+  store: StoreKind;
+  inflight: number;
+  metric: 'calls/s ratio' | 'RSS KB per run';
+  target: number;
+  measured: number;
+  met: boolean;
+}
+
+export interface ConcurrencyResult {
+  kind: 'concurrency';
+  at: string;
+  machine: { cpus: number; model: string; memoryGiB: number; node: string };
+  options: { inflight: number[]; durationSeconds: number; warmupSeconds: number; modelLatencyMs: number };
+  rounds: ConcurrencyRound[];
+  targets: ConcurrencyTarget[];
+}
+
+const MODEL_LATENCY_MS = 1000;
+const RSS_TARGET_KB = 85;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The calls per second a round must reach. */
+function requiredCallsPerSecond(store: StoreKind, n: number): { ratio: number; callsPerSecond: number } {
+  const ideal = n / (MODEL_LATENCY_MS / 1000);
+  if (store === 'postgres') return { ratio: 0.8, callsPerSecond: 0.8 * Math.min(ideal, 3000) };
+  const ratio = n <= 2000 ? 0.9 : 0.85;
+  return { ratio, callsPerSecond: ratio * ideal };
+}
+
+export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<ConcurrencyResult> {
+  const port = await freePort();
+  const model = await startChild(
+    [path.join(root, 'bin/run-ts.js'), path.join(root, 'bench/concurrency/slow-model-server.ts')],
+    { PORT: String(port), ANSWER_DELAY_MS: String(MODEL_LATENCY_MS) },
+    /listening on/,
+  );
+  const rounds: ConcurrencyRound[] = [];
+  try {
+    for (const store of options.stores) {
+      for (const n of options.inflight) {
+        const round = await measureConcurrency({
+          kind: store,
+          inflight: n,
+          durationSeconds: options.durationSeconds,
+          warmupSeconds: options.warmupSeconds,
+          modelBaseUrl: `http://127.0.0.1:${port}/v1`,
+          modelLatencyMs: MODEL_LATENCY_MS,
+          postgresUrl: options.postgresUrl,
+          profileFile: options.profileDir
+            ? path.join(options.profileDir, `concurrency-${store}-${n}.cpuprofile`)
+            : undefined,
+        });
+        rounds.push(round);
+        options.log(describe(round));
+      }
+    }
+  } finally {
+    await stop(model);
+  }
+  const targets: ConcurrencyTarget[] = rounds.flatMap((r) => {
+    const required = requiredCallsPerSecond(r.store, r.inflight);
+    return [
+      {
+        store: r.store,
+        inflight: r.inflight,
+        metric: 'calls/s ratio' as const,
+        target: required.callsPerSecond,
+        measured: r.callsPerSecond,
+        met: r.callsPerSecond >= required.callsPerSecond,
+      },
+      {
+        store: r.store,
+        inflight: r.inflight,
+        metric: 'RSS KB per run' as const,
+        target: RSS_TARGET_KB,
+        measured: r.rssPerRunKB,
+        met: r.rssPerRunKB <= RSS_TARGET_KB,
+      },
+    ];
+  });
+  return {
+    kind: 'concurrency',
+    at: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    options: {
+      inflight: options.inflight,
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      modelLatencyMs: MODEL_LATENCY_MS,
+    },
+    rounds,
+    targets,
+  };
+}
+
+function describe(r: ConcurrencyRound): string {
+  return `${r.store.padEnd(8)} N=${r.inflight}  ${Math.round(r.callsPerSecond)} calls/s of ${r.idealCallsPerSecond} ideal (${(r.ratio * 100).toFixed(1)} %)  in flight ${r.medianInflight}  RSS ${r.rssPerRunKB.toFixed(1)} KB/run (${Math.round(r.rssBaseMB)} → ${Math.round(r.rssSteadyMB)} MB)  CPU ${Math.round(r.cpuPercent)} %  failed runs ${r.failedRuns}`;
+}
+
+export function concurrencyTable(result: ConcurrencyResult): string {
+  const rows = result.rounds.map((r) => {
+    const required = requiredCallsPerSecond(r.store, r.inflight);
+    const met = r.callsPerSecond >= required.callsPerSecond;
+    const rssMet = r.rssPerRunKB <= RSS_TARGET_KB;
+    const of = r.store === 'postgres' ? `of min(N, 3,000)` : 'of N';
+    return `| ${r.store} | ${r.inflight} | ${Math.round(r.callsPerSecond)} | ${(r.ratio * 100).toFixed(1)} % | ≥ ${Math.round(required.callsPerSecond)} (${required.ratio * 100} % ${of}) ${met ? '✓' : '✗'} | ${r.rssPerRunKB.toFixed(1)} ${rssMet ? '✓' : '✗'} | ${Math.round(r.cpuPercent)} % | ${r.failedRuns} |`;
+  });
+  return [
+    `Closed loop, one-step runs on a model answering in ${result.options.modelLatencyMs / 1000} s (fake OpenAI Chat Completions server in a child process), ${result.options.warmupSeconds} s warm-up then ${result.options.durationSeconds} s measured per round; ${result.machine.cpus} cores.`,
+    '',
+    '| store | runs in flight | calls/s | of ideal (N/1 s) | target | RSS KB per run (≤ 85) | CPU | failed runs |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}

@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { createAgent } from '../../src/agents/agent-service.ts';
+import { createDeps } from '../../src/create-deps.ts';
+import { createWorker } from '../../src/engine/worker.ts';
+import type { Actor } from '../../src/identity/actor.ts';
+import { bootstrap } from '../../src/identity/bootstrap.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import type { QueueStore } from '../../src/queue/queue-store.ts';
+import { createRun } from '../../src/runs/create-run.ts';
+import type { StoreKind } from '../../src/store/store-kind.ts';
+import { median } from '../engine/bench-stats.ts';
+import { dropSchema } from '../engine/measure-agent-runs.ts';
+
+export interface ConcurrencyRoundOptions {
+  kind: StoreKind;
+  /** Runs kept in flight: each one that ends is replaced by a new one at once. */
+  inflight: number;
+  /** Seconds measured after the warm-up. */
+  durationSeconds: number;
+  /** Seconds after the first `inflight` runs are created before the measurement starts. */
+  warmupSeconds: number;
+  /** The slow model's base URL (`…/v1`); it answers every call after `modelLatencyMs`. */
+  modelBaseUrl: string;
+  modelLatencyMs: number;
+  postgresUrl: string;
+  /** Writes a CPU profile of the measured window here (and slows it). */
+  profileFile?: string | undefined;
+}
+
+export interface ConcurrencyRound {
+  store: StoreKind;
+  inflight: number;
+  seconds: number;
+  /** Model calls completed (step results committed) in the window. */
+  calls: number;
+  callsPerSecond: number;
+  /** Little's law: `inflight` runs each waiting `modelLatencyMs` for its one call. */
+  idealCallsPerSecond: number;
+  /** callsPerSecond / idealCallsPerSecond. */
+  ratio: number;
+  /** Runs that ended other than completed during the whole round (should be 0). */
+  failedRuns: number;
+  /** Median of the runs in flight sampled every second of the window. */
+  medianInflight: number;
+  /** Median RSS in the window minus RSS with the worker idle, per run in flight. */
+  rssPerRunKB: number;
+  rssBaseMB: number;
+  rssSteadyMB: number;
+  cpuPercent: number;
+}
+
+/** One step on the slow model: a run is one model call. */
+const oneStepAgent = {
+  name: 'Concurrency benchmark',
+  variables: [{ name: 'customer', type: 'string', required: true }],
+  modelSettings: { model: 'openai/gpt-4.1' },
+  steps: [{ name: 'Answer', prompt: 'Say hello to {{ vars.customer }}.' }],
+} as const;
+
+const ENQUEUE_CONCURRENCY = 16;
+
+/**
+ * One closed-loop round: a fresh store built by the composition root with `OPENAI_BASE_URL` on
+ * the slow model (Chat Completions), one worker with concurrency `inflight`, `inflight` runs
+ * created through `createRun`, and every run that ends replaced by a new one. After the warm-up,
+ * completed model calls are counted for `durationSeconds`.
+ */
+export async function measureConcurrency(options: ConcurrencyRoundOptions): Promise<ConcurrencyRound> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentruns-concurrency-'));
+  const schema = `bench_${randomBytes(5).toString('hex')}`;
+  const config = {
+    ...loadConfig({ OPENAI_BASE_URL: options.modelBaseUrl, OPENAI_API: 'chat', OPENAI_API_KEY: 'bench' }),
+    dataDir,
+    databaseUrl: options.kind === 'postgres' ? options.postgresUrl : undefined,
+    adminEmail: 'bench@example.com',
+    adminPassword: 'bench password',
+    examples: false,
+    logLevel: 'silent',
+  };
+  const deps = await createDeps(config, {
+    logger: pino({ level: 'silent' }),
+    storeOptions: { pgSchema: schema },
+  });
+  try {
+    await bootstrap(deps);
+    const admin = await deps.store.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
+    const actor: Actor = { orgId: admin.org_id, userId: admin.id, role: 'admin' };
+    const agent = await createAgent(deps, actor, oneStepAgent);
+
+    let inflight = 0;
+    let created = 0;
+    let calls = 0;
+    let failedRuns = 0;
+    let closing = false;
+    let createError: unknown;
+    const startOne = () => {
+      inflight++;
+      const i = created++;
+      createRun(
+        deps,
+        actor,
+        agent.id,
+        { variables: { customer: `Customer ${i}` }, start: true },
+        { kind: 'manual', by: actor.userId },
+      ).catch((error: unknown) => {
+        inflight--;
+        createError ??= error;
+      });
+    };
+    const queue: QueueStore = {
+      ...deps.queue,
+      async commit(commits) {
+        const written = await deps.queue.commit(commits);
+        for (const c of commits) {
+          if (!written.has(c.attemptId)) continue;
+          if (c.result) calls++;
+          if (c.finish) {
+            inflight--;
+            if (c.finish.status !== 'completed') failedRuns++;
+            if (!closing) startOne();
+          }
+        }
+        return written;
+      },
+    };
+    const worker = createWorker({ ...deps, queue }, { concurrency: options.inflight });
+    worker.start();
+    await sleep(500);
+    const rssBase = process.memoryUsage().rss;
+
+    // The first `inflight` runs, created as the API would, a few at a time.
+    await Promise.all(
+      Array.from({ length: ENQUEUE_CONCURRENCY }, async () => {
+        while (created < options.inflight) {
+          const i = created++;
+          inflight++;
+          await createRun(
+            deps,
+            actor,
+            agent.id,
+            { variables: { customer: `Customer ${i}` }, start: true },
+            { kind: 'manual', by: actor.userId },
+          );
+        }
+      }),
+    );
+    await sleep(options.warmupSeconds * 1000);
+
+    const profiler = options.profileFile ? await startProfiler() : undefined;
+    const callsBefore = calls;
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const rss: number[] = [];
+    const inflightSamples: number[] = [];
+    for (let s = 0; s < options.durationSeconds; s++) {
+      await sleep(1000);
+      rss.push(process.memoryUsage().rss);
+      inflightSamples.push(inflight);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const windowCalls = calls - callsBefore;
+    const cpu = process.cpuUsage(cpuBefore);
+    if (profiler && options.profileFile) await profiler.stopTo(options.profileFile);
+
+    closing = true;
+    await worker.stop(2000);
+    if (createError) throw createError;
+
+    const idealCallsPerSecond = options.inflight / (options.modelLatencyMs / 1000);
+    const callsPerSecond = windowCalls / seconds;
+    const rssSteady = median(rss);
+    return {
+      store: options.kind,
+      inflight: options.inflight,
+      seconds,
+      calls: windowCalls,
+      callsPerSecond,
+      idealCallsPerSecond,
+      ratio: callsPerSecond / idealCallsPerSecond,
+      failedRuns,
+      medianInflight: median(inflightSamples),
+      rssPerRunKB: (rssSteady - rssBase) / options.inflight / 1024,
+      rssBaseMB: rssBase / 2 ** 20,
+      rssSteadyMB: rssSteady / 2 ** 20,
+      cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+    };
+  } finally {
+    await deps.close();
+    if (options.kind === 'postgres') await dropSchema(options.postgresUrl, schema);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function startProfiler() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stopTo(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
