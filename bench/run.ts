@@ -152,6 +152,8 @@ if (suites.has('runlist')) {
     console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
   }
   if (runlist.shapes.some((s) => !s.met)) process.exitCode = 1;
+}
+
 if (suites.has('concurrency')) {
   const stores = values.stores.split(',').map((s) => {
     if (s !== 'sqlite' && s !== 'postgres') throw new Error('--stores must list sqlite and/or postgres');
