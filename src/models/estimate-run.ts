@@ -229,7 +229,10 @@ async function readHistory(deps: Pick<Deps, 'store'>, input: EstimateInput): Pro
     .where('a.agent_version', '=', input.version)
     .where('sr.status', '=', 'completed')
     .where('sr.reused', '=', 0)
-    .orderBy('sr.finished_at', 'desc')
+    // Newest runs first by id (ids grow with time): the store walks the (org, agent, id) index and
+    // stops at the limit. Ordering by the results' finish time sorted the agent's whole history on
+    // every create, which grew without bound in a closed loop (bench --suite concurrency).
+    .orderBy('r.id', 'desc')
     .limit(HISTORY_RUNS * input.definition.steps.length)
     .execute();
   const byStep = new Map<number, Sample[]>();
