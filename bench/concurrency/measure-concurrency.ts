@@ -1,18 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { createAgent } from '../../src/agents/agent-service.ts';
-import { createDeps } from '../../src/create-deps.ts';
 import { createWorker } from '../../src/engine/worker.ts';
-import type { Actor } from '../../src/identity/actor.ts';
-import { bootstrap } from '../../src/identity/bootstrap.ts';
-import { loadConfig } from '../../src/platform/config.ts';
 import type { QueueStore } from '../../src/queue/queue-store.ts';
 import { createRun } from '../../src/runs/create-run.ts';
 import type { StoreKind } from '../../src/store/store-kind.ts';
+import { openBenchDeps } from '../engine/bench-deps.ts';
 import { median } from '../engine/bench-stats.ts';
 import { dropSchema } from '../engine/measure-agent-runs.ts';
 
@@ -71,25 +65,13 @@ const ENQUEUE_CONCURRENCY = 16;
  * completed model calls are counted for `durationSeconds`.
  */
 export async function measureConcurrency(options: ConcurrencyRoundOptions): Promise<ConcurrencyRound> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentruns-concurrency-'));
-  const schema = `bench_${randomBytes(5).toString('hex')}`;
-  const config = {
-    ...loadConfig({ OPENAI_BASE_URL: options.modelBaseUrl, OPENAI_API: 'chat', OPENAI_API_KEY: 'bench' }),
-    dataDir,
-    databaseUrl: options.kind === 'postgres' ? options.postgresUrl : undefined,
-    adminEmail: 'bench@example.com',
-    adminPassword: 'bench password',
-    examples: false,
-    logLevel: 'silent',
-  };
-  const deps = await createDeps(config, {
-    logger: pino({ level: 'silent' }),
-    storeOptions: { pgSchema: schema },
+  const { deps, actor, dataDir, schema } = await openBenchDeps({
+    kind: options.kind,
+    postgresUrl: options.postgresUrl,
+    prefix: 'agentruns-concurrency-',
+    env: { OPENAI_BASE_URL: options.modelBaseUrl, OPENAI_API: 'chat', OPENAI_API_KEY: 'bench' },
   });
   try {
-    await bootstrap(deps);
-    const admin = await deps.store.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
-    const actor: Actor = { orgId: admin.org_id, userId: admin.id, role: 'admin' };
     const agent = await createAgent(deps, actor, oneStepAgent);
 
     let inflight = 0;

@@ -1,27 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import pino from 'pino';
 import { createAgent } from '../../src/agents/agent-service.ts';
-import { createDeps } from '../../src/create-deps.ts';
 import { createWorker } from '../../src/engine/worker.ts';
-import type { Actor } from '../../src/identity/actor.ts';
-import { bootstrap } from '../../src/identity/bootstrap.ts';
 import type { ModelProvider } from '../../src/models/model-provider.ts';
 import { createModelRegistry } from '../../src/models/model-registry.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
 import { instrumentModels } from '../../src/observability/instrument.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { disabledTracing } from '../../src/observability/tracing.ts';
-import { loadConfig } from '../../src/platform/config.ts';
 import type { QueueStore } from '../../src/queue/queue-store.ts';
 import { createRun } from '../../src/runs/create-run.ts';
 import type { Database } from '../../src/store/schema.ts';
 import type { StoreKind } from '../../src/store/store-kind.ts';
+import { openBenchDeps } from './bench-deps.ts';
 import { percentile, type RoundResult } from './bench-stats.ts';
 import { countStatements } from './statement-counter.ts';
 import { createStepTimeline, type StepTimeline } from './step-timeline.ts';
@@ -62,25 +56,12 @@ const ENQUEUE_CONCURRENCY = 16;
  * one worker drains them with `runOnce()`. Only the drain is timed.
  */
 export async function measureAgentRuns(options: AgentRunsRoundOptions): Promise<RoundResult> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentruns-bench-'));
-  const schema = `bench_${randomBytes(5).toString('hex')}`;
-  const config = {
-    ...loadConfig({}),
-    dataDir,
-    databaseUrl: options.kind === 'postgres' ? options.postgresUrl : undefined,
-    adminEmail: 'bench@example.com',
-    adminPassword: 'bench password',
-    examples: false,
-    logLevel: 'silent',
-  };
-  const deps = await createDeps(config, {
-    logger: pino({ level: 'silent' }),
-    storeOptions: { pgSchema: schema },
+  const { deps, actor, dataDir, schema } = await openBenchDeps({
+    kind: options.kind,
+    postgresUrl: options.postgresUrl,
+    prefix: 'agentruns-bench-',
   });
   try {
-    await bootstrap(deps);
-    const admin = await deps.store.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
-    const actor: Actor = { orgId: admin.org_id, userId: admin.id, role: 'admin' };
     const agent = await createAgent(deps, actor, benchAgent);
 
     const enqueueStarted = performance.now();
