@@ -216,6 +216,8 @@ function imageOf(read: ReadPrompt, prompt: string): ImageSpec {
   );
   const label = read.table.columns[labelColumn] ?? 'Label';
   const value = read.table.columns[valueColumn] ?? 'Value';
+  // A chart needs a bar: a table with a header and no rows draws one empty bar.
+  const rows = read.table.rows.length > 0 ? read.table.rows : [read.table.columns.map(() => '')];
   return {
     width: clamp(Number(size?.[1] ?? 640)),
     height: clamp(Number(size?.[2] ?? 400)),
@@ -224,7 +226,7 @@ function imageOf(read: ReadPrompt, prompt: string): ImageSpec {
       title: read.title,
       mark: 'bar',
       data: {
-        values: read.table.rows.map((row) => ({
+        values: rows.map((row) => ({
           [label]: String(row[labelColumn] ?? ''),
           [value]: typeof row[valueColumn] === 'number' ? row[valueColumn] : 0,
         })),
