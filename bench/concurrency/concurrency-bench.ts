@@ -135,7 +135,7 @@ export function concurrencyTable(result: ConcurrencyResult): string {
     return `| ${r.store} | ${r.inflight} | ${Math.round(r.callsPerSecond)} | ${(r.ratio * 100).toFixed(1)} % | ≥ ${Math.round(required.callsPerSecond)} (${required.ratio * 100} % ${of}) ${met ? '✓' : '✗'} | ${r.rssPerRunKB.toFixed(1)} ${rssMet ? '✓' : '✗'} | ${Math.round(r.cpuPercent)} % | ${r.failedRuns} |`;
   });
   return [
-    `Closed loop, one-step runs on a model answering in ${result.options.modelLatencyMs / 1000} s (fake OpenAI Chat Completions server in a child process), ${result.options.warmupSeconds} s warm-up then ${result.options.durationSeconds} s measured per round; ${result.machine.cpus} cores.`,
+    `Closed loop, three-step runs on a model answering in ${result.options.modelLatencyMs / 1000} s (fake OpenAI Chat Completions server in a child process), ${result.options.warmupSeconds} s warm-up then ${result.options.durationSeconds} s measured per round; ${result.machine.cpus} cores.`,
     '',
     '| store | runs in flight | calls/s | of ideal (N/1 s) | target | RSS KB per run (≤ 85) | CPU | failed runs |',
     '|---|---|---|---|---|---|---|---|',

@@ -33,7 +33,7 @@ export interface ConcurrencyRound {
   /** Model calls completed (step results committed) in the window. */
   calls: number;
   callsPerSecond: number;
-  /** Little's law: `inflight` runs each waiting `modelLatencyMs` for its one call. */
+  /** Little's law: `inflight` runs each waiting `modelLatencyMs` on one call at a time. */
   idealCallsPerSecond: number;
   /** callsPerSecond / idealCallsPerSecond. */
   ratio: number;
@@ -48,12 +48,20 @@ export interface ConcurrencyRound {
   cpuPercent: number;
 }
 
-/** One step on the slow model: a run is one model call. */
-const oneStepAgent = {
+/**
+ * Three steps on the slow model, as the engine benchmark's runs: a run in flight is always waiting
+ * on one of its calls, and an agent is ordered steps (SPEC). A one-step run would measure mostly
+ * `createRun` (one per call) rather than the engine keeping N calls going.
+ */
+const threeStepAgent = {
   name: 'Concurrency benchmark',
   variables: [{ name: 'customer', type: 'string', required: true }],
   modelSettings: { model: 'openai/gpt-4.1' },
-  steps: [{ name: 'Answer', prompt: 'Say hello to {{ vars.customer }}.' }],
+  steps: [
+    { name: 'Greet', prompt: 'Say hello to {{ vars.customer }}.' },
+    { name: 'Ask', prompt: 'Ask {{ vars.customer }} how the order went.' },
+    { name: 'Close', prompt: 'Thank {{ vars.customer }}.' },
+  ],
 } as const;
 
 const ENQUEUE_CONCURRENCY = 16;
@@ -72,7 +80,7 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     env: { OPENAI_BASE_URL: options.modelBaseUrl, OPENAI_API: 'chat', OPENAI_API_KEY: 'bench' },
   });
   try {
-    const agent = await createAgent(deps, actor, oneStepAgent);
+    const agent = await createAgent(deps, actor, threeStepAgent);
 
     let inflight = 0;
     let created = 0;

@@ -229,9 +229,11 @@ async function readHistory(deps: Pick<Deps, 'store'>, input: EstimateInput): Pro
     .where('a.agent_version', '=', input.version)
     .where('sr.status', '=', 'completed')
     .where('sr.reused', '=', 0)
-    // Newest runs first by id (ids grow with time): the store walks the (org, agent, id) index and
-    // stops at the limit. Ordering by the results' finish time sorted the agent's whole history on
-    // every create, which grew without bound in a closed loop (bench --suite concurrency).
+    // Completed runs, newest first by id (ids grow with time): the store walks the partial index
+    // `runs_org_agent_completed` and stops at the limit, whatever number of runs are in flight.
+    // Ordering by the results' finish time sorted the agent's whole history on every create, and
+    // walking every run passed all those in flight (bench --suite concurrency).
+    .where('r.status', '=', 'completed')
     .orderBy('r.id', 'desc')
     .limit(HISTORY_RUNS * input.definition.steps.length)
     .execute();

@@ -38,9 +38,26 @@ export interface Ids {
 
 /** Ids grow with time, so "newest first" is an index walk, never a sort (DESIGN.md). */
 export function createIds(now: () => number = Date.now): Ids {
-  const ulid = monotonicFactory();
+  const ulid = monotonicFactory(pooledRandom());
   return {
     next: (kind) => `${kind}_${ulid(now())}`,
     secret: (bytes = 32) => randomBytes(bytes).toString('base64url'),
+  };
+}
+
+/**
+ * ulidx's own generator asks the OS for one byte per character (16 calls per id, ~7 % of a run's
+ * create). This one draws 4 KiB at a time from the same CSPRNG. A byte / 256 picks each of the 32
+ * characters with exactly equal odds (ulidx's `byte / 255` made the last one rarer).
+ */
+function pooledRandom(): () => number {
+  let pool = randomBytes(4096);
+  let at = 0;
+  return () => {
+    if (at === pool.length) {
+      pool = randomBytes(4096);
+      at = 0;
+    }
+    return (pool[at++] as number) / 256;
   };
 }

@@ -61,6 +61,8 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
   let readyWaiters: Array<() => void> = [];
   let pending: Array<[string, string]> = [];
   let flushScheduled = false;
+  /** The NOTIFY in flight: the next batch waits for it, so the client never has two queries queued. */
+  let sending: Promise<unknown> = Promise.resolve();
 
   const deliver = (text: string) => {
     let message: { o: string; m: Array<[string, string]> };
@@ -148,13 +150,17 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       size += bytes;
     }
     if (current.length > 0) payloads.push(JSON.stringify({ o: origin, m: current }));
-    return Promise.all(
-      payloads.map((payload) =>
-        target.query('SELECT pg_notify($1, $2)', [channel, payload]).catch((error: unknown) => {
-          logger.warn({ err: error }, 'NOTIFY failed; other processes catch up by polling');
-        }),
-      ),
-    );
+    if (payloads.length === 0) return Promise.resolve();
+    // One statement for the whole batch: a client runs one query at a time, and queuing several
+    // on the listening connection is deprecated in pg 8 (and an error in pg 9).
+    return target
+      .query(
+        'SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS t(payload, n) ORDER BY n',
+        [channel, payloads],
+      )
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'NOTIFY failed; other processes catch up by polling');
+      });
   };
 
   void connect();
@@ -172,7 +178,9 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       pending.push([name, payload]);
       if (!flushScheduled) {
         flushScheduled = true;
-        setImmediate(() => void flush());
+        setImmediate(() => {
+          sending = sending.then(flush);
+        });
       }
     },
     subscribe: (name, listener) => local.subscribe(name, listener),
@@ -182,6 +190,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     },
     async close() {
       if (reconnectTimer) clearTimeout(reconnectTimer);
+      await sending;
       if (pending.length > 0) await flush();
       closed = true;
       if (reconnectTimer) clearTimeout(reconnectTimer);

@@ -9,6 +9,7 @@ import { createMutex } from './mutex.ts';
 import { appConnectionUrl, prepareAppRole, userOf } from './postgres-app-role.ts';
 import type { Database } from './schema.ts';
 import { SchemaScopedPostgresDialect } from './schema-scoped-postgres-dialect.ts';
+import { createGroupCommit } from './sqlite-group-commit.ts';
 import type { StoreKind } from './store-kind.ts';
 import { currentTenantScope } from './tenant-scope.ts';
 
@@ -31,7 +32,8 @@ export interface Store {
   pools: readonly pg.Pool[];
   /**
    * Runs `fn` in a transaction. On SQLite every writer (this and the queue's synchronous
-   * transactions) goes through one lock, so an open Kysely transaction never swallows a queue write.
+   * transactions) goes through one lock, so an open Kysely transaction never swallows a queue write,
+   * and transactions that wait for it share one commit (`sqlite-group-commit.ts`).
    */
   transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** SQLite only: runs a synchronous transaction on the raw handle under the same lock. */
@@ -87,7 +89,7 @@ function openSqlite(options: StoreOptions): Store {
     sqlite,
     pool: undefined,
     pools: [],
-    transaction: (fn) => lock.run(() => db.transaction().execute(fn)),
+    transaction: createGroupCommit(db, lock),
     sqliteWrite: (fn) => lock.run(() => sqlite.transaction(() => fn(sqlite))()),
     close: async () => {
       await db.destroy();
