@@ -109,7 +109,13 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
     expect(await page.content()).not.toContain(envSecret);
     const listed = await getJson<{ items: McpServerView[] }>(page, '/api/mcp-servers');
     expect(listed.items).toMatchObject([
-      { name: 'local', transport: 'stdio', command: serverCommand, args: serverArgs, envNames: ['TEST_TOKEN'] },
+      {
+        name: 'local',
+        transport: 'stdio',
+        command: serverCommand,
+        args: serverArgs,
+        envNames: ['TEST_TOKEN'],
+      },
     ]);
     expect(JSON.stringify(listed)).not.toContain(envSecret);
 
@@ -120,8 +126,6 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
     await form.getByRole('button', { name: 'Register server' }).click();
     await page.locator('#mcp-name-error').waitFor();
     expect(await page.locator('#mcp-name-error').textContent()).toMatch(/already exists/);
-    await form.getByLabel('Server name').fill('');
-    await form.getByLabel('URL').fill('');
     await page.locator('#mcp-servers').scrollIntoViewIfNeeded();
     await snap(page, '20-tools', 'mcp-servers');
   });
@@ -143,7 +147,9 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
     await page.getByLabel('Allowed hosts for http_request').fill('api.example.com\nNot A Host!');
     await page.getByRole('button', { name: 'Save new version' }).click();
     await page.locator('#f-toolSettings-allowedHosts-error').waitFor();
-    expect(await page.locator('#f-toolSettings-allowedHosts-error').textContent()).toMatch(/must be a host name/);
+    expect(await page.locator('#f-toolSettings-allowedHosts-error').textContent()).toMatch(
+      /must be a host name/,
+    );
 
     await page.getByLabel('Allowed hosts for http_request').fill('api.example.com\n*.docs.example.com');
     await page
@@ -164,10 +170,14 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
 
     // Opened again, the editor shows what was saved.
     await page.reload();
-    await page.getByRole('checkbox', { name: 'Step 1 may call mcp:local/echo' }).waitFor({ timeout: 30_000 });
-    expect(await page.getByRole('checkbox', { name: 'Step 1 may call mcp:local/echo' }).isChecked()).toBe(true);
+    await page.getByRole('checkbox', { name: 'Step 1 may call mcp:local/slow' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('checkbox', { name: 'Step 1 may call mcp:local/echo' }).isChecked()).toBe(
+      true,
+    );
     expect(await page.getByRole('checkbox', { name: 'Step 1 may call http_request' }).isChecked()).toBe(true);
-    expect(await page.getByRole('checkbox', { name: 'Step 1 may call search_sites' }).isChecked()).toBe(false);
+    expect(await page.getByRole('checkbox', { name: 'Step 1 may call search_sites' }).isChecked()).toBe(
+      false,
+    );
     await page.getByRole('heading', { name: 'Steps' }).scrollIntoViewIfNeeded();
     await snap(page, '20-tools', 'step-tools');
   });
@@ -194,7 +204,9 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
         } else {
           // A viewer reads the choice; the servers are not asked (the API would refuse).
           expect(await chosen.isDisabled()).toBe(true);
-          expect(await other.page.getByRole('checkbox', { name: 'Step 1 may call mcp:local/slow' }).count()).toBe(0);
+          expect(
+            await other.page.getByRole('checkbox', { name: 'Step 1 may call mcp:local/slow' }).count(),
+          ).toBe(0);
           expect(await other.page.getByText('MCP servers:').count()).toBe(0);
         }
       } finally {

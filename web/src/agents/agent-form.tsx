@@ -295,13 +295,15 @@ export function AgentForm({
                 error={error}
                 onChange={(output) => setStep(i, { output })}
               />
-              <StepToolsField
-                index={i}
-                value={s.tools}
-                onChange={(tools) => setStep(i, { tools })}
-                error={error}
-                readOnly={readOnly}
-              />
+              {s.extra.kind === 'agent' ? null : (
+                <StepToolsField
+                  index={i}
+                  value={s.tools}
+                  onChange={(tools) => setStep(i, { tools })}
+                  error={error}
+                  readOnly={readOnly}
+                />
+              )}
               {s.tools.length > 0 ? (
                 <Field
                   path={`steps[${i}].maxToolRounds`}
