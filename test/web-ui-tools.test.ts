@@ -6,6 +6,7 @@ import { createAgent } from '../src/agents/agent-service.ts';
 import type { McpServerView } from '../src/tools/mcp-servers.ts';
 import { ARTIFACTS_DIR, launchChromium, newPage, signIn, snap } from './support/browser-session.ts';
 import { assertChromiumOrSkip } from './support/chromium.ts';
+import { startHttpMcpServer } from './support/mcp-test-server.ts';
 import { startWebServer, type WebServer } from './support/web-server.ts';
 
 const runBrowser = assertChromiumOrSkip();
@@ -229,5 +230,39 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
     await page.goto(`/agents/${agentId}`);
     const orphan = page.locator('[data-tool="mcp:local/echo"]');
     await orphan.getByText('not offered by any registered MCP server now').waitFor();
+  });
+
+  it('registers a streamable HTTP server whose header reaches it and is never shown', async () => {
+    const remote = await startHttpMcpServer();
+    const headerSecret = 'Bearer header-secret-0815';
+    try {
+      await nav(page, 'Settings').click();
+      const form = page.getByRole('form', { name: 'Register an MCP server' });
+      await form.getByLabel('Server name').fill('remote');
+      await form.getByLabel('Transport').selectOption('http');
+      await form.getByLabel('URL').fill(remote.url);
+      await form.getByRole('button', { name: 'Add header' }).click();
+      await form.getByLabel('Headers: header name 1').fill('Authorization');
+      await form.getByLabel('Headers: header value 1').fill(headerSecret);
+      await form.getByRole('button', { name: 'Register server' }).click();
+
+      const row = page.locator('[data-mcp-server="remote"]');
+      await row.waitFor();
+      expect(await row.getByRole('listitem').allTextContents()).toEqual(['Authorization']);
+      expect(await row.textContent()).toContain(remote.url);
+      await page
+        .getByRole('list', { name: 'Tools of remote' })
+        .locator('[data-tool="mcp:remote/echo"]')
+        .waitFor({ timeout: 30_000 });
+      expect(remote.authorizations).toContain(headerSecret);
+      expect(await page.content()).not.toContain(headerSecret);
+      const listed = await getJson<{ items: McpServerView[] }>(page, '/api/mcp-servers');
+      expect(listed.items).toMatchObject([
+        { name: 'remote', transport: 'http', url: remote.url, headerNames: ['Authorization'], envNames: [] },
+      ]);
+      expect(JSON.stringify(listed)).not.toContain(headerSecret);
+    } finally {
+      await remote.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { type ReactNode, useState } from 'react';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 
 /**
- * The delete half of a list section (providers, MCP servers): a Delete button asks first, the
+ * The delete half of a list section (providers, MCP servers, users): a Delete button asks first, the
  * answer runs `remove`, and the list under `queryKey` is fetched again. Render `dialog` once in the
  * section and show `error` in its banner.
  */
@@ -13,12 +13,14 @@ export function useConfirmedDelete<T>({
   title,
   description,
   confirmLabel,
+  keepLabel = 'Keep it',
 }: {
   remove(item: T): Promise<unknown>;
   queryKey: QueryKey;
   title(item: T): string;
   description: ReactNode;
   confirmLabel: string;
+  keepLabel?: string;
 }): { ask(item: T): void; dialog: ReactNode; error: Error | null } {
   const queryClient = useQueryClient();
   const [asking, setAsking] = useState<{ item: T }>();
@@ -31,7 +33,7 @@ export function useConfirmedDelete<T>({
       open={asking !== undefined}
       title={asking ? title(asking.item) : ''}
       description={description}
-      keepLabel="Keep it"
+      keepLabel={keepLabel}
       confirmLabel={confirmLabel}
       onClose={() => setAsking(undefined)}
       onConfirm={() => asking && mutation.mutate(asking.item)}
