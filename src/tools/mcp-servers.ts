@@ -6,8 +6,12 @@ import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import type { McpServersTable } from '../store/schema.ts';
 import { mcpServerName } from './tool-names.ts';
 
+const secretNameRule = 'letters, digits, _ or -, not starting with a digit (at most 100)';
 const secretMap = (what: string) =>
-  z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,99}$/, `must be ${what} name`), z.string().max(8000));
+  z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,99}$/), z.string().max(8000), {
+    // Zod's own message for a bad key is "Invalid key in record": say the rule instead.
+    error: (issue) => (issue.code === 'invalid_key' ? `must be ${what} name: ${secretNameRule}` : undefined),
+  });
 
 /**
  * `POST /api/mcp-servers` (C2): a stdio command the server spawns, or a streamable HTTP endpoint.

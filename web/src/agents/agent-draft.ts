@@ -14,8 +14,8 @@ export interface AgentDraft {
   notifyEmail: string;
   notifyWebhook: string;
   siteIds: string[];
-  /** Kept as it came (the API is where tool settings are edited for now), sent back unchanged. */
-  toolSettings?: AgentDefinition['toolSettings'];
+  /** What the agent's tools may reach: hosts one a line, agents by id. */
+  toolSettings: ToolSettingsDraft;
   variables: Array<{
     name: string;
     type: VariableType;
@@ -31,13 +31,26 @@ export interface AgentDraft {
     model: string;
     reasoningEffort: string;
     output: StepOutputDraft;
-    /** Tool names, comma-separated (`search_sites, mcp:files/read_file`). */
-    tools: string;
-    maxToolRounds?: number | undefined;
+    /** Tool names as the API takes them (`search_sites`, `mcp:files/read_file`), in the order chosen. */
+    tools: string[];
+    maxToolRounds: string;
     /** What the editor does not show (agent steps, source settings), kept as loaded. */
     extra: Record<string, unknown>;
   }>;
 }
+
+/** An agent's `toolSettings` as its inputs hold them. */
+export interface ToolSettingsDraft {
+  allowedHosts: string;
+  allowPrivateAddresses: boolean;
+  invokableAgentIds: string[];
+}
+
+const noToolSettings: ToolSettingsDraft = {
+  allowedHosts: '',
+  allowPrivateAddresses: false,
+  invokableAgentIds: [],
+};
 
 /** A step's output format as its inputs hold it: the JSON Schema as text. */
 export interface StepOutputDraft {
@@ -58,7 +71,8 @@ export const newStep = (number: number): AgentDraft['steps'][number] => ({
   model: '',
   reasoningEffort: '',
   output: textOutput,
-  tools: '',
+  tools: [],
+  maxToolRounds: '',
   extra: {},
 });
 
@@ -112,6 +126,7 @@ export const emptyDraft: AgentDraft = {
   notifyEmail: '',
   notifyWebhook: '',
   siteIds: [],
+  toolSettings: noToolSettings,
   variables: [],
   steps: [newStep(1)],
 };
@@ -129,7 +144,13 @@ export function draftFrom(definition: AgentDefinition): AgentDraft {
     notifyEmail: (definition.notification.email ?? []).join(', '),
     notifyWebhook: definition.notification.webhook ?? '',
     siteIds: definition.siteIds,
-    ...(definition.toolSettings ? { toolSettings: definition.toolSettings } : {}),
+    toolSettings: definition.toolSettings
+      ? {
+          allowedHosts: definition.toolSettings.allowedHosts.join('\n'),
+          allowPrivateAddresses: definition.toolSettings.allowPrivateAddresses,
+          invokableAgentIds: definition.toolSettings.invokableAgentIds,
+        }
+      : noToolSettings,
     variables: definition.variables.map((v) => ({
       name: v.name,
       type: v.type,
@@ -146,8 +167,8 @@ export function draftFrom(definition: AgentDefinition): AgentDraft {
         model: modelSettings?.model ?? '',
         reasoningEffort: modelSettings?.reasoningEffort ?? '',
         output: outputDraft(output),
-        tools: (tools ?? []).join(', '),
-        maxToolRounds,
+        tools: tools ?? [],
+        maxToolRounds: maxToolRounds === undefined ? '' : String(maxToolRounds),
         extra,
       }),
     ),
@@ -162,6 +183,20 @@ const list = (text: string) =>
 
 /** A number field's text as the API takes it: the number, or the text itself so the server names the rule. */
 const numeric = (text: string): number | string => (Number.isFinite(Number(text)) ? Number(text) : text);
+
+/** `toolSettings` when any differs from the defaults (no host, no private address, no agent), which absence means. */
+function toolSettingsInput(settings: ToolSettingsDraft): { toolSettings?: Record<string, unknown> } {
+  const allowedHosts = list(settings.allowedHosts);
+  if (allowedHosts.length === 0 && !settings.allowPrivateAddresses && settings.invokableAgentIds.length === 0)
+    return {};
+  return {
+    toolSettings: {
+      allowedHosts,
+      allowPrivateAddresses: settings.allowPrivateAddresses,
+      invokableAgentIds: settings.invokableAgentIds,
+    },
+  };
+}
 
 /** The body of `POST /api/agents` / `PATCH /api/agents/:id`; the server validates every field. */
 export function draftToInput(draft: AgentDraft): Record<string, unknown> {
@@ -180,7 +215,7 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
       ...(draft.notifyWebhook.trim() ? { webhook: draft.notifyWebhook.trim() } : {}),
     },
     siteIds: draft.siteIds,
-    ...(draft.toolSettings ? { toolSettings: draft.toolSettings } : {}),
+    ...toolSettingsInput(draft.toolSettings),
     variables: draft.variables.map((v) => ({
       name: v.name,
       type: v.type,
@@ -194,8 +229,6 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
       name: s.name,
       prompt: s.prompt,
       ...(s.system ? { system: s.system } : {}),
-      ...(s.tools.trim() ? { tools: list(s.tools) } : {}),
-      ...(s.maxToolRounds === undefined ? {} : { maxToolRounds: s.maxToolRounds }),
       ...(s.model || s.reasoningEffort
         ? {
             modelSettings: {
@@ -205,8 +238,8 @@ export function draftToInput(draft: AgentDraft): Record<string, unknown> {
           }
         : {}),
       ...(outputInput(s.output) ? { output: outputInput(s.output) } : {}),
-      ...(s.tools.trim() ? { tools: list(s.tools) } : {}),
-      ...(s.maxToolRounds === undefined ? {} : { maxToolRounds: s.maxToolRounds }),
+      ...(s.tools.length > 0 ? { tools: s.tools } : {}),
+      ...(s.maxToolRounds.trim() ? { maxToolRounds: numeric(s.maxToolRounds) } : {}),
     })),
   };
 }

@@ -1,55 +1,17 @@
-import type { ReactElement, ReactNode } from 'react';
-import { cloneElement } from 'react';
 import type { ApiError } from '../shell/api-client.ts';
 import type { VariableType } from '../shell/api-types.ts';
 import { SitePicker } from '../sites/site-picker.tsx';
 import { type AgentDraft, newStep } from './agent-draft.ts';
+import { Field } from './agent-field.tsx';
 import { reasoningOptions, variableTypeOptions } from './model-options.ts';
 import { StepOutputField } from './step-output-field.tsx';
-
-/** A labelled input with its hint and the server's message for `path` (`steps[1].prompt`). */
-function Field({
-  path,
-  label,
-  hint,
-  error,
-  children,
-}: {
-  path: string;
-  label: ReactNode;
-  hint?: ReactNode;
-  error: ApiError | null;
-  children: ReactElement<Record<string, unknown>>;
-}) {
-  const id = `f-${path.replace(/[^a-zA-Z0-9]+/g, '-')}`;
-  const message = error?.fieldMessage(path);
-  const describedBy = [hint ? `${id}-hint` : '', message ? `${id}-error` : ''].filter(Boolean).join(' ');
-  return (
-    <div className="field" data-path={path}>
-      <label htmlFor={id}>{label}</label>
-      {cloneElement(children, {
-        id,
-        'aria-invalid': message ? true : undefined,
-        'aria-describedby': describedBy || undefined,
-      })}
-      {hint ? (
-        <span className="hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      ) : null}
-      {message ? (
-        <span className="field-error" id={`${id}-error`}>
-          {message}
-        </span>
-      ) : null}
-    </div>
-  );
-}
+import { StepToolsField } from './step-tools-field.tsx';
+import { ToolSettingsFields } from './tool-settings-fields.tsx';
 
 /**
- * The agent editor: identity, model settings, notification and Sites, variables, and steps with
- * per-step model overrides. It only holds text; the server validates and its refusals show at
- * the field they name.
+ * The agent editor: identity, model settings, notification and Sites, variables, steps with
+ * per-step model overrides and tools, and what the tools may reach. It only holds text; the
+ * server validates and its refusals show at the field they name.
  */
 export function AgentForm({
   draft,
@@ -333,19 +295,31 @@ export function AgentForm({
                 error={error}
                 onChange={(output) => setStep(i, { output })}
               />
-              <Field
-                path={`steps[${i}].tools`}
-                label={`Step ${i + 1} tools`}
-                error={error}
-                hint="Tools the model may call: search_sites, http_request, invoke_agent, mcp:<server>/<tool>"
-              >
-                <input
-                  type="text"
+              {s.extra.kind === 'agent' ? null : (
+                <StepToolsField
+                  index={i}
                   value={s.tools}
-                  placeholder="none"
-                  onChange={(e) => setStep(i, { tools: e.target.value })}
+                  onChange={(tools) => setStep(i, { tools })}
+                  error={error}
+                  readOnly={readOnly}
                 />
-              </Field>
+              )}
+              {s.tools.length > 0 ? (
+                <Field
+                  path={`steps[${i}].maxToolRounds`}
+                  label={`Step ${i + 1} tool rounds`}
+                  error={error}
+                  hint="How many model rounds the tools may take (1 to 50, default 8)"
+                >
+                  <input
+                    type="text"
+                    inputMode="numeric"
+                    value={s.maxToolRounds}
+                    placeholder="8"
+                    onChange={(e) => setStep(i, { maxToolRounds: e.target.value })}
+                  />
+                </Field>
+              ) : null}
               <details>
                 <summary>System instructions and model overrides</summary>
                 <div className="editor-section" style={{ marginTop: 8 }}>
@@ -392,6 +366,21 @@ export function AgentForm({
               </details>
             </div>
           ))}
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="tool-settings-title">
+        <div className="card-header">
+          <h2 id="tool-settings-title">Tool settings</h2>
+          <span className="muted">What http_request and invoke_agent may reach</span>
+        </div>
+        <div className="card-body">
+          <ToolSettingsFields
+            value={draft.toolSettings}
+            onChange={(toolSettings) => set('toolSettings', toolSettings)}
+            error={error}
+            readOnly={readOnly}
+          />
         </div>
       </section>
 

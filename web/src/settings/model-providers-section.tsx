@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../shell/api-client.ts';
 import type { NamedProviderView } from '../shell/api-types.ts';
-import { ConfirmDialog } from '../shell/confirm-dialog.tsx';
+import { useConfirmedDelete } from '../shell/confirmed-delete.tsx';
 import { ErrorBanner } from '../shell/empty-state.tsx';
 import { bannerError, FormField, fieldMessage } from '../shell/form-field.tsx';
 import { timeAgo } from '../shell/format-time.ts';
@@ -25,7 +25,6 @@ export function ModelProvidersSection() {
   });
   const [form, setForm] = useState({ name: '', baseUrl: '', apiKey: '' });
   const [editing, setEditing] = useState<string>();
-  const [removing, setRemoving] = useState<string>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['providers'] });
   const add = useMutation({
     mutationFn: () =>
@@ -39,9 +38,12 @@ export function ModelProvidersSection() {
       void refresh();
     },
   });
-  const remove = useMutation({
-    mutationFn: (name: string) => api('DELETE', `/api/settings/providers/${encodeURIComponent(name)}`),
-    onSuccess: () => refresh(),
+  const remove = useConfirmedDelete<string>({
+    remove: (name) => api('DELETE', `/api/settings/providers/${encodeURIComponent(name)}`),
+    queryKey: ['providers'],
+    title: (name) => `Delete the provider ${name}?`,
+    description: "Agents whose model starts with this provider's name fail until it is added again.",
+    confirmLabel: 'Delete provider',
   });
 
   return (
@@ -108,7 +110,7 @@ export function ModelProvidersSection() {
                           type="button"
                           className="btn btn-sm btn-danger"
                           aria-label={`Delete provider ${p.name}`}
-                          onClick={() => setRemoving(p.name)}
+                          onClick={() => remove.ask(p.name)}
                         >
                           Delete
                         </button>
@@ -173,15 +175,7 @@ export function ModelProvidersSection() {
           </div>
         </form>
       </div>
-      <ConfirmDialog
-        open={removing !== undefined}
-        title={`Delete the provider ${removing ?? ''}?`}
-        description="Agents whose model starts with this provider's name fail until it is added again."
-        keepLabel="Keep it"
-        confirmLabel="Delete provider"
-        onClose={() => setRemoving(undefined)}
-        onConfirm={() => removing && remove.mutate(removing)}
-      />
+      {remove.dialog}
     </section>
   );
 }

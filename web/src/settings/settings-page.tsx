@@ -1,6 +1,7 @@
 import { roleCan } from '../shell/permissions.ts';
 import { useMe } from '../shell/use-me.ts';
 import { ApiTokensSection } from './api-tokens-section.tsx';
+import { McpServersSection } from './mcp-servers-section.tsx';
 import { ModelProvidersSection } from './model-providers-section.tsx';
 import { PolicySection } from './policy-section.tsx';
 import { PricesSection } from './prices-section.tsx';
@@ -9,7 +10,7 @@ import { UsersSection } from './users-section.tsx';
 
 /**
  * Settings, by what the role may do: everyone manages their own API tokens and reads the prices
- * and the policy; administrators also change those, and alone see providers and users.
+ * and the policy; administrators also change those, and alone see providers, MCP servers and users.
  */
 export function SettingsPage() {
   const role = useMe().data?.role;
@@ -18,6 +19,7 @@ export function SettingsPage() {
   const sections = [
     { id: 'tokens', title: 'API tokens', shown: roleCan(role, 'tokens.manage') },
     { id: 'providers', title: 'Model providers', shown: canManage },
+    { id: 'mcp-servers', title: 'MCP servers', shown: canManage },
     { id: 'prices', title: 'Prices', shown: roleCan(role, 'runs.read') },
     { id: 'policy', title: 'Policy', shown: roleCan(role, 'policy.read') },
     { id: 'users', title: 'Users and roles', shown: canManageUsers },
@@ -45,6 +47,7 @@ export function SettingsPage() {
         <div className="settings-sections">
           {roleCan(role, 'tokens.manage') ? <ApiTokensSection /> : null}
           {canManage ? <ModelProvidersSection /> : null}
+          {canManage ? <McpServersSection /> : null}
           <PricesSection canEdit={canManage} />
           <PolicySection canEdit={roleCan(role, 'policy.write')} />
           {canManageUsers ? <UsersSection /> : null}

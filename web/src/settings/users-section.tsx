@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../shell/api-client.ts';
 import type { Role, UserView } from '../shell/api-types.ts';
-import { ConfirmDialog } from '../shell/confirm-dialog.tsx';
+import { useConfirmedDelete } from '../shell/confirmed-delete.tsx';
 import { ErrorBanner } from '../shell/empty-state.tsx';
 import { bannerError, FormField, fieldMessage } from '../shell/form-field.tsx';
 import { timeAgo } from '../shell/format-time.ts';
@@ -30,7 +30,6 @@ export function UsersSection() {
     role: 'viewer',
   });
   const [created, setCreated] = useState<{ email: string; initialPassword: string }>();
-  const [removing, setRemoving] = useState<UserView>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['users'] });
   const add = useMutation({
     mutationFn: () =>
@@ -51,9 +50,13 @@ export function UsersSection() {
     mutationFn: ({ id, role }: { id: string; role: Role }) => api('PATCH', `/api/users/${id}`, { role }),
     onSuccess: () => refresh(),
   });
-  const remove = useMutation({
-    mutationFn: (id: string) => api('DELETE', `/api/users/${id}`),
-    onSuccess: () => refresh(),
+  const remove = useConfirmedDelete<UserView>({
+    remove: (user) => api('DELETE', `/api/users/${user.id}`),
+    queryKey: ['users'],
+    title: (user) => `Remove ${user.email}?`,
+    description: 'Their sessions and API tokens stop working at once. The runs they started stay.',
+    keepLabel: 'Keep them',
+    confirmLabel: 'Remove user',
   });
 
   return (
@@ -107,7 +110,7 @@ export function UsersSection() {
                           type="button"
                           className="btn btn-sm btn-danger"
                           aria-label={`Remove ${u.email}`}
-                          onClick={() => setRemoving(u)}
+                          onClick={() => remove.ask(u)}
                         >
                           Remove
                         </button>
@@ -178,15 +181,7 @@ export function UsersSection() {
           />
         ) : null}
       </div>
-      <ConfirmDialog
-        open={removing !== undefined}
-        title={`Remove ${removing?.email ?? ''}?`}
-        description="Their sessions and API tokens stop working at once. The runs they started stay."
-        keepLabel="Keep them"
-        confirmLabel="Remove user"
-        onClose={() => setRemoving(undefined)}
-        onConfirm={() => removing && remove.mutate(removing.id)}
-      />
+      {remove.dialog}
     </section>
   );
 }

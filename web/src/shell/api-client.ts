@@ -23,6 +23,18 @@ export class ApiError extends Error {
       (d) => d.path === path || (/^\[\d+\]$/.test(d.path.slice(path.length)) && d.path.startsWith(path)),
     )?.message;
   }
+
+  /**
+   * The first message for `path` or anything inside it, saying which part when inside: a map's
+   * own names (`env.MY KEY` → `MY KEY: must be…`), a list's items (`args[2]` → `[2]: …`).
+   */
+  messageWithin(path: string): string | undefined {
+    const issue = this.details.find(
+      (d) => d.path === path || (d.path.startsWith(path) && /^[.[]/.test(d.path.slice(path.length))),
+    );
+    if (!issue || issue.path === path) return issue?.message;
+    return `${issue.path.slice(path.length).replace(/^\./, '')}: ${issue.message}`;
+  }
 }
 
 /** Set by the app shell: a 401 anywhere sends the user to sign in. */

@@ -40,7 +40,8 @@ export interface BulkResult {
   >;
 }
 
-export type { OutputFormat } from '../../../src/agents/agent-definition.ts';
+// Connected tools (issue 07).
+export type { OutputFormat, ToolSettings } from '../../../src/agents/agent-definition.ts';
 export type { BenchmarkInput, Criterion, ReferenceCase } from '../../../src/benchmarks/benchmark-config.ts';
 export type { BenchmarkDashboard, VersionAggregate } from '../../../src/benchmarks/benchmark-dashboard.ts';
 export type { BenchmarkResultView } from '../../../src/benchmarks/benchmark-results.ts';
@@ -61,5 +62,8 @@ export type {
   SiteDetails,
   SiteView,
 } from '../../../src/sites/site-view.ts';
+export type { McpToolInfo } from '../../../src/tools/mcp-pool.ts';
+export type { McpServerView } from '../../../src/tools/mcp-servers.ts';
+export type { BuiltInToolName } from '../../../src/tools/tool-names.ts';
 export type { ScheduleView } from '../../../src/triggers/schedule-service.ts';
 export type { WebhookView } from '../../../src/triggers/webhook-service.ts';

@@ -48,6 +48,10 @@ export function FormField({
 export const fieldMessage = (error: unknown, path: string): string | undefined =>
   error instanceof ApiError ? error.fieldMessage(path) : undefined;
 
+/** The server's message for `path` or a name inside it, when `error` is an API validation error. */
+export const fieldMessageWithin = (error: unknown, path: string): string | undefined =>
+  error instanceof ApiError ? error.messageWithin(path) : undefined;
+
 /** An error for the banner: none when the server named a field (it shows at the field instead). */
 export const bannerError = (error: unknown): unknown =>
   error instanceof ApiError && error.details.length > 0 ? null : error;
