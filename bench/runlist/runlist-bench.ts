@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +24,7 @@ import { percentile } from '../engine/bench-stats.ts';
  * The run list at scale (issue 11): `runs` runs seeded by bulk SQL into a fresh store built by the
  * composition root, then eight query shapes of `GET /api/runs` over real HTTP on loopback (undici,
  * an API token), one request at a time, while a writer creates 200 runs/s through `createRun` in
- * the same process, as a `serve` process would. Targets: p95 ≤ 5 ms without search, ≤ 50 ms with.
+ * another process on the same store. Targets: p95 ≤ 5 ms without search, ≤ 50 ms with.
  */
 export interface RunListOptions {
   runs: number;
@@ -352,32 +353,17 @@ async function measureStore(
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     const client = new Pool(address, { connections: 1 });
 
-    // The writer: createRun as the API does, in bursts of writesPerSecond / 10 every 100 ms.
-    let written = 0;
-    let writing = true;
-    const writerStarted = performance.now();
-    const writer = (async () => {
-      const perTick = Math.max(1, Math.round(options.writesPerSecond / 10));
-      let tick = 0;
-      while (writing && options.writesPerSecond > 0) {
-        const due = writerStarted + tick * 100;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        tick++;
-        await Promise.all(
-          Array.from({ length: perTick }, (_, k) =>
-            createRun(
-              deps,
-              actor,
-              agentIds[(written + k) % agentIds.length] as string,
-              { name: `Live ${written + k}`, start: false },
-              { kind: 'manual', by: actor.userId },
-            ),
-          ),
-        );
-        written += perTick;
-      }
-    })();
+    // The writer: createRun as the API does, 200 runs/s, in another process on the same store (a
+    // second `serve`, or the worker's triggers): in this one its bursts would hold the event loop
+    // the list requests are measured on, and the list's own latency would be lost in them.
+    const writer = await startWriter({
+      dataDir,
+      databaseUrl: config.databaseUrl,
+      schema,
+      actor,
+      agentIds,
+      rate: options.writesPerSecond,
+    });
 
     const list = shapes(agentIds, words);
     const latencies = list.map(() => [] as number[]);
@@ -404,9 +390,8 @@ async function measureStore(
         items[s] = (items[s] ?? 0) + count;
       }
     }
-    writing = false;
-    await writer;
-    const writesPerSecondAchieved = written / ((performance.now() - writerStarted) / 1000);
+    const { written, seconds } = await writer.stop();
+    const writesPerSecondAchieved = written / seconds;
     await client.close();
 
     const results = list.map((shape, s): ShapeResult => {
@@ -536,4 +521,37 @@ export function runListTable(result: RunListResult): string {
       `- ${store}: seeded in ${s.seedSeconds.toFixed(1)} s (${Math.round(s.seedRowsPerSecond).toLocaleString('en')} rows/s); writer achieved ${s.writesPerSecondAchieved.toFixed(0)} runs/s`,
     );
   return lines.join('\n');
+}
+
+/** Forks bench/runlist/runlist-writer.ts; `stop` resolves with what it wrote and over how long. */
+async function startWriter(input: {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  schema: string;
+  actor: Actor;
+  agentIds: string[];
+  rate: number;
+}) {
+  const child = fork(
+    path.join(import.meta.dirname, '../../bin/run-ts.js'),
+    [path.join(import.meta.dirname, 'runlist-writer.ts')],
+    {
+      env: { ...process.env, AGENTRUNS_BENCH_WRITER: JSON.stringify(input) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`the run list writer exited with code ${code}`))),
+  );
+  const next = () =>
+    Promise.race([new Promise<unknown>((resolve) => child.once('message', resolve)), exited]);
+  await next();
+  return {
+    async stop(): Promise<{ written: number; seconds: number }> {
+      child.send('stop');
+      const report = (await next()) as { written: number; seconds: number };
+      await new Promise((resolve) => child.once('exit', resolve));
+      return report;
+    },
+  };
 }

@@ -4,9 +4,9 @@ import type { Deps } from '../deps.ts';
 import { runStatuses } from '../engine/statuses.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ValidationError } from '../platform/errors.ts';
-import type { Database, RunsTable } from '../store/schema.ts';
+import type { Database } from '../store/schema.ts';
 import type { StoreKind } from '../store/store-kind.ts';
-import { type RunSummary, toRunSummary } from './run-view.ts';
+import { type RunSummary, type RunSummaryRow, runSummaryColumns, toRunSummary } from './run-view.ts';
 
 export const runSorts = [
   'created_desc',
@@ -62,7 +62,9 @@ export async function listRuns(
   query: ListRunsQuery,
 ): Promise<{ items: RunSummary[]; nextCursor: string | null }> {
   const { column, direction } = sortSpec[query.sort];
-  let select = filteredRuns(deps.store.db, deps.store.kind, actor, query).selectAll('runs');
+  let select = filteredRuns(deps.store.db, deps.store.kind, actor, query).select(
+    runSummaryColumns.map((column) => `runs.${column}` as const),
+  );
   if (query.cursor) {
     const [value, id] = decodeCursor(query.cursor);
     const op = direction === 'desc' ? '<' : '>';
@@ -78,7 +80,7 @@ export async function listRuns(
   }
   select = select.orderBy(`runs.${column}`, direction);
   if (column !== 'id') select = select.orderBy('runs.id', direction);
-  const rows = (await select.limit(query.limit + 1).execute()) as RunsTable[];
+  const rows: RunSummaryRow[] = await select.limit(query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {

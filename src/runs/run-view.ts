@@ -116,7 +116,27 @@ export interface RunDetails extends RunSummary {
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function toRunSummary(row: RunsTable): RunSummary {
+/** The columns a run summary is made of: a list reads these, not the run's variables, settings or output. */
+export const runSummaryColumns = [
+  'id',
+  'name',
+  'agent_id',
+  'agent_version',
+  'status',
+  'status_text',
+  'trigger',
+  'step_count',
+  'site_ids',
+  'archived',
+  'attempt',
+  'created_at',
+  'updated_at',
+  'last_completed_at',
+] as const satisfies ReadonlyArray<keyof RunsTable>;
+
+export type RunSummaryRow = Pick<RunsTable, (typeof runSummaryColumns)[number]>;
+
+export function toRunSummary(row: RunSummaryRow): RunSummary {
   return {
     id: row.id,
     name: row.name,
