@@ -62,6 +62,11 @@ export interface Config {
    */
   metricsToken: string | undefined;
   /**
+   * `agentruns worker` serves `GET /metrics` on this port (`AGENTRUNS_WORKER_METRICS_PORT`, on
+   * `HOST`), with the same token: the step and model-call histograms of its own attempts. Unset: none.
+   */
+  workerMetricsPort: number | undefined;
+  /**
    * Where traces go over OTLP/HTTP: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, or
    * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`; unset means no tracing.
    */
@@ -157,6 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerPollMs: Math.max(1, intFrom(env.AGENTRUNS_WORKER_POLL_MS, 1000, 'AGENTRUNS_WORKER_POLL_MS')),
     shutdownGraceMs: intFrom(env.AGENTRUNS_SHUTDOWN_GRACE_MS, 10_000, 'AGENTRUNS_SHUTDOWN_GRACE_MS'),
     metricsToken: env.AGENTRUNS_METRICS_TOKEN || undefined,
+    workerMetricsPort: env.AGENTRUNS_WORKER_METRICS_PORT
+      ? intFrom(env.AGENTRUNS_WORKER_METRICS_PORT, 0, 'AGENTRUNS_WORKER_METRICS_PORT')
+      : undefined,
     otlpTracesUrl:
       env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
       (env.OTEL_EXPORTER_OTLP_ENDPOINT

@@ -1,15 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { createMetrics } from '../../observability/metrics.ts';
+import { presentsMetricsToken } from '../../observability/metrics-token.ts';
 import { ForbiddenError } from '../../platform/errors.ts';
 import { authenticateOrThrow } from '../authenticate.ts';
-
-const sameSecret = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
 
 /**
  * `GET /metrics`: Prometheus text format. Its numbers count every organization's runs, so it is
@@ -21,9 +15,7 @@ export function registerMetricsRoute(app: FastifyInstance, deps: Deps): void {
   const metrics = deps.metrics ?? createMetrics(deps);
   const expected = deps.config.metricsToken;
   app.get('/metrics', async (request, reply) => {
-    const header = request.headers.authorization ?? '';
-    const presented = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : '';
-    if (!(expected && presented && sameSecret(presented, expected))) {
+    if (!presentsMetricsToken(request.headers.authorization, expected)) {
       const actor = await authenticateOrThrow(deps, request);
       throw new ForbiddenError(
         `your role (${actor.role}) may not read metrics: /metrics counts every organization's runs and takes only the metrics token (AGENTRUNS_METRICS_TOKEN${expected ? '' : ', not set on this server'})`,

@@ -2,6 +2,8 @@ import { createBenchmarkLoop } from '../../benchmarks/benchmark-loop.ts';
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { createNotifier } from '../../notify/notifier.ts';
+import { createMetrics } from '../../observability/metrics.ts';
+import { startMetricsServer } from '../../observability/metrics-server.ts';
 import type { Config } from '../../platform/config.ts';
 import { createExtractionWorker } from '../../sites/extraction-worker.ts';
 import { createUploadRuns } from '../../triggers/upload-runs.ts';
@@ -31,7 +33,18 @@ export async function work(config: Config): Promise<void> {
   console.log(
     `Worker ${worker.id} running (${deps.store.kind}, up to ${config.workerConcurrency} attempts at once)`,
   );
+  const metrics =
+    config.workerMetricsPort === undefined
+      ? undefined
+      : await startMetricsServer({
+          metrics: deps.metrics ?? createMetrics(deps),
+          token: config.metricsToken,
+          port: config.workerMetricsPort,
+          host: config.host,
+        });
+  if (metrics) console.log(`Worker metrics on ${metrics.url}`);
   onShutdown(async () => {
+    await metrics?.close();
     await worker.stop(config.shutdownGraceMs);
     await extraction.stop();
     await benchmarks.stop();
