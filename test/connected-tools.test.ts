@@ -462,6 +462,7 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
         transport: 'http',
         url: remote.url,
         headers: { Authorization: 'Bearer s3cret-token' },
+        allowPrivateAddresses: true,
       });
       expect(http.headerNames).toEqual(['Authorization']);
       const listed = await api.call<{ items: McpServerView[] }>('GET', '/api/mcp-servers');
@@ -500,6 +501,7 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
           transport: 'http',
           url: remote.url,
           headers: { Authorization: 'Bearer t' },
+          allowPrivateAddresses: true,
         });
       const agent = await createAgentOrThrow({
         name: 'MCP user',
@@ -520,7 +522,11 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
     });
 
     it.each([
-      ['crashes', 'crash', /MCP server "local" failed on tool crash: .*(Connection closed|fetch failed)/],
+      [
+        'crashes',
+        'crash',
+        /MCP server "local" failed on tool crash: .*(Connection closed|request to 127\.0\.0\.1:\d+ failed)/,
+      ],
       ['hangs', 'hang', /MCP server "local" failed on tool hang: .*timed out/i],
       [
         'returns garbage',
@@ -534,7 +540,12 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
           const server =
             transport === 'stdio'
               ? await register(stdioServer)
-              : await register({ name: 'local', transport: 'http', url: remote.url });
+              : await register({
+                  name: 'local',
+                  transport: 'http',
+                  url: remote.url,
+                  allowPrivateAddresses: true,
+                });
           const agent = await createAgentOrThrow({
             name: `Broken ${transport}`,
             steps: [{ name: 'Call', tools: [`mcp:local/${tool}`], prompt: `[[call local__${tool} {}]]` }],
