@@ -410,6 +410,38 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
       expect(firstStep(refused).toolCalls[0]?.refusedBy).toBe('toolSettings.invokableAgentIds');
       expect(refused.childRuns).toEqual([]);
     });
+    it('canceling the parent while the call waits cancels the call, the step and the child run', async () => {
+      const child = await createAgentOrThrow({ name: 'Child', steps: [{ name: 'Echo', prompt: 'Hello' }] });
+      const parent = await createAgentOrThrow({
+        name: 'Parent',
+        toolSettings: { invokableAgentIds: [child.id] },
+        steps: [
+          {
+            name: 'Delegate',
+            tools: ['invoke_agent'],
+            prompt: `[[call invoke_agent {"agentId":"${child.id}"}]]`,
+          },
+        ],
+      });
+      // One slot, held by the parent: the child stays in the queue while the tool waits for it.
+      const w = createWorker(api.deps, { concurrency: 1, tools: { childPollIntervalMs: 50 } });
+      workers.push(w);
+      w.start();
+      const runId = await startRun(parent.id);
+      const childId = await waitFor(
+        'the call to start the child',
+        async () => (await getRun(runId)).childRuns[0]?.id,
+      );
+      const canceled = await api.call<RunDetails>('POST', `/api/runs/${runId}/cancel`);
+      expect(canceled.status).toBe(200);
+      await waitFor('the worker to let the attempt go', async () => (w.inFlight === 0 ? true : undefined));
+      const run = await getRun(runId);
+      expect(run.status).toBe('canceled');
+      expect(firstStep(run).status).toBe('canceled');
+      expect(firstStep(run).toolCalls).toHaveLength(1);
+      expect(firstStep(run).toolCalls[0]?.error).toMatch(/^canceled: run canceled/);
+      expect((await getRun(childId)).status).toBe('canceled');
+    });
   });
 
   describe('cancel', () => {
@@ -701,6 +733,31 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
           expect(firstStep(ok).toolCalls[0]?.result).toBe('echo: hi');
         },
       );
+
+      it('a redirect from an allowed public server to loopback is not followed', async () => {
+        const publicHost = await startTarget('127.0.0.2', () => remote.url);
+        try {
+          await register({
+            name: 'moved',
+            transport: 'http',
+            url: `http://public.example:${publicHost.port}/redirect`,
+          });
+          const agent = await createAgentOrThrow({
+            name: 'Moved',
+            steps: [
+              { name: 'Echo', tools: ['mcp:moved/echo'], prompt: '[[call moved__echo {"text":"hi"}]]' },
+            ],
+          });
+          const run = await runToEnd(agent.id);
+          expect(run.status).toBe('failed');
+          expect(firstStep(run).error).toContain('MCP server "moved" could not be started or reached');
+          expect(firstStep(run).error).toMatch(/Redirect to http:\/\/127\.0\.0\.1:\d+\/mcp not followed/);
+          expect(publicHost.hits).toEqual(['/redirect']);
+          expect(remote.authorizations).toEqual([]);
+        } finally {
+          await publicHost.close();
+        }
+      });
 
       it('the tool listing judges the address the name resolves to as well (localhost, by the system resolver)', async () => {
         const { port } = new URL(remote.url);
