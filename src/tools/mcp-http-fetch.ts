@@ -122,7 +122,10 @@ function send(
     const client = url.protocol === 'https:' ? https : http;
     const request = client.request(url, {
       method: init?.method ?? 'GET',
-      headers: Object.fromEntries(new Headers(init?.headers).entries()),
+      headers: {
+        ...Object.fromEntries(new Headers(init?.headers).entries()),
+        ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+      },
       agent: false,
       lookup: (_hostname, options, callback) => {
         if ((options as { all?: boolean }).all) callback(null, [address]);
