@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentView } from '../src/agents/agent-service.ts';
@@ -78,6 +80,7 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
     lookups.push(hostname);
     if (hostname === 'internal.example') return [{ address: '10.1.2.3', family: 4 }];
     if (hostname === 'public.example') return [{ address: '127.0.0.2', family: 4 }];
+    if (hostname === 'mcp.example') return [{ address: '127.0.0.1', family: 4 }];
     throw new Error(`ENOTFOUND ${hostname}`);
   };
   const worker = () => {
@@ -407,6 +410,38 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
       expect(firstStep(refused).toolCalls[0]?.refusedBy).toBe('toolSettings.invokableAgentIds');
       expect(refused.childRuns).toEqual([]);
     });
+    it('canceling the parent while the call waits cancels the call, the step and the child run', async () => {
+      const child = await createAgentOrThrow({ name: 'Child', steps: [{ name: 'Echo', prompt: 'Hello' }] });
+      const parent = await createAgentOrThrow({
+        name: 'Parent',
+        toolSettings: { invokableAgentIds: [child.id] },
+        steps: [
+          {
+            name: 'Delegate',
+            tools: ['invoke_agent'],
+            prompt: `[[call invoke_agent {"agentId":"${child.id}"}]]`,
+          },
+        ],
+      });
+      // One slot, held by the parent: the child stays in the queue while the tool waits for it.
+      const w = createWorker(api.deps, { concurrency: 1, tools: { childPollIntervalMs: 50 } });
+      workers.push(w);
+      w.start();
+      const runId = await startRun(parent.id);
+      const childId = await waitFor(
+        'the call to start the child',
+        async () => (await getRun(runId)).childRuns[0]?.id,
+      );
+      const canceled = await api.call<RunDetails>('POST', `/api/runs/${runId}/cancel`);
+      expect(canceled.status).toBe(200);
+      await waitFor('the worker to let the attempt go', async () => (w.inFlight === 0 ? true : undefined));
+      const run = await getRun(runId);
+      expect(run.status).toBe('canceled');
+      expect(firstStep(run).status).toBe('canceled');
+      expect(firstStep(run).toolCalls).toHaveLength(1);
+      expect(firstStep(run).toolCalls[0]?.error).toMatch(/^canceled: run canceled/);
+      expect((await getRun(childId)).status).toBe('canceled');
+    });
   });
 
   describe('cancel', () => {
@@ -437,6 +472,8 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
       const run = await getRun(runId);
       expect(run.status).toBe('canceled');
       expect(firstStep(run).status).toBe('canceled');
+      expect(firstStep(run).toolCalls).toHaveLength(1);
+      expect(firstStep(run).toolCalls[0]?.error).toMatch(/^canceled: run canceled/);
     });
   });
 
@@ -462,6 +499,7 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
         transport: 'http',
         url: remote.url,
         headers: { Authorization: 'Bearer s3cret-token' },
+        allowPrivateAddresses: true,
       });
       expect(http.headerNames).toEqual(['Authorization']);
       const listed = await api.call<{ items: McpServerView[] }>('GET', '/api/mcp-servers');
@@ -500,6 +538,7 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
           transport: 'http',
           url: remote.url,
           headers: { Authorization: 'Bearer t' },
+          allowPrivateAddresses: true,
         });
       const agent = await createAgentOrThrow({
         name: 'MCP user',
@@ -520,7 +559,11 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
     });
 
     it.each([
-      ['crashes', 'crash', /MCP server "local" failed on tool crash: .*(Connection closed|fetch failed)/],
+      [
+        'crashes',
+        'crash',
+        /MCP server "local" failed on tool crash: .*(Connection closed|request to 127\.0\.0\.1:\d+ failed)/,
+      ],
       ['hangs', 'hang', /MCP server "local" failed on tool hang: .*timed out/i],
       [
         'returns garbage',
@@ -534,7 +577,12 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
           const server =
             transport === 'stdio'
               ? await register(stdioServer)
-              : await register({ name: 'local', transport: 'http', url: remote.url });
+              : await register({
+                  name: 'local',
+                  transport: 'http',
+                  url: remote.url,
+                  allowPrivateAddresses: true,
+                });
           const agent = await createAgentOrThrow({
             name: `Broken ${transport}`,
             steps: [{ name: 'Call', tools: [`mcp:local/${tool}`], prompt: `[[call local__${tool} {}]]` }],
@@ -579,6 +627,229 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
       expect(pool.openConnections()).toBe(1);
       await w.stop(0);
       expect(pool.openConnections()).toBe(0);
+    });
+
+    describe('the SSRF guard on a streamable HTTP server', () => {
+      const literals: Array<[string, () => string]> = [
+        ['127.0.0.1', () => remote.url],
+        ['[::1]', () => 'http://[::1]:8080/mcp'],
+        ['::ffff:127.0.0.1', () => 'http://[::ffff:127.0.0.1]:8080/mcp'],
+        ['2130706433', () => 'http://2130706433:8080/mcp'],
+        ['0177.0.0.1', () => 'http://0177.0.0.1:8080/mcp'],
+        ['169.254.169.254', () => 'http://169.254.169.254/mcp'],
+        ['10.0.0.5', () => 'https://10.0.0.5/mcp'],
+      ];
+      it.each(literals)(
+        'refuses to register a server at %s unless allowPrivateAddresses',
+        async (_label, url) => {
+          const refused = await api.call<ErrorResponse>('POST', '/api/mcp-servers', {
+            name: 'inside',
+            transport: 'http',
+            url: url(),
+          });
+          expect(refused.status).toBe(400);
+          expect(refused.body.error.details).toHaveLength(1);
+          expect(refused.body.error.details[0]?.path).toBe('url');
+          expect(refused.body.error.details[0]?.message).toMatch(
+            /is a loopback, link-local or private address; set allowPrivateAddresses: true/,
+          );
+          const allowed = await api.call<McpServerView>('POST', '/api/mcp-servers', {
+            name: 'inside',
+            transport: 'http',
+            url: url(),
+            allowPrivateAddresses: true,
+          });
+          expect(allowed.status).toBe(201);
+          expect(allowed.body.allowPrivateAddresses).toBe(true);
+          expect(remote.authorizations).toEqual([]);
+        },
+      );
+
+      it('records who allowed a private address, and refuses the setting on a stdio server', async () => {
+        const server = await register({
+          name: 'inside',
+          transport: 'http',
+          url: remote.url,
+          allowPrivateAddresses: true,
+        });
+        const audit = await api.deps.store.db
+          .selectFrom('audit_events')
+          .select(['action', 'actor', 'details'])
+          .where('target', '=', server.id)
+          .executeTakeFirstOrThrow();
+        expect(audit.action).toBe('mcp_server.created');
+        expect(audit.actor).toBe(api.deps.admin.userId);
+        expect(JSON.parse(audit.details)).toMatchObject({ allowPrivateAddresses: true });
+
+        const stdio = await api.call<ErrorResponse>('POST', '/api/mcp-servers', {
+          ...stdioServer,
+          allowPrivateAddresses: true,
+        });
+        expect(stdio.status).toBe(400);
+        expect(stdio.body.error.details).toEqual([
+          {
+            path: 'allowPrivateAddresses',
+            message: 'applies to http servers only (a stdio server runs here already)',
+          },
+        ]);
+      });
+
+      it.each([
+        ['loopback', 'mcp.example', '127.0.0.1'],
+        ['10.x', 'internal.example', '10.1.2.3'],
+      ])(
+        'a name that resolves to %s is refused when a step connects, naming the rule; allowed, the same name works',
+        async (_label, host, address) => {
+          const { port } = new URL(remote.url);
+          await register({ name: 'named', transport: 'http', url: `http://${host}:${port}/mcp` });
+          const agent = await createAgentOrThrow({
+            name: 'Named',
+            steps: [
+              { name: 'Echo', tools: ['mcp:named/echo'], prompt: '[[call named__echo {"text":"hi"}]]' },
+            ],
+          });
+          const run = await runToEnd(agent.id);
+          expect(run.status).toBe('failed');
+          expect(firstStep(run).error).toContain('refused by rule mcpServer.allowPrivateAddresses');
+          expect(firstStep(run).error).toContain(`is at ${host}:${port} (${address})`);
+          expect(lookups).toContain(host);
+          expect(remote.authorizations).toEqual([]);
+          if (host !== 'mcp.example') return;
+
+          await register({
+            name: 'allowed',
+            transport: 'http',
+            url: `http://${host}:${port}/mcp`,
+            allowPrivateAddresses: true,
+          });
+          const allowedAgent = await createAgentOrThrow({
+            name: 'Allowed',
+            steps: [
+              { name: 'Echo', tools: ['mcp:allowed/echo'], prompt: '[[call allowed__echo {"text":"hi"}]]' },
+            ],
+          });
+          const ok = await runToEnd(allowedAgent.id);
+          expect(ok.status).toBe('completed');
+          expect(firstStep(ok).toolCalls[0]?.result).toBe('echo: hi');
+        },
+      );
+
+      it('a redirect from an allowed public server to loopback is not followed', async () => {
+        const publicHost = await startTarget('127.0.0.2', () => remote.url);
+        try {
+          await register({
+            name: 'moved',
+            transport: 'http',
+            url: `http://public.example:${publicHost.port}/redirect`,
+          });
+          const agent = await createAgentOrThrow({
+            name: 'Moved',
+            steps: [
+              { name: 'Echo', tools: ['mcp:moved/echo'], prompt: '[[call moved__echo {"text":"hi"}]]' },
+            ],
+          });
+          const run = await runToEnd(agent.id);
+          expect(run.status).toBe('failed');
+          expect(firstStep(run).error).toContain('MCP server "moved" could not be started or reached');
+          expect(firstStep(run).error).toMatch(/Redirect to http:\/\/127\.0\.0\.1:\d+\/mcp not followed/);
+          expect(publicHost.hits).toEqual(['/redirect']);
+          expect(remote.authorizations).toEqual([]);
+        } finally {
+          await publicHost.close();
+        }
+      });
+
+      it('the tool listing judges the address the name resolves to as well (localhost, by the system resolver)', async () => {
+        const { port } = new URL(remote.url);
+        const server = await register({
+          name: 'named',
+          transport: 'http',
+          url: `http://localhost:${port}/mcp`,
+        });
+        const tools = await api.call<ErrorResponse>('GET', `/api/mcp-servers/${server.id}/tools`);
+        expect(tools.status).toBe(403);
+        expect(tools.body.error.message).toMatch(
+          /refused by rule mcpServer\.allowPrivateAddresses: MCP server "named" is at localhost:\d+ \((127\.0\.0\.1|::1)\)/,
+        );
+        expect(remote.authorizations).toEqual([]);
+      });
+    });
+
+    describe('cancel during a tool call', () => {
+      it.each(['stdio', 'http'] as const)(
+        'over %s: the run is canceled, the call aborted at the server, and the pooled connection serves the next run',
+        async (transport) => {
+          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-cancel-'));
+          const eventsFile = path.join(dir, 'events.log');
+          const serverEvents = (): string[] =>
+            transport === 'http'
+              ? [
+                  ...remote.events.calls.map((c) => `calls ${c}`),
+                  ...remote.events.canceled.map((c) => `canceled ${c}`),
+                ]
+              : fs.existsSync(eventsFile)
+                ? fs.readFileSync(eventsFile, 'utf8').trim().split('\n')
+                : [];
+          if (transport === 'stdio')
+            await register({ ...stdioServer, env: { MCP_TEST_EVENTS_FILE: eventsFile } });
+          else
+            await register({
+              name: 'local',
+              transport: 'http',
+              url: remote.url,
+              allowPrivateAddresses: true,
+            });
+          // Ten minutes per call: only the cancel can end this one within the test.
+          const pool = createMcpPool(api.deps.logger, { connectTimeoutMs: 30_000, callTimeoutMs: 600_000 });
+          const w = createWorker(api.deps, { tools: { mcp: pool } });
+          workers.push(w);
+          w.start();
+          const hanger = await createAgentOrThrow({
+            name: 'Hanger',
+            steps: [
+              { name: 'Wait', tools: ['mcp:local/slow'], prompt: '[[call local__slow {"ms":600000}]]' },
+            ],
+          });
+          const echo = await createAgentOrThrow({
+            name: 'Echo',
+            steps: [
+              { name: 'Echo', tools: ['mcp:local/echo'], prompt: '[[call local__echo {"text":"after"}]]' },
+            ],
+          });
+
+          const runId = await startRun(hanger.id);
+          await waitFor('the server to be in the call', async () =>
+            serverEvents().includes('calls slow') ? true : undefined,
+          );
+          const canceled = await api.call<RunDetails>('POST', `/api/runs/${runId}/cancel`);
+          expect(canceled.status).toBe(200);
+          await waitFor('the server to see the call canceled', async () =>
+            serverEvents().includes('canceled slow') ? true : undefined,
+          );
+          await waitFor('the worker to let the attempt go', async () =>
+            w.inFlight === 0 ? true : undefined,
+          );
+          const run = await getRun(runId);
+          expect(run.status).toBe('canceled');
+          expect(firstStep(run).status).toBe('canceled');
+          expect(firstStep(run).toolCalls).toHaveLength(1);
+          expect(firstStep(run).toolCalls[0]).toMatchObject({ tool: 'mcp:local/slow', result: null });
+          expect(firstStep(run).toolCalls[0]?.error).toMatch(/^canceled: run canceled/);
+
+          const nextId = await startRun(echo.id);
+          const next = await waitFor('the next run to end', async () => {
+            const r = await getRun(nextId);
+            return ['completed', 'failed'].includes(r.status) ? r : undefined;
+          });
+          expect(next.status).toBe('completed');
+          expect(firstStep(next).toolCalls[0]?.result).toBe('echo: after');
+          expect(pool.openConnections()).toBe(1);
+          // Over stdio the same server process answered: the connection was kept, not reopened.
+          if (transport === 'stdio')
+            expect(serverEvents().filter((e) => e === 'started')).toEqual(['started']);
+          fs.rmSync(dir, { recursive: true, force: true });
+        },
+      );
     });
 
     it('a step listing a server the organization does not have fails before the model is asked', async () => {

@@ -158,6 +158,79 @@ describe.skipIf(!hasPostgres)('workers killed mid-step', () => {
   }, 480_000);
 });
 
+describe.skipIf(!hasPostgres)('a worker killed while invoke_agent waits for its child', () => {
+  let deps: TestDeps;
+  let cluster: Cluster;
+  beforeAll(async () => {
+    deps = await createTestDeps('postgres');
+    cluster = createCluster(deps);
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await deps?.close();
+  });
+
+  it('the worker that takes the parent over reattaches to the child: one child run, and the parent completes with its output', async () => {
+    const child = await createAgent(deps, deps.admin, {
+      name: 'Child',
+      variables: [{ name: 'text', type: 'string', required: true }],
+      steps: [{ name: 'Echo', prompt: 'Child got {{ vars.text }}' }],
+    });
+    const parent = await createAgent(deps, deps.admin, {
+      name: 'Parent',
+      toolSettings: { invokableAgentIds: [child.id] },
+      steps: [
+        {
+          name: 'Delegate',
+          tools: ['invoke_agent'],
+          prompt: `[[call invoke_agent {"agentId":"${child.id}","variables":{"text":"killed"}}]]`,
+        },
+      ],
+    });
+    // One slot: the doomed worker holds the parent, so the child it starts waits in the queue.
+    const doomed = await cluster.worker('doomed', { ...fastWorker, AGENTRUNS_WORKER_CONCURRENCY: '1' });
+    const run = await createRun(
+      deps,
+      deps.admin,
+      parent.id,
+      { variables: {}, start: true },
+      { kind: 'manual', by: deps.admin.userId },
+    );
+    const childrenOf = () =>
+      deps.store.db
+        .selectFrom('runs')
+        .select(['id', 'status', 'output'])
+        .where('parent_run_id', '=', run.id)
+        .execute();
+    const [started] = await eventually('the tool call to start the child', async () => {
+      const rows = await childrenOf();
+      return rows.length > 0 ? rows : undefined;
+    });
+    doomed.process.kill('SIGKILL');
+    expect(await doomed.process.exited).toBe('SIGKILL');
+    expect(started?.status).toBe('enqueued');
+
+    await cluster.worker('heir', fastWorker);
+    await waitUntilAllFinal(deps, [run.id], 60_000);
+    const children = await childrenOf();
+    expect(children.map((c) => c.id)).toEqual([started?.id]);
+    expect(children[0]?.status).toBe('completed');
+    const after = await getRunOrThrow(deps, deps.admin, run.id);
+    expect(after.status).toBe('completed');
+    expect(after.steps[0]?.toolCalls[0]?.result).toMatchObject({
+      runId: started?.id,
+      output: children[0]?.output,
+    });
+    expect(after.steps[0]?.output).toContain('Child got killed');
+    const attempt = await deps.store.db
+      .selectFrom('attempts')
+      .select('lease_generation')
+      .where('run_id', '=', run.id)
+      .executeTakeFirstOrThrow();
+    expect(attempt.lease_generation).toBe(2);
+  }, 120_000);
+});
+
 describe.skipIf(!hasPostgres)('the database going away under load', () => {
   let deps: TestDeps;
   let cluster: Cluster;

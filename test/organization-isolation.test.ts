@@ -187,6 +187,7 @@ describe.each(storeKinds)('organizations as tenants on %s', (kind) => {
       transport: 'http',
       url: 'http://127.0.0.1:9/mcp',
       headers: { Authorization: 'Bearer mine' },
+      allowPrivateAddresses: true,
     });
     mine.mcpServer = mcp.body.id;
     await createOrganization(api.deps, {

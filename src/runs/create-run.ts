@@ -23,12 +23,14 @@ type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | '
 /** Where a child run (a step of kind `agent`, T4) came from. */
 export interface ParentLink {
   runId: string;
-  /**
-   * The parent attempt that waits on the child (an `agent` step). Null for a child started by the
-   * `invoke_agent` tool, which the tool waits for itself: no waiting parent to wake.
-   */
+  /** The parent attempt that started the child: an `agent` step, or the `invoke_agent` tool. */
   attemptId: string | null;
   step: number;
+  /**
+   * Set for a child of the `invoke_agent` tool: which call of the step it answers. Such a child is
+   * not the one an `agent` step waits on (its parent waits in the tool call itself).
+   */
+  toolCall?: string;
   /** The child's depth: 1 for a child of a top-level run. */
   depth: number;
 }
@@ -170,6 +172,7 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
         parent_run_id: run.parent?.runId ?? null,
         parent_attempt_id: run.parent?.attemptId ?? null,
         parent_step: run.parent?.step ?? null,
+        parent_tool_call: run.parent?.toolCall ?? null,
         depth: run.parent?.depth ?? 0,
       })
       .execute();

@@ -11,6 +11,7 @@ import { benchmarksMigration } from './migrations/0012-benchmarks.ts';
 import { tenancyMigration } from './migrations/0013-tenancy.ts';
 import { uploadsMigration } from './migrations/0014-uploads.ts';
 import { tenantTablesMigration } from './migrations/0016-tenant-tables.ts';
+import { toolChildrenMigration } from './migrations/0017-tool-children.ts';
 import { runHistoryMigration } from './migrations/0018-run-history.ts';
 import type { StoreKind } from './store-kind.ts';
 
@@ -33,6 +34,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0013_tenancy': tenancyMigration(kind),
     '0014_uploads': uploadsMigration(),
     '0016_tenant_tables': tenantTablesMigration(kind),
+    '0017_tool_children': toolChildrenMigration(),
     '0018_run_history': runHistoryMigration(),
   };
 }

@@ -104,6 +104,8 @@ export interface RunsTable {
   parent_run_id: string | null;
   parent_attempt_id: string | null;
   parent_step: number | null;
+  /** On a child of the `invoke_agent` tool: which call of the parent step started it (0017). */
+  parent_tool_call: string | null;
   depth: number;
 }
 
@@ -410,6 +412,8 @@ export interface McpServersTable {
   args: string;
   url: string | null;
   secrets: string | null;
+  /** 1: an administrator allowed this HTTP server on a loopback, link-local or private address (0017). */
+  allow_private_addresses: number;
   created_by: string;
   created_at: number;
 }

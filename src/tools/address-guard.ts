@@ -1,7 +1,8 @@
 import { BlockList, isIP } from 'node:net';
 
 /**
- * Which addresses `http_request` refuses unless the agent allows private addresses: everything that
+ * Which addresses `http_request` and HTTP MCP servers refuse unless allowed (the agent's
+ * `toolSettings.allowPrivateAddresses`, the server's registration): everything that
  * reaches the server itself or its network rather than the public internet (RFC 6890 special-use
  * ranges). IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`) are judged by the IPv4 address inside.
  */

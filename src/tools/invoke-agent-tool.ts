@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ToolSettings } from '../agents/agent-definition.ts';
 import type { Deps } from '../deps.ts';
 import { isFinalStatus, type RunStatus } from '../engine/statuses.ts';
+import { canonicalJson, sha256Hex } from '../governance/digest.ts';
 import { isRole } from '../identity/actor.ts';
 import { createRun } from '../runs/create-run.ts';
 import { ToolFailure, ToolRefusal } from './tool-errors.ts';
@@ -23,6 +24,15 @@ export interface InvokeAgentOptions {
   pollIntervalMs: number;
 }
 
+/** The call of a step that invokes an agent: its attempt, step, and place among the step's calls. */
+export interface InvokeAgentCall {
+  runId: string;
+  attemptId: string;
+  number: number;
+  /** 1 for the step's first `invoke_agent` call, 2 for the next… in the order the model made them. */
+  ordinal: number;
+}
+
 /**
  * `invoke_agent` (C1): starts a child run of an agent the calling agent lists in
  * `toolSettings.invokableAgentIds`, through the same `createRun` as an `agent` step (T4): the
@@ -30,12 +40,15 @@ export interface InvokeAgentOptions {
  *
  * Unlike an `agent` step, the tool waits for the child synchronously: the parent attempt keeps its
  * lease and its worker slot while the child runs (a model turn cannot be suspended and resumed
- * later the way a step can). A parent attempt taken over by another worker mid-call starts the
- * child again when it repeats the step.
+ * later the way a step can). The child is durable all the same: it is keyed by the parent attempt,
+ * the step and the call (its ordinal in the step and a digest of its agent and variables, a unique
+ * index), so a parent attempt taken over by another worker mid-call repeats the step, makes the
+ * same call, and waits for the child already running (or takes its result) instead of starting
+ * another. A call that differs on the repeat (a model that answers differently) starts its own child.
  */
 export async function invokeAgent(
   deps: InvokeAgentDeps,
-  parentStep: { runId: string; number: number },
+  call: InvokeAgentCall,
   settings: ToolSettings,
   input: InvokeAgentInput,
   options: InvokeAgentOptions,
@@ -47,10 +60,41 @@ export async function invokeAgent(
       `agent ${input.agentId} is not one this agent may invoke (listed: ${settings.invokableAgentIds.join(', ') || 'none'})`,
     );
   const db = deps.store.db;
+  const toolCall = `${call.ordinal}:${await sha256Hex(canonicalJson({ agentId: input.agentId, variables: input.variables }))}`;
+  const findChild = () =>
+    db
+      .selectFrom('runs')
+      .select('id')
+      .where('parent_attempt_id', '=', call.attemptId)
+      .where('parent_step', '=', call.number)
+      .where('parent_tool_call', '=', toolCall)
+      .executeTakeFirst();
+  let child = await findChild();
+  if (!child) {
+    try {
+      await startChild(deps, call, toolCall, input, options);
+    } catch (error) {
+      // Another holder of this attempt (a lease takeover) started it first: use that one.
+      if (!(await findChild())) throw error;
+    }
+    child = await findChild();
+    if (!child) throw new Error('the child run vanished after it was created');
+  }
+  return waitForChild(deps, child.id, options, signal);
+}
+
+async function startChild(
+  deps: InvokeAgentDeps,
+  call: InvokeAgentCall,
+  toolCall: string,
+  input: InvokeAgentInput,
+  options: InvokeAgentOptions,
+): Promise<void> {
+  const db = deps.store.db;
   const parent = await db
     .selectFrom('runs')
     .select(['id', 'depth', 'created_by', 'org_id'])
-    .where('id', '=', parentStep.runId)
+    .where('id', '=', call.runId)
     .executeTakeFirstOrThrow();
   const depth = parent.depth + 1;
   if (depth > options.depthLimit)
@@ -68,16 +112,26 @@ export async function invokeAgent(
     userId: parent.created_by,
     role: user && isRole(user.role) ? user.role : ('runner' as const),
   };
-  const child = await createRun(
+  await createRun(
     deps,
     actor,
     input.agentId,
     { variables: input.variables, start: true },
     { kind: 'agent', by: parent.id },
-    { parent: { runId: parent.id, attemptId: null, step: parentStep.number, depth } },
+    { parent: { runId: parent.id, attemptId: call.attemptId, step: call.number, toolCall, depth } },
   );
+}
+
+/** Waits until the child run ends: its output when it completed, a ToolFailure otherwise. */
+async function waitForChild(
+  deps: InvokeAgentDeps,
+  childId: string,
+  options: InvokeAgentOptions,
+  signal: AbortSignal,
+): Promise<{ runId: string; status: 'completed'; output: string }> {
+  const db = deps.store.db;
   let wake = new AbortController();
-  const unsubscribe = deps.bus.subscribe(`run:${child.id}`, () => wake.abort());
+  const unsubscribe = deps.bus.subscribe(`run:${childId}`, () => wake.abort());
   try {
     for (;;) {
       // Renewed before the read: an event that lands after it cuts the next wait short.
@@ -85,19 +139,19 @@ export async function invokeAgent(
       const row = await db
         .selectFrom('runs')
         .select(['status', 'output', 'attempt'])
-        .where('id', '=', child.id)
+        .where('id', '=', childId)
         .executeTakeFirstOrThrow();
       const status = row.status as RunStatus;
-      if (status === 'completed') return { runId: child.id, status, output: row.output ?? '' };
+      if (status === 'completed') return { runId: childId, status, output: row.output ?? '' };
       if (isFinalStatus(status)) {
         const last = await db
           .selectFrom('attempts')
           .select('error')
-          .where('run_id', '=', child.id)
+          .where('run_id', '=', childId)
           .where('number', '=', row.attempt)
           .executeTakeFirst();
         throw new ToolFailure(
-          `child run ${child.id} ${status === 'canceled' ? 'was canceled' : `failed: ${last?.error ?? 'no error recorded'}`}`,
+          `child run ${childId} ${status === 'canceled' ? 'was canceled' : `failed: ${last?.error ?? 'no error recorded'}`}`,
         );
       }
       const waitSignal = AbortSignal.any([signal, wake.signal]);

@@ -2,8 +2,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Logger } from 'pino';
+import { systemResolver } from './http-request-tool.ts';
+import { createMcpHttpFetch, type McpAddressGuard } from './mcp-http-fetch.ts';
 import type { McpServerConfig } from './mcp-servers.ts';
-import { ToolFailure } from './tool-errors.ts';
+import { ToolFailure, ToolRefusal } from './tool-errors.ts';
 
 /** A tool an MCP server offers, as `tools/list` described it. */
 export interface McpToolInfo {
@@ -46,7 +48,15 @@ interface Connection {
   stderrTail: () => string;
 }
 
-export function createMcpPool(logger: Logger, limits: McpLimits = defaultMcpLimits): McpPool {
+/**
+ * `guard` judges where streamable HTTP servers are (`mcp-http-fetch.ts`): the system's DNS and
+ * `address-guard.ts` unless a test resolves names itself.
+ */
+export function createMcpPool(
+  logger: Logger,
+  limits: McpLimits = defaultMcpLimits,
+  guard: McpAddressGuard = { resolver: systemResolver },
+): McpPool {
   const open = new Map<string, Promise<Connection>>();
   let closed = false;
 
@@ -80,6 +90,7 @@ export function createMcpPool(logger: Logger, limits: McpLimits = defaultMcpLimi
       } else {
         transport = new StreamableHTTPClientTransport(new URL(server.url ?? ''), {
           requestInit: { headers: server.headers },
+          fetch: createMcpHttpFetch(server, guard),
         });
       }
       client.onclose = () => {
@@ -90,6 +101,7 @@ export function createMcpPool(logger: Logger, limits: McpLimits = defaultMcpLimi
         await client.connect(transport, { timeout: limits.connectTimeoutMs });
       } catch (error) {
         await client.close().catch(() => undefined);
+        if (error instanceof ToolRefusal) throw error;
         throw new ToolFailure(
           `MCP server "${server.name}" could not be started or reached: ${describe(error)}${tail(stderr)}`,
           { cause: error },
@@ -121,6 +133,7 @@ export function createMcpPool(logger: Logger, limits: McpLimits = defaultMcpLimi
         }));
       } catch (error) {
         drop(server.id);
+        if (error instanceof ToolRefusal) throw error;
         throw new ToolFailure(
           `MCP server "${server.name}" failed to list its tools: ${describe(error)}${tail(connection.stderrTail())}`,
           { cause: error },
@@ -139,6 +152,7 @@ export function createMcpPool(logger: Logger, limits: McpLimits = defaultMcpLimi
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         drop(server.id);
+        if (error instanceof ToolRefusal) throw error;
         throw new ToolFailure(
           `MCP server "${server.name}" failed on tool ${tool}: ${describe(error)}${tail(connection.stderrTail())}`,
           { cause: error },

@@ -1,9 +1,11 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import type { McpServersTable } from '../store/schema.ts';
+import { isPrivateAddress } from './address-guard.ts';
 import { mcpServerName } from './tool-names.ts';
 
 const secretNameRule = 'letters, digits, _ or -, not starting with a digit (at most 100)';
@@ -26,16 +28,49 @@ export const mcpServerInputSchema = z.discriminatedUnion(
       command: z.string().min(1, 'must not be empty').max(1000),
       args: z.array(z.string().max(4000)).max(100).default([]),
       env: secretMap('an environment variable').optional(),
+      allowPrivateAddresses: z
+        .never({ error: 'applies to http servers only (a stdio server runs here already)' })
+        .optional(),
     }),
-    z.object({
-      name: mcpServerName,
-      transport: z.literal('http'),
-      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000),
-      headers: secretMap('a header').optional(),
-    }),
+    z
+      .object({
+        name: mcpServerName,
+        transport: z.literal('http'),
+        url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000),
+        headers: secretMap('a header').optional(),
+        /**
+         * Lets the pool connect to a loopback, link-local or private address (a self-hosted server
+         * next to this one). Off by default: the URL gets the `http_request` SSRF guard.
+         */
+        allowPrivateAddresses: z.boolean().default(false),
+      })
+      .superRefine((input, ctx) => {
+        const literal = privateLiteralOf(input.url);
+        if (literal && !input.allowPrivateAddresses)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['url'],
+            message: `${literal} is a loopback, link-local or private address; set allowPrivateAddresses: true to register a server there`,
+          });
+      }),
   ],
   { error: 'transport must be stdio or http' },
 );
+
+/**
+ * The host of `url` when it is an IP literal in a private range (`127.0.0.1`, `[::1]`, and the
+ * forms URL parsing turns into them, `2130706433`, `0177.0.0.1`). Names are judged when the pool
+ * connects, by the addresses they resolve to then.
+ */
+function privateLiteralOf(url: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+  return isIP(host.replace(/^\[|\]$/g, '')) !== 0 && isPrivateAddress(host) ? host : undefined;
+}
 export type McpServerInput = z.infer<typeof mcpServerInputSchema>;
 
 export interface McpServerView {
@@ -47,6 +82,8 @@ export interface McpServerView {
   url: string | null;
   envNames: string[];
   headerNames: string[];
+  /** An HTTP server an administrator allowed on a loopback, link-local or private address. */
+  allowPrivateAddresses: boolean;
   createdAt: string;
 }
 
@@ -61,6 +98,7 @@ export interface McpServerConfig {
   url: string | null;
   env: Record<string, string>;
   headers: Record<string, string>;
+  allowPrivateAddresses: boolean;
 }
 
 type ServerDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'secrets'>;
@@ -85,6 +123,7 @@ function toView(deps: Pick<Deps, 'secrets'>, row: McpServersTable): McpServerVie
     url: row.url,
     envNames: Object.keys(sealed.env ?? {}),
     headerNames: Object.keys(sealed.headers ?? {}),
+    allowPrivateAddresses: row.allow_private_addresses === 1,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
@@ -101,6 +140,7 @@ export function toServerConfig(deps: Pick<Deps, 'secrets'>, row: McpServersTable
     url: row.url,
     env: sealed.env ?? {},
     headers: sealed.headers ?? {},
+    allowPrivateAddresses: row.allow_private_addresses === 1,
   };
 }
 
@@ -124,6 +164,7 @@ export async function createMcpServer(
     args: JSON.stringify(input.transport === 'stdio' ? input.args : []),
     url: input.transport === 'http' ? input.url : null,
     secrets: Object.keys(secrets).length === 0 ? null : deps.secrets.seal(JSON.stringify(secrets)),
+    allow_private_addresses: input.transport === 'http' && input.allowPrivateAddresses ? 1 : 0,
     created_by: actor.userId,
     created_at: now,
   };
@@ -141,7 +182,13 @@ export async function createMcpServer(
       actor: actor.userId,
       action: 'mcp_server.created',
       target: row.id,
-      details: { name: row.name, transport: row.transport, command: row.command, url: row.url },
+      details: {
+        name: row.name,
+        transport: row.transport,
+        command: row.command,
+        url: row.url,
+        allowPrivateAddresses: row.allow_private_addresses === 1,
+      },
     });
   });
   return toView(deps, row);

@@ -45,6 +45,9 @@ export async function runToolLoop(
     if (toolSet.failure !== undefined && !request.abortSignal.aborted) throw toolSet.failure;
     throw error;
   }
+  // A call the cancel aborted ends the loop as a tool error the SDK caught: the step is canceled,
+  // and that call is logged once, as canceled (not again as a call with bad arguments).
+  if (request.abortSignal.aborted) throw request.abortSignal.reason;
   if (toolSet.failure !== undefined) throw toolSet.failure;
   for (const step of result.steps)
     for (const part of step.content)

@@ -50,9 +50,9 @@ export interface StepTools {
 }
 
 export interface StepToolsOptions {
-  /** Resolves host names for `http_request`; tests make names resolve where they need. */
+  /** Resolves host names for `http_request` and HTTP MCP servers; tests make names resolve where they need. */
   resolver?: Resolver;
-  /** Which addresses `http_request` treats as private (`address-guard.ts` unless set). */
+  /** Which addresses `http_request` and HTTP MCP servers treat as private (`address-guard.ts` unless set). */
   isPrivateAddress?: (address: string) => boolean;
   httpLimits?: HttpRequestLimits;
   mcpLimits?: McpLimits;
@@ -82,8 +82,13 @@ const descriptions: Record<string, string> = {
 };
 
 export function createStepTools(deps: ToolsDeps, options: StepToolsOptions = {}): StepTools {
-  const mcp = options.mcp ?? createMcpPool(deps.logger, options.mcpLimits ?? defaultMcpLimits);
   const resolver = options.resolver ?? systemResolver;
+  const mcp =
+    options.mcp ??
+    createMcpPool(deps.logger, options.mcpLimits ?? defaultMcpLimits, {
+      resolver,
+      ...(options.isPrivateAddress ? { isPrivate: options.isPrivateAddress } : {}),
+    });
   const httpLimits = options.httpLimits ?? defaultHttpRequestLimits;
   const invokeOptions = {
     depthLimit: options.depthLimit ?? 5,
@@ -114,6 +119,7 @@ export function createStepTools(deps: ToolsDeps, options: StepToolsOptions = {})
         db.selectFrom('runs').select('site_ids').where('id', '=', attempt.runId).executeTakeFirstOrThrow(),
       ]);
       const siteIds = JSON.parse(run.site_ids) as string[];
+      let invokeCalls = 0;
       const listed = new Map<string, McpToolInfo[]>();
       for (const name of serverNames) {
         const server = servers.get(name);
@@ -159,7 +165,8 @@ export function createStepTools(deps: ToolsDeps, options: StepToolsOptions = {})
               run: (input, signal) =>
                 invokeAgent(
                   deps,
-                  { runId: attempt.runId, number },
+                  // Counted when the call starts: the AI SDK starts a round's calls in the model's order.
+                  { runId: attempt.runId, attemptId: attempt.id, number, ordinal: ++invokeCalls },
                   settings,
                   invokeAgentInput.parse(input),
                   invokeOptions,

@@ -3,7 +3,8 @@ import { AppError } from '../platform/errors.ts';
 /**
  * A tool call refused before it ran: `rule` names what refused it (`policy.toolAccess`,
  * `step.tools`, `toolSettings.allowedHosts`, `toolSettings.allowPrivateAddresses`,
- * `http_request.scheme`…). It fails the step, and the call is recorded with the rule.
+ * `http_request.scheme`, `mcpServer.allowPrivateAddresses`…). It fails the step, and the call is
+ * recorded with the rule.
  */
 export class ToolRefusal extends AppError {
   constructor(

@@ -49,6 +49,7 @@ export function createAgentStepRunner(
       .select(['id', 'status', 'output', 'attempt'])
       .where('parent_attempt_id', '=', attemptId)
       .where('parent_step', '=', step)
+      .where('parent_tool_call', 'is', null)
       .executeTakeFirst();
 
   const startChild = async (call: AgentStepCall): Promise<string> => {

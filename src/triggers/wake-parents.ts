@@ -17,6 +17,7 @@ export async function wakeWaitingParents(deps: Pick<Deps, 'store' | 'clock' | 'b
           .select('child.id')
           .whereRef('child.parent_attempt_id', '=', 'attempts.id')
           .whereRef('child.parent_step', '=', 'attempts.current_step')
+          .where('child.parent_tool_call', 'is', null)
           .where('child.status', 'in', ['completed', 'failed', 'canceled']),
       ),
     )

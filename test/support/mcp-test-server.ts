@@ -7,7 +7,12 @@
  * - `hang`: never answers;
  * - `crash`: the process exits (stdio) or the HTTP server drops the connection;
  * - `garbage`: answers with a result that breaks the protocol's schema.
+ *
+ * What it was asked and what was canceled land in `events`; a stdio server, a process of its own,
+ * also appends them to the file named by `MCP_TEST_EVENTS_FILE` (set through the registration's
+ * `env`), one `<list> <what>` line each, with a `started` line when the process starts.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +26,12 @@ export interface McpServerEvents {
   canceled: string[];
 }
 
+function note(events: McpServerEvents, list: keyof McpServerEvents, what: string): void {
+  events[list].push(what);
+  const file = process.env.MCP_TEST_EVENTS_FILE;
+  if (file) fs.appendFileSync(file, `${list} ${what}\n`);
+}
+
 export function createTestMcpServer(events: McpServerEvents, onCrash: () => void): McpServer {
   const server = new McpServer({ name: 'agentruns-test', version: '1.0.0' });
   server.registerTool(
@@ -31,7 +42,7 @@ export function createTestMcpServer(events: McpServerEvents, onCrash: () => void
       annotations: { readOnlyHint: true },
     },
     async ({ text }) => {
-      events.calls.push(`echo:${text}`);
+      note(events, 'calls', `echo:${text}`);
       return { content: [{ type: 'text', text: `echo: ${text}` }] };
     },
   );
@@ -40,20 +51,20 @@ export function createTestMcpServer(events: McpServerEvents, onCrash: () => void
     { description: 'Waits', inputSchema: { ms: z.number() } },
     ({ ms }, extra) =>
       new Promise((resolve) => {
-        events.calls.push('slow');
+        note(events, 'calls', 'slow');
         const timer = setTimeout(() => resolve({ content: [{ type: 'text', text: 'slept' }] }), ms);
         extra.signal.addEventListener('abort', () => {
           clearTimeout(timer);
-          events.canceled.push('slow');
+          note(events, 'canceled', 'slow');
         });
       }),
   );
   server.registerTool('hang', { description: 'Never answers' }, () => {
-    events.calls.push('hang');
+    note(events, 'calls', 'hang');
     return new Promise(() => undefined);
   });
   server.registerTool('crash', { description: 'Dies' }, () => {
-    events.calls.push('crash');
+    note(events, 'calls', 'crash');
     onCrash();
     return new Promise(() => undefined);
   });
@@ -113,6 +124,8 @@ export async function startHttpMcpServer(): Promise<HttpMcpServer> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const file = process.env.MCP_TEST_EVENTS_FILE;
+  if (file) fs.appendFileSync(file, 'started\n');
   const events: McpServerEvents = { calls: [], canceled: [] };
   const server = createTestMcpServer(events, () => process.exit(3));
   await server.connect(new StdioServerTransport());
