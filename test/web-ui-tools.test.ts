@@ -241,6 +241,10 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
       await form.getByLabel('Server name').fill('remote');
       await form.getByLabel('Transport').selectOption('http');
       await form.getByLabel('URL').fill(remote.url);
+      // The server is on loopback: refused at the URL until private addresses are allowed for it.
+      await form.getByRole('button', { name: 'Register server' }).click();
+      await form.getByText('set allowPrivateAddresses: true to register a server there').waitFor();
+      await form.getByLabel('Allow loopback, link-local and private addresses').check();
       await form.getByRole('button', { name: 'Add header' }).click();
       await form.getByLabel('Headers: header name 1').fill('Authorization');
       await form.getByLabel('Headers: header value 1').fill(headerSecret);
@@ -250,6 +254,7 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
       await row.waitFor();
       expect(await row.getByRole('listitem').allTextContents()).toEqual(['Authorization']);
       expect(await row.textContent()).toContain(remote.url);
+      expect(await row.textContent()).toContain('private addresses allowed');
       await page
         .getByRole('list', { name: 'Tools of remote' })
         .locator('[data-tool="mcp:remote/echo"]')
@@ -258,7 +263,14 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
       expect(await page.content()).not.toContain(headerSecret);
       const listed = await getJson<{ items: McpServerView[] }>(page, '/api/mcp-servers');
       expect(listed.items).toMatchObject([
-        { name: 'remote', transport: 'http', url: remote.url, headerNames: ['Authorization'], envNames: [] },
+        {
+          name: 'remote',
+          transport: 'http',
+          url: remote.url,
+          headerNames: ['Authorization'],
+          envNames: [],
+          allowPrivateAddresses: true,
+        },
       ]);
       expect(JSON.stringify(listed)).not.toContain(headerSecret);
     } finally {

@@ -18,6 +18,8 @@ interface ServerForm {
   env: SecretEntry[];
   url: string;
   headers: SecretEntry[];
+  /** HTTP only: the server may be on loopback, link-local or a private network (SSRF guard off for it). */
+  allowPrivateAddresses: boolean;
 }
 
 const emptyForm: ServerForm = {
@@ -28,13 +30,20 @@ const emptyForm: ServerForm = {
   env: [],
   url: '',
   headers: [],
+  allowPrivateAddresses: false,
 };
 
 /** The body of `POST /api/mcp-servers`: only the chosen transport's fields. */
 function formToInput(form: ServerForm): Record<string, unknown> {
   if (form.transport === 'http') {
     const headers = secretEntriesToRecord(form.headers);
-    return { name: form.name, transport: 'http', url: form.url.trim(), ...(headers ? { headers } : {}) };
+    return {
+      name: form.name,
+      transport: 'http',
+      url: form.url.trim(),
+      ...(headers ? { headers } : {}),
+      ...(form.allowPrivateAddresses ? { allowPrivateAddresses: true } : {}),
+    };
   }
   const env = secretEntriesToRecord(form.env);
   return {
@@ -119,6 +128,9 @@ export function McpServersSection() {
                           ? [server.command, ...server.args].join(' ')
                           : server.url}
                       </code>
+                      {server.allowPrivateAddresses ? (
+                        <span className="muted"> (private addresses allowed)</span>
+                      ) : null}
                     </td>
                     <td>
                       <SecretNames
@@ -240,6 +252,24 @@ export function McpServersSection() {
                   onChange={(e) => set({ url: e.target.value })}
                 />
               </FormField>
+              <div className="field" data-path="allowPrivateAddresses">
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={form.allowPrivateAddresses}
+                    aria-describedby="mcp-private-hint"
+                    onChange={(e) => set({ allowPrivateAddresses: e.target.checked })}
+                  />{' '}
+                  Allow loopback, link-local and private addresses
+                </label>
+                <span className="hint" id="mcp-private-hint">
+                  Off, a URL whose host is or resolves to 127.0.0.1, 10.x or 169.254.x is refused: turn it on
+                  for a server on this machine or your own network.
+                </span>
+                {fieldMessage(register.error, 'allowPrivateAddresses') ? (
+                  <span className="field-error">{fieldMessage(register.error, 'allowPrivateAddresses')}</span>
+                ) : null}
+              </div>
               <SecretEntriesField
                 id="mcp-headers"
                 legend="Headers"
