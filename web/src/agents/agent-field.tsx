@@ -1,8 +1,11 @@
 import type { ReactElement, ReactNode } from 'react';
-import { cloneElement } from 'react';
 import type { ApiError } from '../shell/api-client.ts';
+import { FormField } from '../shell/form-field.tsx';
 
-/** A labelled input with its hint and the server's message for `path` (`steps[1].prompt`). */
+/** The id of the control that edits `path` (`steps[1].prompt` → `f-steps-1-prompt`). */
+export const fieldId = (path: string) => `f-${path.replace(/[^a-zA-Z0-9]+/g, '-')}`;
+
+/** A labelled input of the agent form with its hint and the server's message for `path`. */
 export function Field({
   path,
   label,
@@ -16,27 +19,9 @@ export function Field({
   error: ApiError | null;
   children: ReactElement<Record<string, unknown>>;
 }) {
-  const id = `f-${path.replace(/[^a-zA-Z0-9]+/g, '-')}`;
-  const message = error?.fieldMessage(path);
-  const describedBy = [hint ? `${id}-hint` : '', message ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
-    <div className="field" data-path={path}>
-      <label htmlFor={id}>{label}</label>
-      {cloneElement(children, {
-        id,
-        'aria-invalid': message ? true : undefined,
-        'aria-describedby': describedBy || undefined,
-      })}
-      {hint ? (
-        <span className="hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      ) : null}
-      {message ? (
-        <span className="field-error" id={`${id}-error`}>
-          {message}
-        </span>
-      ) : null}
-    </div>
+    <FormField id={fieldId(path)} path={path} label={label} hint={hint} message={error?.fieldMessage(path)}>
+      {children}
+    </FormField>
   );
 }

@@ -1,6 +1,7 @@
 import type { ApiError } from '../shell/api-client.ts';
+import { CheckField } from '../shell/form-field.tsx';
 import type { ToolSettingsDraft } from './agent-draft.ts';
-import { Field } from './agent-field.tsx';
+import { Field, fieldId } from './agent-field.tsx';
 import { useAgents } from './use-agents.ts';
 
 /**
@@ -30,7 +31,6 @@ export function ToolSettingsFields({
         : value.invokableAgentIds.filter((v) => v !== id),
     });
   const agentsMessage = error?.fieldMessage('toolSettings.invokableAgentIds');
-  const privateMessage = error?.fieldMessage('toolSettings.allowPrivateAddresses');
   return (
     <>
       <Field
@@ -46,21 +46,16 @@ export function ToolSettingsFields({
           onChange={(e) => set({ allowedHosts: e.target.value })}
         />
       </Field>
-      <div className="field" data-path="toolSettings.allowPrivateAddresses">
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={value.allowPrivateAddresses}
-            aria-describedby="f-toolSettings-allowPrivateAddresses-hint"
-            onChange={(e) => set({ allowPrivateAddresses: e.target.checked })}
-          />{' '}
-          Allow loopback, link-local and private addresses
-        </label>
-        <span className="hint" id="f-toolSettings-allowPrivateAddresses-hint">
-          Off, a host that resolves to 127.0.0.1, 10.x or 169.254.x is refused even when allowed above.
-        </span>
-        {privateMessage ? <span className="field-error">{privateMessage}</span> : null}
-      </div>
+      <CheckField
+        id={fieldId('toolSettings.allowPrivateAddresses')}
+        path="toolSettings.allowPrivateAddresses"
+        label="Allow loopback, link-local and private addresses"
+        hint="Off, a host that resolves to 127.0.0.1, 10.x or 169.254.x is refused even when allowed above."
+        message={error?.fieldMessage('toolSettings.allowPrivateAddresses')}
+        checked={value.allowPrivateAddresses}
+        disabled={readOnly}
+        onChange={(allowPrivateAddresses) => set({ allowPrivateAddresses })}
+      />
       <fieldset
         className="plain-fieldset field"
         data-path="toolSettings.invokableAgentIds"

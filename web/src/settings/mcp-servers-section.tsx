@@ -4,7 +4,13 @@ import { ApiError, api } from '../shell/api-client.ts';
 import type { McpServerView } from '../shell/api-types.ts';
 import { useConfirmedDelete } from '../shell/confirmed-delete.tsx';
 import { ErrorBanner } from '../shell/empty-state.tsx';
-import { bannerError, FormField, fieldMessage, fieldMessageWithin } from '../shell/form-field.tsx';
+import {
+  bannerError,
+  CheckField,
+  FormField,
+  fieldMessage,
+  fieldMessageWithin,
+} from '../shell/form-field.tsx';
 import { timeAgo } from '../shell/format-time.ts';
 import { mcpServersKey, useMcpServers, useMcpTools } from '../tools/use-mcp-servers.ts';
 import { SecretEntriesField, type SecretEntry, secretEntriesToRecord } from './secret-entries-field.tsx';
@@ -252,24 +258,15 @@ export function McpServersSection() {
                   onChange={(e) => set({ url: e.target.value })}
                 />
               </FormField>
-              <div className="field" data-path="allowPrivateAddresses">
-                <label className="check">
-                  <input
-                    type="checkbox"
-                    checked={form.allowPrivateAddresses}
-                    aria-describedby="mcp-private-hint"
-                    onChange={(e) => set({ allowPrivateAddresses: e.target.checked })}
-                  />{' '}
-                  Allow loopback, link-local and private addresses
-                </label>
-                <span className="hint" id="mcp-private-hint">
-                  Off, a URL whose host is or resolves to 127.0.0.1, 10.x or 169.254.x is refused: turn it on
-                  for a server on this machine or your own network.
-                </span>
-                {fieldMessage(register.error, 'allowPrivateAddresses') ? (
-                  <span className="field-error">{fieldMessage(register.error, 'allowPrivateAddresses')}</span>
-                ) : null}
-              </div>
+              <CheckField
+                id="mcp-private"
+                path="allowPrivateAddresses"
+                label="Allow loopback, link-local and private addresses"
+                hint="Off, a URL whose host is or resolves to 127.0.0.1, 10.x or 169.254.x is refused: turn it on for a server on this machine or your own network."
+                message={fieldMessage(register.error, 'allowPrivateAddresses')}
+                checked={form.allowPrivateAddresses}
+                onChange={(allowPrivateAddresses) => set({ allowPrivateAddresses })}
+              />
               <SecretEntriesField
                 id="mcp-headers"
                 legend="Headers"

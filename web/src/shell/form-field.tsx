@@ -8,6 +8,7 @@ import { ApiError } from './api-client.ts';
  */
 export function FormField({
   id,
+  path,
   label,
   hint,
   message,
@@ -15,20 +16,22 @@ export function FormField({
   style,
 }: {
   id: string;
+  /** The API field this edits (`steps[1].prompt`), as `data-path` for tests and scrolling to errors. */
+  path?: string;
   label: ReactNode;
   hint?: ReactNode;
   message?: string | undefined;
   children: ReactElement<Record<string, unknown>>;
   style?: React.CSSProperties;
 }) {
-  const describedBy = [hint ? `${id}-hint` : '', message ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const describedBy = describedByOf(id, hint, message);
   return (
-    <div className="field" style={style}>
+    <div className="field" style={style} data-path={path}>
       <label htmlFor={id}>{label}</label>
       {cloneElement(children, {
         id,
         'aria-invalid': message ? true : undefined,
-        'aria-describedby': describedBy || undefined,
+        'aria-describedby': describedBy,
       })}
       {hint ? (
         <span className="hint" id={`${id}-hint`}>
@@ -43,6 +46,60 @@ export function FormField({
     </div>
   );
 }
+
+/**
+ * A checkbox with its label, hint and the server's message for its field, described the same way
+ * as `FormField`'s control.
+ */
+export function CheckField({
+  id,
+  path,
+  label,
+  hint,
+  message,
+  checked,
+  disabled,
+  onChange,
+}: {
+  id: string;
+  path?: string;
+  label: ReactNode;
+  hint?: ReactNode;
+  message?: string | undefined;
+  checked: boolean;
+  disabled?: boolean;
+  onChange(checked: boolean): void;
+}) {
+  return (
+    <div className="field" data-path={path}>
+      <label className="check">
+        <input
+          type="checkbox"
+          id={id}
+          checked={checked}
+          disabled={disabled}
+          aria-invalid={message ? true : undefined}
+          aria-describedby={describedByOf(id, hint, message)}
+          onChange={(e) => onChange(e.target.checked)}
+        />{' '}
+        {label}
+      </label>
+      {hint ? (
+        <span className="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+      {message ? (
+        <span className="field-error" id={`${id}-error`}>
+          {message}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+const describedByOf = (id: string, hint: ReactNode, message: string | undefined): string | undefined =>
+  [hint ? `${id}-hint` : '', message ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
 
 /** The server's message for `path` when `error` is an API validation error. */
 export const fieldMessage = (error: unknown, path: string): string | undefined =>
