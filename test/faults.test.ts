@@ -1,16 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
 import { isFinalStatus } from '../src/engine/statuses.ts';
 import { createRun } from '../src/runs/create-run.ts';
 import { getRunOrThrow } from '../src/runs/get-run.ts';
-import { type Cluster, callApi, createCluster } from './support/cluster.ts';
+import { type Cluster, callApi, usePostgresCluster } from './support/cluster.ts';
 import { hasPostgres } from './support/environment.ts';
 import { startFakeProviderServer } from './support/fake-provider-server.ts';
 import { type AgentrunsProcess, eventually } from './support/processes.ts';
-import { createTestDeps, reportAgent, type TestDeps } from './support/test-deps.ts';
+import { reportAgent, type TestDeps } from './support/test-deps.ts';
 
 /**
  * Faults with real processes on PostgreSQL: workers killed mid-step, the database taken away
@@ -88,13 +88,9 @@ async function recordedSteps(deps: TestDeps, runIds: string[]) {
 describe.skipIf(!hasPostgres)('workers killed mid-step', () => {
   let deps: TestDeps;
   let cluster: Cluster;
-  beforeAll(async () => {
-    deps = await createTestDeps('postgres');
-    cluster = createCluster(deps);
-  });
-  afterAll(async () => {
-    await cluster?.close();
-    await deps?.close();
+  usePostgresCluster((d, c) => {
+    deps = d;
+    cluster = c;
   });
 
   it('SIGKILLed 20 times across three workers, every run still ends with exactly one result per step', async () => {
@@ -161,13 +157,9 @@ describe.skipIf(!hasPostgres)('workers killed mid-step', () => {
 describe.skipIf(!hasPostgres)('a worker killed while invoke_agent waits for its child', () => {
   let deps: TestDeps;
   let cluster: Cluster;
-  beforeAll(async () => {
-    deps = await createTestDeps('postgres');
-    cluster = createCluster(deps);
-  });
-  afterAll(async () => {
-    await cluster?.close();
-    await deps?.close();
+  usePostgresCluster((d, c) => {
+    deps = d;
+    cluster = c;
   });
 
   it('the worker that takes the parent over reattaches to the child: one child run, and the parent completes with its output', async () => {
@@ -234,13 +226,9 @@ describe.skipIf(!hasPostgres)('a worker killed while invoke_agent waits for its 
 describe.skipIf(!hasPostgres)('the database going away under load', () => {
   let deps: TestDeps;
   let cluster: Cluster;
-  beforeAll(async () => {
-    deps = await createTestDeps('postgres');
-    cluster = createCluster(deps);
-  });
-  afterAll(async () => {
-    await cluster?.close();
-    await deps?.close();
+  usePostgresCluster((d, c) => {
+    deps = d;
+    cluster = c;
   });
 
   it('loses no run, and every process reconnects', async () => {
@@ -316,13 +304,9 @@ describe.skipIf(!hasPostgres)('the database going away under load', () => {
 describe.skipIf(!hasPostgres)('a worker cut off from the database', () => {
   let deps: TestDeps;
   let cluster: Cluster;
-  beforeAll(async () => {
-    deps = await createTestDeps('postgres');
-    cluster = createCluster(deps);
-  });
-  afterAll(async () => {
-    await cluster?.close();
-    await deps?.close();
+  usePostgresCluster((d, c) => {
+    deps = d;
+    cluster = c;
   });
 
   it('cannot commit over the new owner once its lease expired (fencing)', async () => {
@@ -391,15 +375,15 @@ describe.skipIf(!hasPostgres)('a provider that hangs, and a full blob disk', () 
   let deps: TestDeps;
   let cluster: Cluster;
   let mounted: string | undefined;
-  beforeAll(async () => {
-    deps = await createTestDeps('postgres');
-    cluster = createCluster(deps);
-  });
-  afterAll(async () => {
-    await cluster?.close();
-    if (mounted) execFileSync('umount', [mounted]);
-    await deps?.close();
-  });
+  usePostgresCluster(
+    (d, c) => {
+      deps = d;
+      cluster = c;
+    },
+    () => {
+      if (mounted) execFileSync('umount', [mounted]);
+    },
+  );
 
   it('fails the step with the step timeout when the provider never answers', async () => {
     const provider = await startFakeProviderServer('openai-chat');

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
-import { type Cluster, callApi, createCluster } from './support/cluster.ts';
+import { type Cluster, callApi, usePostgresCluster } from './support/cluster.ts';
 import { hasPostgres } from './support/environment.ts';
 import { type AgentrunsProcess, eventually } from './support/processes.ts';
-import { createTestDeps, reportAgent, type TestDeps } from './support/test-deps.ts';
+import { reportAgent, type TestDeps } from './support/test-deps.ts';
 
 /**
  * `agentruns serve --no-worker` and `agentruns worker` as separate processes on one PostgreSQL:
@@ -35,14 +35,10 @@ describe.skipIf(!hasPostgres)('many processes on one PostgreSQL', () => {
   const statusOf = async (runId: string) =>
     (await callApi<{ status: string }>(api, deps.token, 'GET', `/api/runs/${runId}`)).body.status;
 
-  beforeAll(async () => {
-    deps = await createTestDeps('postgres');
-    cluster = createCluster(deps);
+  usePostgresCluster(async (d, c) => {
+    deps = d;
+    cluster = c;
     api = (await cluster.serve('serve')).url;
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.close();
-    await deps?.close();
   });
 
   it('wakes an idle worker in another process and streams its events from the serving one', async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { POSTGRES_URL } from './environment.ts';
 import {
   type AgentrunsProcess,
@@ -9,7 +10,7 @@ import {
   startTcpProxy,
   type TcpProxy,
 } from './processes.ts';
-import type { TestDeps } from './test-deps.ts';
+import { createTestDeps, type TestDeps } from './test-deps.ts';
 
 /**
  * `agentruns serve` and `agentruns worker` child processes on one PostgreSQL schema (a test's
@@ -27,6 +28,28 @@ export interface Cluster {
   worker(name: string, env?: NodeJS.ProcessEnv): Promise<{ process: AgentrunsProcess; proxy: TcpProxy }>;
   /** SIGKILLs every child and closes the proxies. */
   close(): Promise<void>;
+}
+
+/**
+ * A describe block's PostgreSQL test deps and cluster: made before its tests, closed (children
+ * killed first) after them. `ready` hears of both once made; `cleanup` runs between the two closes.
+ */
+export function usePostgresCluster(
+  ready: (deps: TestDeps, cluster: Cluster) => void | Promise<void>,
+  cleanup?: () => void,
+): void {
+  let deps: TestDeps | undefined;
+  let cluster: Cluster | undefined;
+  beforeAll(async () => {
+    deps = await createTestDeps('postgres');
+    cluster = createCluster(deps);
+    await ready(deps, cluster);
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.close();
+    cleanup?.();
+    await deps?.close();
+  });
 }
 
 export function createCluster(deps: TestDeps): Cluster {
