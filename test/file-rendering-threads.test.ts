@@ -93,16 +93,21 @@ describe('the thread renderer', () => {
       const threaded = await renderer.render(sheet, at);
       expect(threaded.threadId).not.toBe(threadId);
       expect(threaded.bytes.equals(await renderFile(sheet, at))).toBe(true);
-      // exceljs refuses this name although the spec's schema allows it: the message is the library's.
+      // A spec past its schema (two sheets of one name) that exceljs refuses: the message is the library's.
       const refused: FileSpec = {
         kind: 'spreadsheet',
-        spec: { sheets: [{ name: 'History', columns: [{ header: 'A' }], rows: [] }] },
+        spec: {
+          sheets: [
+            { name: 'Data', columns: [{ header: 'A' }], rows: [] },
+            { name: 'data', columns: [{ header: 'A' }], rows: [] },
+          ],
+        },
       };
       const onMain = await renderFile(refused, at).then(
         () => 'rendered',
         (error: Error) => error.message,
       );
-      expect(onMain).toBe('The name "History" is protected. Please use a different name.');
+      expect(onMain).toBe('Worksheet name already exists: data');
       await expect(renderer.render(refused, at)).rejects.toThrow(onMain);
       // The pool survives a refused spec.
       expect((await renderer.render(sheet, at)).bytes.length).toBe(threaded.bytes.length);

@@ -30,6 +30,18 @@ describe('parseFileSpecOrThrow', () => {
     }
   });
 
+  it('refuses the sheet names Excel cannot hold, naming the rule', () => {
+    const named = (name: string) =>
+      JSON.stringify({ sheets: [{ name, columns: [{ header: 'x' }], rows: [] }] });
+    expect(() => parseFileSpecOrThrow('spreadsheet', named('history'))).toThrow(
+      'sheets[0].name: must not be History (Excel keeps that name for itself)',
+    );
+    expect(() => parseFileSpecOrThrow('spreadsheet', named("'Quoted"))).toThrow(
+      "sheets[0].name: must not begin or end with '",
+    );
+    expect(parseFileSpecOrThrow('spreadsheet', named("Q1's history")).kind).toBe('spreadsheet');
+  });
+
   it('says when the answer is not JSON at all, and accepts a fenced one', () => {
     expect(() => parseFileSpecOrThrow('image', 'Sure! Here is your chart.')).toThrow(
       /^the model's image spec is not valid JSON: /,

@@ -23,12 +23,17 @@ export const columnSchema = z.object({
 
 export const sheetSchema = z
   .object({
-    /** Excel's rules: at most 31 characters, none of `[]:*?/\`. */
+    /** Excel's rules: at most 31 characters, none of `[]:*?/\`, no `'` first or last, not `History`. */
     name: z
       .string()
       .min(1)
       .max(31)
-      .regex(/^[^[\]:*?/\\]+$/, 'must not contain [ ] : * ? / or \\'),
+      .regex(/^[^[\]:*?/\\]+$/, 'must not contain [ ] : * ? / or \\')
+      .refine((name) => !/^'|'$/.test(name), "must not begin or end with '")
+      .refine(
+        (name) => name.toLowerCase() !== 'history',
+        'must not be History (Excel keeps that name for itself)',
+      ),
     columns: z.array(columnSchema).min(1).max(200),
     rows: z.array(z.array(cellSchema).max(200)).max(10_000),
   })
