@@ -258,7 +258,7 @@ export async function writeBundle(
         const entry = fileEntryName(f);
         if (filesAdded.has(entry) || !(await deps.blobs.has(orgId, f.sha256))) continue;
         filesAdded.add(entry);
-        void zip.addStream(entry, () => deps.blobs.openRead(orgId, f.sha256), {
+        void zip.addStream(entry, () => deps.blobs.openReader(orgId, f.sha256), {
           compress: !precompressed.test(f.mediaType),
         });
       }
