@@ -200,10 +200,13 @@ export async function writeBundle(
   selection: ExportInput,
   progress: (runsDone: number) => Promise<unknown>,
   out: NodeJS.WritableStream,
-  options: { compressionLevel?: number } = {},
+  options: { compressionLevel?: number; probeIncompressible?: boolean } = {},
 ): Promise<{ sizeBytes: number; sha256: string }> {
   const zip = createEvidenceZip(out as import('node:stream').Writable, {
     ...(options.compressionLevel === undefined ? {} : { level: options.compressionLevel }),
+    ...(options.probeIncompressible === undefined
+      ? {}
+      : { probeIncompressible: options.probeIncompressible }),
   });
   const keys = await listKeys(deps, { orgId });
   const keyPath = new Map(keys.map((k) => [k.id, keyEntryName(k.fingerprint)]));
