@@ -35,6 +35,20 @@ describe('disk blob store', () => {
     expect((await blobs.getOrThrow('org_b', sha256)).toString()).toBe('quarterly figures');
   });
 
+  it("reads a blob into the caller's buffer, reused across reads, and refuses another organization's", async () => {
+    const bytes = Buffer.from('0123456789abcdefghij'.repeat(1000));
+    const { sha256 } = await blobs.put('org_a', bytes);
+    await expect(blobs.openReader('org_b', sha256)).rejects.toThrow(/ENOENT/);
+    const reader = await blobs.openReader('org_a', sha256);
+    const into = Buffer.alloc(7000);
+    const pieces: Buffer[] = [];
+    for (let n = await reader.read(into); n > 0; n = await reader.read(into))
+      pieces.push(Buffer.from(into.subarray(0, n)));
+    await reader.close();
+    expect(pieces.map((p) => p.length)).toEqual([7000, 7000, 6000]);
+    expect(Buffer.concat(pieces).equals(bytes)).toBe(true);
+  });
+
   it('reads a blob stored before keys carried the organization, until it is deleted', async () => {
     const bytes = Buffer.from('written by an older version');
     const sha256 = createHash('sha256').update(bytes).digest('hex');

@@ -7,12 +7,25 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { unzipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEvidenceZip } from '../src/governance/evidence-zip.ts';
+import { type ChunkReader, createEvidenceZip } from '../src/governance/evidence-zip.ts';
 
 const text = Buffer.from(
   Array.from({ length: 60_000 }, (_, i) => `north,${i % 977},margin,${(i * 7) % 1000}\n`).join(''),
 );
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** A `ChunkReader` over bytes in memory, filling the caller's buffer the way the blob store does. */
+function readerOf(bytes: Buffer): ChunkReader {
+  let at = 0;
+  return {
+    async read(into) {
+      const n = bytes.copy(into, 0, at);
+      at += n;
+      return n;
+    },
+    close: async () => {},
+  };
+}
 
 describe('evidence ZIP writer', () => {
   const dirs: string[] = [];
@@ -46,6 +59,10 @@ describe('evidence ZIP writer', () => {
     );
     zip.addBytes('big-bytes.csv', text);
     zip.addStream('empty-stream', () => Readable.from([]));
+    // Read straight into the pooled chunks; random bytes fail the probe and go out as stored blocks.
+    zip.addStream('files/random-deflated.bin', () => readerOf(random));
+    // A whole number of chunks: the last one ends on a flush and an empty final block follows.
+    zip.addStream('files/exact.csv', () => readerOf(text.subarray(0, 4 * 64 * 1024)));
     const entries = await zip.drain();
     const result = await zip.end();
     return { file, random, small, streamed: await streamed, stored: await stored, entries, result };
@@ -62,6 +79,8 @@ describe('evidence ZIP writer', () => {
       'files/random.bin',
       'big-bytes.csv',
       'empty-stream',
+      'files/random-deflated.bin',
+      'files/exact.csv',
     ]);
     expect(small).toEqual({ path: 'records/a.json', sha256: sha(Buffer.from('{"a":1}')), sizeBytes: 7 });
     expect(streamed).toEqual({ path: 'files/table.csv', sha256: sha(text), sizeBytes: text.length });
@@ -79,6 +98,10 @@ describe('evidence ZIP writer', () => {
       const compressed = Number(row.trim().split(/\s+/)[2]);
       expect(compressed).toBeLessThanOrEqual(serial * 1.01);
       expect(row).toContain('Defl:N');
+      // Incompressible chunks cost 5 bytes per 64 KiB stored block, about what zlib itself writes.
+      const randomRow = listing.stdout.split('\n').find((l) => l.endsWith('files/random-deflated.bin')) ?? '';
+      expect(randomRow).toContain('Defl:N');
+      expect(Number(randomRow.trim().split(/\s+/)[2])).toBeLessThanOrEqual(random.length * 1.001);
       const test = spawnSync('unzip', ['-t', file], { encoding: 'utf8' });
       expect(test.stdout).toContain('No errors detected');
     }

@@ -12,18 +12,28 @@ import { setSigning } from '../../src/governance/signing-keys.ts';
 import { bootstrap } from '../../src/identity/bootstrap.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createRun } from '../../src/runs/create-run.ts';
+import { exportTable } from './export-table.ts';
 
 /**
- * Evidence export benchmark (issue 09): export N MiB of generated files (half incompressible,
- * half compressible CSV-like text, 8 MiB each) as a signed evidence bundle, against `zip -r -6`
- * and `sha256sum` over the same files in the same run. MB/s of input and peak RSS of each.
- * `AGENTRUNS_BENCH_EXPORT_MIB` sets the size (default 256; 1024 for the 1 GiB of the issue).
+ * Evidence export benchmark (issues 09 and 11): export N MiB of generated files (half incompressible,
+ * half compressible CSV-like text, 8 MiB each) as a signed evidence bundle, against `zip -r -6` and
+ * `sha256sum` over the same files in the same run, A B A B; then store mode against `zip -r -0`.
+ * MB/s of input and peak RSS of each; medians and ranges over the rounds.
+ *
+ * `AGENTRUNS_BENCH_EXPORT_MIB` sets the size, or several (`1024,4096`: the 1 to 4 GiB flatness check
+ * of issue 11, about 25 minutes on a busy 2-core machine); default 256.
+ * `AGENTRUNS_BENCH_EXPORT_ROUNDS` sets the rounds (default 2). `AGENTRUNS_BENCH_EXPORT_PROBE=0` turns
+ * off the incompressible-chunk probe, so every chunk is deflated as `zip -r` deflates every file.
  */
 const benchDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const totalMiB = Number(process.env.AGENTRUNS_BENCH_EXPORT_MIB ?? 256);
+const sizesMiB = (process.env.AGENTRUNS_BENCH_EXPORT_MIB ?? '256').split(',').map(Number);
+const rounds = Math.max(1, Number(process.env.AGENTRUNS_BENCH_EXPORT_ROUNDS ?? 2));
 const FILE_MIB = 8;
-const fileCount = Math.max(2, Math.round(totalMiB / FILE_MIB));
 const MiB = 1024 * 1024;
+const targets = { speedupOverZipR: 1.5, storeModeRatioToZip0: 0.8, peakRssMB: 150 };
+for (const size of sizesMiB)
+  if (!Number.isFinite(size) || size < 2 * FILE_MIB)
+    throw new Error(`AGENTRUNS_BENCH_EXPORT_MIB: each size must be a number of MiB ≥ ${2 * FILE_MIB}`);
 
 function compressible(size: number, seed: number): Buffer {
   // CSV rows of repeated words and numbers: deflates about 4:1, like a generated report.
@@ -57,11 +67,29 @@ function timed(
   return { seconds, peakRssBytes: Number.isFinite(kb) ? kb * 1024 : null };
 }
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentruns-export-bench-'));
-try {
-  console.log(
-    `export bench: ${fileCount} files × ${FILE_MIB} MiB = ${fileCount * FILE_MIB} MiB in ${dataDir}`,
-  );
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const range = (xs: number[], f: (n: number) => number = round1) => [f(Math.min(...xs)), f(Math.max(...xs))];
+const toMiB = (bytes: number) => Math.round(bytes / MiB);
+
+interface ChildResult {
+  seconds: number;
+  cpuSeconds: number;
+  zipBytes: number;
+  rssAtStartBytes: number;
+  rssAfterImportsBytes: number;
+  rssBeforeBytes: number;
+  peakRssBytes: number;
+}
+
+/** Seeds a fresh data directory with `totalMiB` of files on one sealed run; returns where they are. */
+async function seed(dataDir: string, totalMiB: number) {
+  const fileCount = Math.max(2, Math.round(totalMiB / FILE_MIB));
   const config = {
     ...loadConfig({}),
     dataDir,
@@ -110,96 +138,156 @@ try {
   await deps.store.db.updateTable('attempts').set({ sealed: 0 }).execute();
   await sealPendingAttempts(deps);
   await deps.close();
-  const inputBytes = fileCount * FILE_MIB * MiB;
-  const blobDir = path.join(dataDir, 'blobs');
-  const mbps = (seconds: number) => Math.round((inputBytes / 1e6 / seconds) * 10) / 10;
-
-  // Warm the page cache equally for everyone.
-  execFileSync('sh', ['-c', `cat $(find . -type f) > /dev/null`], { cwd: blobDir });
-
-  const exportAt = (level: number) => {
-    const out = path.join(dataDir, `bundle-${level}.zip`);
-    const child = spawnSync(
-      process.execPath,
-      [
-        path.join(benchDir, '..', 'bin', 'run-ts.js'),
-        path.join(benchDir, 'export', 'export-child.ts'),
-        dataDir,
-        actor.orgId,
-        out,
-      ],
-      { encoding: 'utf8', env: { ...process.env, AGENTRUNS_BENCH_EXPORT_LEVEL: String(level) } },
-    );
-    if (child.status !== 0) throw new Error(`export failed: ${child.stderr}`);
-    fs.rmSync(out, { force: true });
-    return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as {
-      seconds: number;
-      zipBytes: number;
-      rssBeforeBytes: number;
-      peakRssBytes: number;
-    };
-  };
-  const ours = exportAt(6);
-  const oursStored = exportAt(0);
-  const zipOut = path.join(dataDir, 'zip-r.zip');
-  const zip = timed('zip', ['-r', '-6', '-q', zipOut, '.'], blobDir);
-  const zipBytes = fs.statSync(zipOut).size;
-  fs.rmSync(zipOut);
-  const zipStored = timed('zip', ['-r', '-0', '-q', zipOut, '.'], blobDir);
-  fs.rmSync(zipOut);
-  const sums = timed('sh', ['-c', 'find . -type f -print0 | xargs -0 sha256sum > /dev/null'], blobDir);
-
-  const result = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    inputMiB: inputBytes / MiB,
-    files: fileCount,
-    mix: 'half random bytes (application/octet-stream, deflated), half CSV-like text; 8 MiB each',
-    compressionLevel: 6,
-    agentRuns: {
-      seconds: ours.seconds,
-      mbPerSecond: mbps(ours.seconds),
-      peakRssMiB: Math.round(ours.peakRssBytes / MiB),
-      rssBeforeExportMiB: Math.round(ours.rssBeforeBytes / MiB),
-      zipMiB: Math.round(ours.zipBytes / MiB),
-    },
-    zipR: {
-      seconds: zip.seconds,
-      mbPerSecond: mbps(zip.seconds),
-      peakRssMiB: zip.peakRssBytes === null ? null : Math.round(zip.peakRssBytes / MiB),
-      zipMiB: Math.round(zipBytes / MiB),
-    },
-    storeMode: {
-      agentRunsSeconds: oursStored.seconds,
-      agentRunsMbPerSecond: mbps(oursStored.seconds),
-      agentRunsPeakRssMiB: Math.round(oursStored.peakRssBytes / MiB),
-      zip0Seconds: zipStored.seconds,
-      zip0MbPerSecond: mbps(zipStored.seconds),
-      ratioToZip0: Math.round((zipStored.seconds / oursStored.seconds) * 100) / 100,
-    },
-    sha256sum: { seconds: sums.seconds, mbPerSecond: mbps(sums.seconds) },
-    speedupOverZipR: Math.round((zip.seconds / ours.seconds) * 100) / 100,
-    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
-    targets: { speedupOverZipR: 1.5, storeModeRatioToZip0: 0.8, peakRssMiB: 150 },
-  };
-  console.log(JSON.stringify(result, null, 2));
-  const line = `Evidence export of ${result.inputMiB} MiB (${fileCount} files, half incompressible): Agent Runs ${result.agentRuns.mbPerSecond} MB/s, peak RSS ${result.agentRuns.peakRssMiB} MiB (${result.agentRuns.rssBeforeExportMiB} MiB before the export); \`zip -r -6\` ${result.zipR.mbPerSecond} MB/s; \`sha256sum\` ${result.sha256sum.mbPerSecond} MB/s; ${result.speedupOverZipR}× zip -r (target 1.5×, RSS ≤ 150 MB); store mode ${result.storeMode.ratioToZip0}× \`zip -0\` (target 0.8×).`;
-  console.log(`\n${line}\n`);
-  if (process.env.AGENTRUNS_BENCH_NO_WRITE !== '1') {
-    const resultsFile = path.join(benchDir, 'results', 'export.json');
-    fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
-    const readme = path.join(benchDir, 'README.md');
-    const start = '<!-- export-line:start -->';
-    const end = '<!-- export-line:end -->';
-    const text = fs.readFileSync(readme, 'utf8');
-    const from = text.indexOf(start);
-    const to = text.indexOf(end);
-    if (from >= 0 && to > from)
-      fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${line}\n${text.slice(to)}`);
-    console.log('wrote bench/results/export.json and the line in bench/README.md');
-  }
-} finally {
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  return { orgId: actor.orgId, fileCount, inputBytes: fileCount * FILE_MIB * MiB };
 }
+
+/** One size: seed, then A B A B against zip -r -6, then store mode against zip -r -0, then sha256sum. */
+async function benchSize(totalMiB: number) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentruns-export-bench-'));
+  try {
+    const { orgId, fileCount, inputBytes } = await seed(dataDir, totalMiB);
+    console.log(
+      `export bench: ${fileCount} files × ${FILE_MIB} MiB = ${inputBytes / MiB} MiB, ${rounds} rounds`,
+    );
+    const blobDir = path.join(dataDir, 'blobs');
+    const mbps = (seconds: number) => round1(inputBytes / 1e6 / seconds);
+    // Warm the page cache equally for everyone.
+    execFileSync('sh', ['-c', `find . -type f -exec cat {} + > /dev/null`], { cwd: blobDir });
+
+    const exportAt = (level: number, check: boolean): ChildResult => {
+      const out = path.join(dataDir, `bundle-${level}.zip`);
+      const child = spawnSync(
+        process.execPath,
+        [
+          path.join(benchDir, '..', 'bin', 'run-ts.js'),
+          path.join(benchDir, 'export', 'export-child.ts'),
+          dataDir,
+          orgId,
+          out,
+        ],
+        { encoding: 'utf8', env: { ...process.env, AGENTRUNS_BENCH_EXPORT_LEVEL: String(level) } },
+      );
+      if (child.status !== 0) throw new Error(`export failed: ${child.stderr}`);
+      // The bundle opens with a real reader (ZIP64 past 4 GiB included) and every entry's CRC checks.
+      if (check) {
+        const test = spawnSync('unzip', ['-tq', out], { encoding: 'utf8' });
+        if (test.status !== 0 && test.error === undefined)
+          throw new Error(`unzip -t failed on the level-${level} bundle: ${test.stdout}${test.stderr}`);
+      }
+      fs.rmSync(out, { force: true });
+      return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+    };
+    const zipR = (level: number) => {
+      const out = path.join(dataDir, 'zip-r.zip');
+      const result = timed('zip', ['-r', `-${level}`, '-q', out, '.'], blobDir);
+      const zipBytes = fs.statSync(out).size;
+      fs.rmSync(out);
+      return { ...result, zipBytes };
+    };
+
+    const ours: ChildResult[] = [];
+    const theirs: Array<ReturnType<typeof zipR>> = [];
+    const oursStored: ChildResult[] = [];
+    const theirsStored: Array<ReturnType<typeof zipR>> = [];
+    const loads: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      loads.push(os.loadavg()[0] ?? 0);
+      ours.push(exportAt(6, r === 0));
+      theirs.push(zipR(6));
+      console.log(
+        `  round ${r + 1}, level 6: ours ${ours.at(-1)?.seconds.toFixed(1)} s, zip -r ${theirs.at(-1)?.seconds.toFixed(1)} s`,
+      );
+    }
+    for (let r = 0; r < rounds; r++) {
+      oursStored.push(exportAt(0, r === 0));
+      theirsStored.push(zipR(0));
+      console.log(
+        `  round ${r + 1}, store: ours ${oursStored.at(-1)?.seconds.toFixed(1)} s, zip -0 ${theirsStored.at(-1)?.seconds.toFixed(1)} s`,
+      );
+    }
+    const sums = timed('sh', ['-c', 'find . -type f -print0 | xargs -0 sha256sum > /dev/null'], blobDir);
+    loads.push(os.loadavg()[0] ?? 0);
+
+    // Each round's ratio pairs an export with the zip run right after it (A B A B).
+    const speedups = ours.map((o, i) => (theirs[i]?.seconds ?? Number.NaN) / o.seconds);
+    const storeRatios = oursStored.map((o, i) => (theirsStored[i]?.seconds ?? Number.NaN) / o.seconds);
+    const peaks = [...ours, ...oursStored].map((o) => o.peakRssBytes);
+    const first = ours[0] as ChildResult;
+    return {
+      inputMiB: inputBytes / MiB,
+      files: fileCount,
+      rounds,
+      agentRuns: {
+        seconds: round2(median(ours.map((o) => o.seconds))),
+        mbPerSecond: mbps(median(ours.map((o) => o.seconds))),
+        mbPerSecondRange: range(ours.map((o) => mbps(o.seconds))),
+        cpuSeconds: round1(median(ours.map((o) => o.cpuSeconds))),
+        peakRssMiB: toMiB(Math.max(...ours.map((o) => o.peakRssBytes))),
+        exportOwnPeakMiB: toMiB(Math.max(...ours.map((o) => o.peakRssBytes - o.rssBeforeBytes))),
+        rssAtStartMiB: toMiB(first.rssAtStartBytes),
+        rssAfterImportsMiB: toMiB(first.rssAfterImportsBytes),
+        rssBeforeExportMiB: toMiB(first.rssBeforeBytes),
+        zipMiB: toMiB(first.zipBytes),
+      },
+      zipR: {
+        seconds: round2(median(theirs.map((z) => z.seconds))),
+        mbPerSecond: mbps(median(theirs.map((z) => z.seconds))),
+        mbPerSecondRange: range(theirs.map((z) => mbps(z.seconds))),
+        peakRssMiB: theirs[0]?.peakRssBytes == null ? null : toMiB(theirs[0].peakRssBytes),
+        zipMiB: toMiB(theirs[0]?.zipBytes ?? 0),
+      },
+      speedupOverZipR: round2(median(speedups)),
+      speedupOverZipRRange: range(speedups, round2),
+      storeMode: {
+        agentRunsSeconds: round2(median(oursStored.map((o) => o.seconds))),
+        agentRunsMbPerSecond: mbps(median(oursStored.map((o) => o.seconds))),
+        agentRunsPeakRssMiB: toMiB(Math.max(...oursStored.map((o) => o.peakRssBytes))),
+        zip0Seconds: round2(median(theirsStored.map((z) => z.seconds))),
+        zip0MbPerSecond: mbps(median(theirsStored.map((z) => z.seconds))),
+        ratioToZip0: round2(median(storeRatios)),
+        ratioToZip0Range: range(storeRatios, round2),
+      },
+      sha256sum: { seconds: round2(sums.seconds), mbPerSecond: mbps(sums.seconds) },
+      peakRssMiB: toMiB(Math.max(...peaks)),
+      loadAverageDuring: range(loads, round2),
+    };
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const sizes = [];
+for (const size of sizesMiB) sizes.push(await benchSize(size));
+const smallest = sizes[0];
+const largest = sizes.at(-1);
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  mix: 'half random bytes (application/octet-stream, deflated), half CSV-like text; 8 MiB each',
+  compressionLevel: 6,
+  probeIncompressible: process.env.AGENTRUNS_BENCH_EXPORT_PROBE !== '0',
+  sizes,
+  // Issue 11: RSS flat from 1 to 4 GiB, the growth of the peak from the smallest size to the largest.
+  rssGrowthMiB: smallest && largest && sizes.length > 1 ? largest.peakRssMiB - smallest.peakRssMiB : null,
+  targets,
+};
+console.log(JSON.stringify(result, null, 2));
+const table = exportTable(result);
+console.log(`\n${table}\n`);
+if (process.env.AGENTRUNS_BENCH_NO_WRITE !== '1') {
+  const resultsFile = path.join(benchDir, 'results', 'export.json');
+  fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+  const readme = path.join(benchDir, 'README.md');
+  const start = '<!-- export-table:start -->';
+  const end = '<!-- export-table:end -->';
+  const text = fs.readFileSync(readme, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from >= 0 && to > from)
+    fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
+  console.log('wrote bench/results/export.json and the table in bench/README.md');
+}
+
+export type ExportBenchResult = typeof result;

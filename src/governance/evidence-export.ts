@@ -200,10 +200,13 @@ export async function writeBundle(
   selection: ExportInput,
   progress: (runsDone: number) => Promise<unknown>,
   out: NodeJS.WritableStream,
-  options: { compressionLevel?: number } = {},
+  options: { compressionLevel?: number; probeIncompressible?: boolean } = {},
 ): Promise<{ sizeBytes: number; sha256: string }> {
   const zip = createEvidenceZip(out as import('node:stream').Writable, {
     ...(options.compressionLevel === undefined ? {} : { level: options.compressionLevel }),
+    ...(options.probeIncompressible === undefined
+      ? {}
+      : { probeIncompressible: options.probeIncompressible }),
   });
   const keys = await listKeys(deps, { orgId });
   const keyPath = new Map(keys.map((k) => [k.id, keyEntryName(k.fingerprint)]));
@@ -258,7 +261,7 @@ export async function writeBundle(
         const entry = fileEntryName(f);
         if (filesAdded.has(entry) || !(await deps.blobs.has(orgId, f.sha256))) continue;
         filesAdded.add(entry);
-        void zip.addStream(entry, () => deps.blobs.openRead(orgId, f.sha256), {
+        void zip.addStream(entry, () => deps.blobs.openReader(orgId, f.sha256), {
           compress: !precompressed.test(f.mediaType),
         });
       }

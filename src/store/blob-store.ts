@@ -32,6 +32,17 @@ export interface BlobStore {
   ): Promise<{ sha256: string; sizeBytes: number }>;
   /** Reads a blob as a stream; throws (on first read) when the organization has no blob of that digest. */
   openRead(orgId: string, sha256: string): Readable;
+  /**
+   * Reads a blob into buffers the caller owns and reuses (the evidence export's chunk pool), so a
+   * long read allocates nothing per read; throws when the organization has no blob of that digest.
+   */
+  openReader(orgId: string, sha256: string): Promise<BlobReader>;
+}
+
+/** Sequential reads into the caller's buffer: `read` fills it from its start, resolving 0 at the end. */
+export interface BlobReader {
+  read(into: Buffer): Promise<number>;
+  close(): Promise<void>;
 }
 
 /** A streamed blob passed its size limit; nothing was stored. */
@@ -135,6 +146,22 @@ export function createDiskBlobStore(root: string): BlobStore {
       return { sha256, sizeBytes };
     },
     openRead: (orgId, sha256) => createReadStream(readableFileOf(orgId, sha256)),
+    async openReader(orgId, sha256) {
+      const handle = await fs.open(readableFileOf(orgId, sha256), 'r');
+      return {
+        async read(into) {
+          // Fill the buffer: a short read is not the end, only 0 is.
+          let filled = 0;
+          while (filled < into.length) {
+            const { bytesRead } = await handle.read(into, filled, into.length - filled, null);
+            if (bytesRead === 0) break;
+            filled += bytesRead;
+          }
+          return filled;
+        },
+        close: () => handle.close(),
+      };
+    },
   };
 }
 
