@@ -2,8 +2,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StoreKind } from '../../src/store/store-kind.ts';
+import { markdownTable } from '../engine/engine-table.ts';
 import { freePort, startChild, stop } from '../load/load-bench.ts';
 import { type ConcurrencyRound, measureConcurrency } from './measure-concurrency.ts';
+import { measureSdkAlone, type SdkAloneRound } from './measure-sdk-alone.ts';
 
 /**
  * Concurrency: closed loops of N runs in flight on a model that answers in 1 s (the test suite's
@@ -36,6 +38,8 @@ export interface ConcurrencyResult {
   machine: { cpus: number; model: string; memoryGiB: number; node: string };
   options: { inflight: number[]; durationSeconds: number; warmupSeconds: number; modelLatencyMs: number };
   rounds: ConcurrencyRound[];
+  /** The peer, per N: the same AI SDK calls in a closed loop with no engine around them. */
+  sdkAlone: SdkAloneRound[];
   targets: ConcurrencyTarget[];
 }
 
@@ -59,6 +63,7 @@ export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<
     /listening on/,
   );
   const rounds: ConcurrencyRound[] = [];
+  const sdkAlone: SdkAloneRound[] = [];
   try {
     for (const store of options.stores) {
       for (const n of options.inflight) {
@@ -77,6 +82,19 @@ export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<
         rounds.push(round);
         options.log(describe(round));
       }
+    }
+    // The peer last: its calls leave this process's heap large, which would skew the RSS per run above.
+    for (const n of options.inflight) {
+      const peer = await measureSdkAlone({
+        inflight: n,
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
+        modelBaseUrl: `http://127.0.0.1:${port}/v1`,
+      });
+      sdkAlone.push(peer);
+      options.log(
+        `AI SDK alone N=${n}  ${Math.round(peer.callsPerSecond)} calls/s  ${Math.round(peer.cpuMicrosPerCall)} µs CPU per call`,
+      );
     }
   } finally {
     await stop(model);
@@ -118,6 +136,7 @@ export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<
       modelLatencyMs: MODEL_LATENCY_MS,
     },
     rounds,
+    sdkAlone,
     targets,
   };
 }
@@ -129,16 +148,43 @@ function describe(r: ConcurrencyRound): string {
 export function concurrencyTable(result: ConcurrencyResult): string {
   const rows = result.rounds.map((r) => {
     const required = requiredCallsPerSecond(r.store, r.inflight);
+    const peer = result.sdkAlone.find((p) => p.inflight === r.inflight);
     const met = r.callsPerSecond >= required.callsPerSecond;
     const rssMet = r.rssPerRunKB <= RSS_TARGET_KB;
     const of = r.store === 'postgres' ? `of min(N, 3,000)` : 'of N';
-    return `| ${r.store} | ${r.inflight} | ${Math.round(r.callsPerSecond)} | ${(r.ratio * 100).toFixed(1)} % | ≥ ${Math.round(required.callsPerSecond)} (${required.ratio * 100} % ${of}) ${met ? '✓' : '✗'} | ${r.rssPerRunKB.toFixed(1)} ${rssMet ? '✓' : '✗'} | ${Math.round(r.cpuPercent)} % | ${r.failedRuns} |`;
+    const ofPeer = peer
+      ? `${Math.round(peer.callsPerSecond)} (${((r.callsPerSecond / peer.callsPerSecond) * 100).toFixed(0)} %)`
+      : '–';
+    return [
+      r.store,
+      String(r.inflight),
+      String(Math.round(r.callsPerSecond)),
+      `${(r.ratio * 100).toFixed(1)} %`,
+      `≥ ${Math.round(required.callsPerSecond)} (${required.ratio * 100} % ${of}) ${met ? '✓' : '✗'}`,
+      ofPeer,
+      `${r.rssPerRunKB.toFixed(1)} ${rssMet ? '✓' : '✗'}`,
+      `${Math.round(r.cpuPercent)} %`,
+      String(r.failedRuns),
+    ];
   });
   return [
     `Closed loop, three-step runs on a model answering in ${result.options.modelLatencyMs / 1000} s (fake OpenAI Chat Completions server in a child process), ${result.options.warmupSeconds} s warm-up then ${result.options.durationSeconds} s measured per round; ${result.machine.cpus} cores.`,
     '',
-    '| store | runs in flight | calls/s | of ideal (N/1 s) | target | RSS KB per run (≤ 85) | CPU | failed runs |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows,
+    ...markdownTable(
+      [
+        'store',
+        'runs in flight',
+        'calls/s',
+        'of ideal (N/1 s)',
+        'target',
+        'AI SDK alone, calls/s (ours of it)',
+        'RSS KB per run (≤ 85)',
+        'CPU',
+        'failed runs',
+      ],
+      rows,
+    ),
+    '',
+    `AI SDK alone: the same \`streamText\` calls to the same server in a closed loop of N, no engine (${result.sdkAlone.map((p) => `N=${p.inflight}: ${Math.round(p.cpuMicrosPerCall)} µs CPU per call`).join(', ')}).`,
   ].join('\n');
 }
