@@ -8,7 +8,7 @@ import { createRun } from '../../src/runs/create-run.ts';
 import type { StoreKind } from '../../src/store/store-kind.ts';
 import { openBenchDeps } from '../engine/bench-deps.ts';
 import { median } from '../engine/bench-stats.ts';
-import { dropSchema } from '../engine/measure-agent-runs.ts';
+import { benchAgent, dropSchema } from '../engine/measure-agent-runs.ts';
 
 export interface ConcurrencyRoundOptions {
   kind: StoreKind;
@@ -49,20 +49,15 @@ export interface ConcurrencyRound {
 }
 
 /**
- * Three steps on the slow model, as the engine benchmark's runs: a run in flight is always waiting
- * on one of its calls, and an agent is ordered steps (SPEC). A one-step run would measure mostly
+ * The engine benchmark's three-step chain, on the slow model: a run in flight is always waiting on
+ * one of its calls, and an agent is ordered steps (SPEC). A one-step run would measure mostly
  * `createRun` (one per call) rather than the engine keeping N calls going.
  */
 const threeStepAgent = {
+  ...benchAgent,
   name: 'Concurrency benchmark',
-  variables: [{ name: 'customer', type: 'string', required: true }],
   modelSettings: { model: 'openai/gpt-4.1' },
-  steps: [
-    { name: 'Greet', prompt: 'Say hello to {{ vars.customer }}.' },
-    { name: 'Ask', prompt: 'Ask {{ vars.customer }} how the order went.' },
-    { name: 'Close', prompt: 'Thank {{ vars.customer }}.' },
-  ],
-} as const;
+};
 
 const ENQUEUE_CONCURRENCY = 16;
 
