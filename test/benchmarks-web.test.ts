@@ -1,11 +1,10 @@
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
 import { type BenchmarkLoop, createBenchmarkLoop } from '../src/benchmarks/benchmark-loop.ts';
 import { createNotifier, type Notifier } from '../src/notify/notifier.ts';
 import { createRun } from '../src/runs/create-run.ts';
-import { ARTIFACTS_DIR, launchChromium, newPage, signIn, snap } from './support/browser-session.ts';
+import { launchChromium, newPage, screenshotOnFailure, signIn, snap } from './support/browser-session.ts';
 import { assertChromiumOrSkip } from './support/chromium.ts';
 import { reportAgent } from './support/test-deps.ts';
 import { startWebServer, type WebServer } from './support/web-server.ts';
@@ -42,12 +41,7 @@ describe.skipIf(!runBrowser)('benchmarks in Chromium', { timeout: 120_000 }, () 
     await signIn(page, server.deps.adminEmail, server.deps.adminPassword);
   }, 60_000);
 
-  beforeEach((context) => {
-    onTestFailed(async () => {
-      const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page?.screenshot({ path: path.join(ARTIFACTS_DIR, `FAILED-bench-${name}.png`), fullPage: true });
-    });
-  });
+  screenshotOnFailure('bench-', () => page);
 
   afterAll(async () => {
     await browser?.close();

@@ -1,12 +1,11 @@
-import path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
 import { setSigning } from '../src/governance/signing-keys.ts';
 import { createExtractionWorker, type ExtractionWorker } from '../src/sites/extraction-worker.ts';
-import { ARTIFACTS_DIR, launchChromium, newPage, signIn, snap } from './support/browser-session.ts';
+import { launchChromium, newPage, screenshotOnFailure, signIn, snap } from './support/browser-session.ts';
 import { assertChromiumOrSkip } from './support/chromium.ts';
 import { startWebServer, type WebServer } from './support/web-server.ts';
 
@@ -47,12 +46,7 @@ describe.skipIf(!runBrowser)('web UI: settings, Sites, triggers and governance',
     await signIn(page, server.deps.adminEmail, server.deps.adminPassword);
   }, 60_000);
 
-  beforeEach((context) => {
-    onTestFailed(async () => {
-      const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page?.screenshot({ path: path.join(ARTIFACTS_DIR, `FAILED-admin-${name}.png`), fullPage: true });
-    });
-  });
+  screenshotOnFailure('admin-', () => page);
 
   afterAll(async () => {
     await browser?.close();

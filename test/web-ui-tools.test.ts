@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AgentView } from '../src/agents/agent-service.ts';
 import { createAgent } from '../src/agents/agent-service.ts';
 import type { McpServerView } from '../src/tools/mcp-servers.ts';
-import { ARTIFACTS_DIR, launchChromium, newPage, signIn, snap } from './support/browser-session.ts';
+import { launchChromium, newPage, screenshotOnFailure, signIn, snap } from './support/browser-session.ts';
 import { assertChromiumOrSkip } from './support/chromium.ts';
 import { startHttpMcpServer } from './support/mcp-test-server.ts';
 import { startWebServer, type WebServer } from './support/web-server.ts';
@@ -57,12 +57,7 @@ describe.skipIf(!runBrowser)('web UI: connected tools', { timeout: 120_000 }, ()
     agentId = agent.id;
   }, 60_000);
 
-  beforeEach((context) => {
-    onTestFailed(async () => {
-      const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page?.screenshot({ path: path.join(ARTIFACTS_DIR, `FAILED-tools-${name}.png`), fullPage: true });
-    });
-  });
+  screenshotOnFailure('tools-', () => page);
 
   afterAll(async () => {
     await browser?.close();

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
 import { createRun } from '../src/runs/create-run.ts';
-import { ARTIFACTS_DIR, launchChromium, newPage, signIn, snap } from './support/browser-session.ts';
+import { launchChromium, newPage, screenshotOnFailure, signIn, snap } from './support/browser-session.ts';
 import { assertChromiumOrSkip } from './support/chromium.ts';
 import { startWebServer, type WebServer } from './support/web-server.ts';
 
@@ -35,13 +34,7 @@ describe.skipIf(!runBrowser)('web UI in Chromium', { timeout: 120_000 }, () => {
     ({ page } = await newPage(browser, server.url));
   }, 60_000);
 
-  // A failed journey leaves a picture of where it stopped.
-  beforeEach((context) => {
-    onTestFailed(async () => {
-      const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page?.screenshot({ path: path.join(ARTIFACTS_DIR, `FAILED-${name}.png`), fullPage: true });
-    });
-  });
+  screenshotOnFailure('', () => page);
 
   afterAll(async () => {
     await browser?.close();

@@ -38,7 +38,13 @@ export async function measureSdkAlone(options: {
       calls++;
     }
   };
-  const loops = Array.from({ length: options.inflight }, (_, i) => loop(i));
+  // Handled at once: a loop that fails during the sleeps below rejects here, not as an unhandled rejection.
+  const loops = Promise.all(Array.from({ length: options.inflight }, (_, i) => loop(i)));
+  let failed: unknown;
+  loops.catch((error: unknown) => {
+    failed = error;
+    closing = true;
+  });
   await sleep(options.warmupSeconds * 1000);
   const callsBefore = calls;
   const cpuBefore = process.cpuUsage();
@@ -48,7 +54,8 @@ export async function measureSdkAlone(options: {
   const windowCalls = calls - callsBefore;
   const cpu = process.cpuUsage(cpuBefore);
   closing = true;
-  await Promise.all(loops);
+  await loops.catch(() => undefined);
+  if (failed !== undefined) throw failed;
   return {
     inflight: options.inflight,
     seconds,

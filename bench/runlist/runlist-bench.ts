@@ -524,14 +524,17 @@ export function runListTable(result: RunListResult): string {
 }
 
 /** Forks bench/runlist/runlist-writer.ts; `stop` resolves with what it wrote and over how long. */
-async function startWriter(input: {
+/** What the writer process is told (as JSON in AGENTRUNS_BENCH_WRITER). */
+export interface WriterInput {
   dataDir: string;
   databaseUrl: string | undefined;
   schema: string;
   actor: Actor;
   agentIds: string[];
   rate: number;
-}) {
+}
+
+async function startWriter(input: WriterInput) {
   const child = fork(
     path.join(import.meta.dirname, '../../bin/run-ts.js'),
     [path.join(import.meta.dirname, 'runlist-writer.ts')],

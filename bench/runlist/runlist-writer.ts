@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { createDeps } from '../../src/create-deps.ts';
-import type { Actor } from '../../src/identity/actor.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createRun } from '../../src/runs/create-run.ts';
+import type { WriterInput } from './runlist-bench.ts';
 
 /**
  * The run list bench's writer, in its own process (forked by runlist-bench.ts): opens the same
@@ -10,15 +10,6 @@ import { createRun } from '../../src/runs/create-run.ts';
  * bursts every 100 ms, until told to stop; then reports how many it wrote.
  * Input (JSON in AGENTRUNS_BENCH_WRITER): dataDir, databaseUrl, schema, actor, agentIds, rate.
  */
-interface WriterInput {
-  dataDir: string;
-  databaseUrl: string | undefined;
-  schema: string;
-  actor: Actor;
-  agentIds: string[];
-  rate: number;
-}
-
 const input = JSON.parse(process.env.AGENTRUNS_BENCH_WRITER ?? '{}') as WriterInput;
 const deps = await createDeps(
   {

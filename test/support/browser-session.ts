@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { beforeEach, onTestFailed } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 
 /** Screenshots of every journey, for people to look at (gitignored). */
@@ -71,4 +72,17 @@ async function assertNoSidewaysScroll(page: Page, where: string): Promise<void> 
   })()`);
   if ((offenders as string[]).length > 0)
     throw new Error(`${where}: wider than 390 px because of ${(offenders as string[]).join(', ')}`);
+}
+
+/** A failed journey leaves a picture of where it stopped: `test/artifacts/FAILED-<prefix><test>.png`. */
+export function screenshotOnFailure(prefix: string, page: () => Page | undefined): void {
+  beforeEach((context) => {
+    onTestFailed(async () => {
+      const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      await page()?.screenshot({
+        path: path.join(ARTIFACTS_DIR, `FAILED-${prefix}${name}.png`),
+        fullPage: true,
+      });
+    });
+  });
 }
