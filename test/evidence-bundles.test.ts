@@ -10,9 +10,9 @@ import { createWorker } from '../src/engine/worker.ts';
 import { fromBase64, preAuthEncoding } from '../src/governance/dsse.ts';
 import { waitForExport } from '../src/governance/evidence-export.ts';
 import { RECORD_PREDICATE_TYPE } from '../src/governance/governed-record.ts';
-import { sealPendingAttempts } from '../src/governance/seal-attempts.ts';
 import { verifyEvidenceBundle } from '../src/governance/verify-evidence-bundle.ts';
 import { type ApiHarness, createApiHarness } from './support/api-harness.ts';
+import { resealWithFiles } from './support/reseal-with-files.ts';
 import { createReportRun, storeKinds } from './support/test-deps.ts';
 
 interface ExportBody {
@@ -36,25 +36,12 @@ describe.each(storeKinds)('evidence bundles on %s', (kind) => {
     await createWorker(deps).runOnce();
     const blob = await deps.blobs.put(deps.admin.orgId, Buffer.from('quarter,revenue\nQ1,100\n'));
     // Re-seal the first run as a crash would leave it, now with the file in its step result.
-    const attempt = await deps.store.db
-      .selectFrom('attempts')
-      .select('id')
-      .where('run_id', '=', first.run.id)
-      .executeTakeFirstOrThrow();
-    await deps.store.db
-      .updateTable('step_results')
-      .set({
-        files: JSON.stringify([
-          { name: 'report.csv', mediaType: 'text/csv', sizeBytes: blob.sizeBytes, sha256: blob.sha256 },
-        ]),
-      })
-      .where('attempt_id', '=', attempt.id)
-      .where('number', '=', 3)
-      .execute();
-    await deps.store.db.deleteFrom('governed_records').execute();
-    await deps.store.db.updateTable('attempts').set({ sealed: 0 }).execute();
-    await deps.store.db.deleteFrom('audit_events').where('action', '=', 'record.sealed').execute();
-    await sealPendingAttempts(deps);
+    await resealWithFiles(
+      deps,
+      first.run.id,
+      [{ name: 'report.csv', mediaType: 'text/csv', sizeBytes: blob.sizeBytes, sha256: blob.sha256 }],
+      3,
+    );
     return { first: first.run, second: second.run, blob };
   }
 

@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { createAgent } from '../../src/agents/agent-service.ts';
 import { createDeps } from '../../src/create-deps.ts';
 import { createWorker } from '../../src/engine/worker.ts';
-import { sealPendingAttempts } from '../../src/governance/seal-attempts.ts';
+import { writeBundleInOwnProcess } from '../../src/governance/evidence-export.ts';
 import { setSigning } from '../../src/governance/signing-keys.ts';
 import { bootstrap } from '../../src/identity/bootstrap.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createRun } from '../../src/runs/create-run.ts';
+import { resealWithFiles, type SealedFile } from '../../test/support/reseal-with-files.ts';
 import { exportTable } from './export-table.ts';
 
 /**
@@ -77,28 +78,26 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const range = (xs: number[], f: (n: number) => number = round1) => [f(Math.min(...xs)), f(Math.max(...xs))];
 const toMiB = (bytes: number) => Math.round(bytes / MiB);
 
-interface ChildResult {
+interface ExportResult {
   seconds: number;
   cpuSeconds: number;
   zipBytes: number;
-  rssAtStartBytes: number;
-  rssAfterImportsBytes: number;
-  rssBeforeBytes: number;
   peakRssBytes: number;
 }
+
+const benchConfig = (dataDir: string) => ({
+  ...loadConfig({}),
+  dataDir,
+  logLevel: 'silent',
+  examples: false,
+  adminEmail: 'bench@localhost',
+  adminPassword: 'bench-password',
+});
 
 /** Seeds a fresh data directory with `totalMiB` of files on one sealed run; returns where they are. */
 async function seed(dataDir: string, totalMiB: number) {
   const fileCount = Math.max(2, Math.round(totalMiB / FILE_MIB));
-  const config = {
-    ...loadConfig({}),
-    dataDir,
-    logLevel: 'silent',
-    examples: false,
-    adminEmail: 'bench@localhost',
-    adminPassword: 'bench-password',
-  };
-  const deps = await createDeps(config);
+  const deps = await createDeps(benchConfig(dataDir));
   await bootstrap(deps);
   const admin = await deps.store.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
   const actor = { orgId: admin.org_id, userId: admin.id, role: 'admin' as const };
@@ -112,7 +111,7 @@ async function seed(dataDir: string, totalMiB: number) {
   await createWorker(deps).runOnce();
 
   // The generated files, in the blob store (what `zip -r` and `sha256sum` read too).
-  const files: unknown[] = [];
+  const files: SealedFile[] = [];
   for (let i = 0; i < fileCount; i++) {
     const incompressible = i % 2 === 0;
     const bytes = incompressible ? randomBytes(FILE_MIB * MiB) : compressible(FILE_MIB * MiB, i);
@@ -124,19 +123,7 @@ async function seed(dataDir: string, totalMiB: number) {
       sha256: blob.sha256,
     });
   }
-  const attempt = await deps.store.db
-    .selectFrom('attempts')
-    .select('id')
-    .where('run_id', '=', run.id)
-    .executeTakeFirstOrThrow();
-  await deps.store.db
-    .updateTable('step_results')
-    .set({ files: JSON.stringify(files) })
-    .where('attempt_id', '=', attempt.id)
-    .execute();
-  await deps.store.db.deleteFrom('governed_records').execute();
-  await deps.store.db.updateTable('attempts').set({ sealed: 0 }).execute();
-  await sealPendingAttempts(deps);
+  await resealWithFiles(deps, run.id, files);
   await deps.close();
   return { orgId: actor.orgId, fileCount, inputBytes: fileCount * FILE_MIB * MiB };
 }
@@ -154,20 +141,29 @@ async function benchSize(totalMiB: number) {
     // Warm the page cache equally for everyone.
     execFileSync('sh', ['-c', `find . -type f -exec cat {} + > /dev/null`], { cwd: blobDir });
 
-    const exportAt = (level: number, check: boolean): ChildResult => {
+    // The export as the server runs it: `export-process.ts` in its own process, plain Node on
+    // the bundled module; its peak RSS is that whole process's.
+    const exportAt = async (level: number, check: boolean): Promise<ExportResult> => {
       const out = path.join(dataDir, `bundle-${level}.zip`);
-      const child = spawnSync(
-        process.execPath,
-        [
-          path.join(benchDir, '..', 'bin', 'run-ts.js'),
-          path.join(benchDir, 'export', 'export-child.ts'),
-          dataDir,
+      const started = performance.now();
+      const result = await writeBundleInOwnProcess(
+        {
           orgId,
-          out,
-        ],
-        { encoding: 'utf8', env: { ...process.env, AGENTRUNS_BENCH_EXPORT_LEVEL: String(level) } },
+          exportId: 'exp_bench',
+          selection: { from: '2000-01-01T00:00:00Z' },
+          createdAt: Date.now(),
+          options: {
+            compressionLevel: level,
+            probeIncompressible: process.env.AGENTRUNS_BENCH_EXPORT_PROBE !== '0',
+          },
+          file: out,
+          config: benchConfig(dataDir),
+          store: { sqlitePath: path.join(dataDir, 'agentruns.db') },
+          blobsRoot: blobDir,
+        },
+        async () => undefined,
       );
-      if (child.status !== 0) throw new Error(`export failed: ${child.stderr}`);
+      const seconds = (performance.now() - started) / 1000;
       // The bundle opens with a real reader (ZIP64 past 4 GiB included) and every entry's CRC checks.
       if (check) {
         const test = spawnSync('unzip', ['-tq', out], { encoding: 'utf8' });
@@ -175,7 +171,12 @@ async function benchSize(totalMiB: number) {
           throw new Error(`unzip -t failed on the level-${level} bundle: ${test.stdout}${test.stderr}`);
       }
       fs.rmSync(out, { force: true });
-      return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+      return {
+        seconds,
+        cpuSeconds: result.cpuSeconds,
+        zipBytes: result.sizeBytes,
+        peakRssBytes: result.peakRssBytes,
+      };
     };
     const zipR = (level: number) => {
       const out = path.join(dataDir, 'zip-r.zip');
@@ -185,21 +186,21 @@ async function benchSize(totalMiB: number) {
       return { ...result, zipBytes };
     };
 
-    const ours: ChildResult[] = [];
+    const ours: ExportResult[] = [];
     const theirs: Array<ReturnType<typeof zipR>> = [];
-    const oursStored: ChildResult[] = [];
+    const oursStored: ExportResult[] = [];
     const theirsStored: Array<ReturnType<typeof zipR>> = [];
     const loads: number[] = [];
     for (let r = 0; r < rounds; r++) {
       loads.push(os.loadavg()[0] ?? 0);
-      ours.push(exportAt(6, r === 0));
+      ours.push(await exportAt(6, r === 0));
       theirs.push(zipR(6));
       console.log(
         `  round ${r + 1}, level 6: ours ${ours.at(-1)?.seconds.toFixed(1)} s, zip -r ${theirs.at(-1)?.seconds.toFixed(1)} s`,
       );
     }
     for (let r = 0; r < rounds; r++) {
-      oursStored.push(exportAt(0, r === 0));
+      oursStored.push(await exportAt(0, r === 0));
       theirsStored.push(zipR(0));
       console.log(
         `  round ${r + 1}, store: ours ${oursStored.at(-1)?.seconds.toFixed(1)} s, zip -0 ${theirsStored.at(-1)?.seconds.toFixed(1)} s`,
@@ -212,7 +213,7 @@ async function benchSize(totalMiB: number) {
     const speedups = ours.map((o, i) => (theirs[i]?.seconds ?? Number.NaN) / o.seconds);
     const storeRatios = oursStored.map((o, i) => (theirsStored[i]?.seconds ?? Number.NaN) / o.seconds);
     const peaks = [...ours, ...oursStored].map((o) => o.peakRssBytes);
-    const first = ours[0] as ChildResult;
+    const first = ours[0] as ExportResult;
     return {
       inputMiB: inputBytes / MiB,
       files: fileCount,
@@ -223,10 +224,6 @@ async function benchSize(totalMiB: number) {
         mbPerSecondRange: range(ours.map((o) => mbps(o.seconds))),
         cpuSeconds: round1(median(ours.map((o) => o.cpuSeconds))),
         peakRssMiB: toMiB(Math.max(...ours.map((o) => o.peakRssBytes))),
-        exportOwnPeakMiB: toMiB(Math.max(...ours.map((o) => o.peakRssBytes - o.rssBeforeBytes))),
-        rssAtStartMiB: toMiB(first.rssAtStartBytes),
-        rssAfterImportsMiB: toMiB(first.rssAfterImportsBytes),
-        rssBeforeExportMiB: toMiB(first.rssBeforeBytes),
         zipMiB: toMiB(first.zipBytes),
       },
       zipR: {

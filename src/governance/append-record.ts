@@ -9,6 +9,16 @@ import { type SigningState, signingStateFor } from './signing-keys.ts';
 
 type AppendDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'config'>;
 
+/** The organization's newest record (its chain's head), if it has any. */
+export const chainHead = (db: Kysely<Database>, orgId: string) =>
+  db
+    .selectFrom('governed_records')
+    .select(['seq', 'hash'])
+    .where('org_id', '=', orgId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+
 export interface AppendInput {
   orgId: string;
   kind: RecordBody['kind'];
@@ -60,13 +70,7 @@ export async function appendRecords(
       await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`agentruns.chain:${orgId}`}, 0))`.execute(
         trx,
       );
-    const head = await trx
-      .selectFrom('governed_records')
-      .select(['seq', 'hash'])
-      .where('org_id', '=', orgId)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const head = await chainHead(trx, orgId);
     heads.set(orgId, {
       seq: head ? Number(head.seq) : 0,
       hash: head?.hash ?? GENESIS_HASH,

@@ -13,6 +13,8 @@ import { pipeline } from 'node:stream/promises';
  * where the organization has no copy of its own; `deleteLegacy` removes one once nothing refers to it.
  */
 export interface BlobStore {
+  /** The directory the blobs live in: how another process (an evidence export's) opens the same store. */
+  root: string;
   /** Stores `bytes` and returns its SHA-256 (hex) and size. */
   put(orgId: string, bytes: Uint8Array): Promise<{ sha256: string; sizeBytes: number }>;
   /** Throws when the organization has no blob of that digest. */
@@ -94,6 +96,7 @@ export function createDiskBlobStore(root: string): BlobStore {
     return existsSync(legacy) ? legacy : own;
   };
   return {
+    root,
     async put(orgId, bytes) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const file = fileOf(orgId, sha256);

@@ -31,6 +31,11 @@ export interface Store {
   /** Every PostgreSQL pool the store opened (the system scope's and `db`'s): what a benchmark counts. */
   pools: readonly pg.Pool[];
   /**
+   * How another process opens this same database (an evidence export's, issue 09); unset for an
+   * in-memory SQLite database, which no other process can see.
+   */
+  reopen: StoreOptions | undefined;
+  /**
    * Runs `fn` in a transaction. On SQLite every writer (this and the queue's synchronous
    * transactions) goes through one lock, so an open Kysely transaction never swallows a queue write,
    * and transactions that wait for it share one commit (`sqlite-group-commit.ts`).
@@ -55,6 +60,8 @@ export interface StoreOptions {
   appDatabaseUrl?: string | undefined;
   /** Connections in each PostgreSQL pool. */
   poolSize?: number;
+  /** `false`: the database is known to be migrated (another process of ours opened it). */
+  migrate?: boolean;
 }
 
 const BIGINT_OID = 20;
@@ -62,6 +69,7 @@ const BIGINT_OID = 20;
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
   const store = openSqlite(options);
+  if (options.migrate === false) return store;
   try {
     await migrateToLatest(store.db as Kysely<unknown>, store.kind);
   } catch (error) {
@@ -89,6 +97,7 @@ function openSqlite(options: StoreOptions): Store {
     sqlite,
     pool: undefined,
     pools: [],
+    reopen: file === ':memory:' ? undefined : { sqlitePath: file },
     transaction: createGroupCommit(db, lock),
     sqliteWrite: (fn) => lock.run(() => sqlite.transaction(() => fn(sqlite))()),
     close: async () => {
@@ -102,7 +111,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
     throw new Error(`bad schema name ${schema}`);
   const searchPath = schema ? `-c search_path=${schema} ` : '';
-  await migrateAsOwner(url, options, searchPath);
+  if (options.migrate !== false) await migrateAsOwner(url, options, searchPath);
   const appUrl = appConnectionUrl(url, options.appDatabaseUrl);
   if (userOf(appUrl) === userOf(url))
     throw new Error(
@@ -144,6 +153,11 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     sqlite: undefined,
     pool,
     pools: [pool, scopedPool],
+    reopen: {
+      databaseUrl: url,
+      appDatabaseUrl: options.appDatabaseUrl,
+      ...(schema === undefined ? {} : { pgSchema: schema }),
+    },
     transaction: (fn) => db.transaction().execute(fn),
     sqliteWrite: () => Promise.reject(new Error('sqliteWrite is for SQLite stores')),
     close: async () => {
