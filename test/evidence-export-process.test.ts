@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorker } from '../src/engine/worker.ts';
-import { exportFileOf, waitForExport, writeBundleInOwnProcess } from '../src/governance/evidence-export.ts';
+import {
+  exportFileOf,
+  INTERRUPTED_AFTER_MS,
+  INTERRUPTED_ERROR,
+  waitForExport,
+  writeBundleInOwnProcess,
+} from '../src/governance/evidence-export.ts';
 import { verifyEvidenceBundle } from '../src/governance/verify-evidence-bundle.ts';
 import { type ApiHarness, createApiHarness } from './support/api-harness.ts';
 import { resealWithFiles } from './support/reseal-with-files.ts';
@@ -77,17 +83,7 @@ describe.each(storeKinds)('evidence exports in their own process on %s', (kind) 
     const run = await seedRunWithFiles(6, 8);
 
     const killed = await startExport([run.id]);
-    let pids: number[] = [];
-    await expect
-      .poll(
-        () => {
-          pids = exportProcesses();
-          return pids.length;
-        },
-        { interval: 5, timeout: 20_000 },
-      )
-      .toBe(1);
-    process.kill(pids[0] as number, 'SIGKILL');
+    process.kill(await exportProcess(), 'SIGKILL');
     await waitForExport(killed);
     const view = await exportView(killed);
     expect(view.status).toBe('failed');
@@ -106,6 +102,64 @@ describe.each(storeKinds)('evidence exports in their own process on %s', (kind) 
     const report = await verifyEvidenceBundle(zip.raw.rawPayload);
     expect(report.problems).toEqual([]);
     expect(report.entries.filter((e) => e.path.startsWith('files/'))).toHaveLength(6);
+  });
+
+  /** The export's writer process, once it runs. */
+  async function exportProcess(): Promise<number> {
+    let pids: number[] = [];
+    await expect
+      .poll(
+        () => {
+          pids = exportProcesses();
+          return pids.length;
+        },
+        { interval: 5, timeout: 20_000 },
+      )
+      .toBe(1);
+    return pids[0] as number;
+  }
+
+  it('fails an export whose writer went silent (a restart), and its writer cannot complete it after', async () => {
+    api = await createApiHarness(kind);
+    const { deps } = api;
+    const now = deps.clock.now();
+    // What a server stopped mid-export leaves: rows that say running, and no one writing them.
+    for (const [id, heartbeat] of [
+      ['exp_silent', now - INTERRUPTED_AFTER_MS - 1_000],
+      ['exp_alive', now - 5_000],
+    ] as const)
+      await deps.store.db
+        .insertInto('evidence_exports')
+        .values({
+          id,
+          org_id: deps.admin.orgId,
+          requested_by: deps.admin.userId,
+          selection: JSON.stringify({ agentId: 'agt_x' }),
+          status: 'running',
+          created_at: now - INTERRUPTED_AFTER_MS * 2,
+          heartbeat_at: heartbeat,
+        })
+        .execute();
+    expect(await exportView('exp_silent')).toMatchObject({ status: 'failed', error: INTERRUPTED_ERROR });
+    expect(await exportView('exp_alive')).toMatchObject({ status: 'running', error: null });
+    const download = await api.call('GET', '/api/governance/exports/exp_silent/download');
+    expect(download.status).toBe(409);
+
+    // A writer stalled past the silence (stopped, here) finds its export failed when it comes back.
+    const run = await seedRunWithFiles(4, 8);
+    const stalled = await startExport([run.id]);
+    const pid = await exportProcess();
+    process.kill(pid, 'SIGSTOP');
+    await deps.store.db
+      .updateTable('evidence_exports')
+      .set({ heartbeat_at: now - INTERRUPTED_AFTER_MS - 1_000 })
+      .where('id', '=', stalled)
+      .execute();
+    expect(await exportView(stalled)).toMatchObject({ status: 'failed', error: INTERRUPTED_ERROR });
+    process.kill(pid, 'SIGCONT');
+    await waitForExport(stalled);
+    expect(await exportView(stalled)).toMatchObject({ status: 'failed', error: INTERRUPTED_ERROR });
+    expect(fs.existsSync(exportFileOf(deps, stalled))).toBe(false);
   });
 
   it('reports what failed in the child, and records every progress before the result', async () => {

@@ -60,6 +60,7 @@ export async function requestExport(deps: ExportDeps, actor: Actor, input: Expor
         selection: JSON.stringify(input),
         status: 'queued',
         created_at: now,
+        heartbeat_at: now,
       })
       .execute();
     await appendAudit(trx, deps.ids, now, {
@@ -84,18 +85,43 @@ export async function waitForExport(id: string): Promise<void> {
   await exportJobs.get(id);
 }
 
+/**
+ * The process writing an export beats every `HEARTBEAT_MS`; an export not finished and silent for
+ * `INTERRUPTED_AFTER_MS` lost its process (a restart, a crash) and is failed when next read, so no
+ * export stays `running` forever. A writer found interrupted that comes back cannot complete it.
+ */
+export const HEARTBEAT_MS = 10_000;
+export const INTERRUPTED_AFTER_MS = 60_000;
+export const INTERRUPTED_ERROR =
+  'interrupted: the process writing the bundle stopped before it finished (a restart or a crash); export again';
+
 export async function getExportOrThrow(
-  deps: Pick<Deps, 'store'>,
+  deps: Pick<Deps, 'store' | 'clock'>,
   actor: Actor,
   id: string,
 ): Promise<ExportView> {
-  const row = await deps.store.db
-    .selectFrom('evidence_exports')
-    .selectAll()
-    .where('id', '=', id)
-    .where('org_id', '=', actor.orgId)
-    .executeTakeFirst();
+  const select = () =>
+    deps.store.db
+      .selectFrom('evidence_exports')
+      .selectAll()
+      .where('id', '=', id)
+      .where('org_id', '=', actor.orgId)
+      .executeTakeFirst();
+  let row = await select();
   if (!row) throw new NotFoundError('export', id);
+  const now = deps.clock.now();
+  const silentSince = now - INTERRUPTED_AFTER_MS;
+  if ((row.status === 'queued' || row.status === 'running') && Number(row.heartbeat_at ?? 0) < silentSince) {
+    await deps.store.db
+      .updateTable('evidence_exports')
+      .set({ status: 'failed', error: INTERRUPTED_ERROR, finished_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .where((eb) => eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', silentSince)]))
+      .execute();
+    row = await select();
+    if (!row) throw new NotFoundError('export', id);
+  }
   const status = row.status as ExportView['status'];
   return {
     id: row.id,
@@ -112,7 +138,11 @@ export async function getExportOrThrow(
 }
 
 /** The finished ZIP as a stream, for `GET /api/governance/exports/:id/download`. */
-export async function openExportOrThrow(deps: Pick<Deps, 'store' | 'config'>, actor: Actor, id: string) {
+export async function openExportOrThrow(
+  deps: Pick<Deps, 'store' | 'config' | 'clock'>,
+  actor: Actor,
+  id: string,
+) {
   const view = await getExportOrThrow(deps, actor, id);
   if (view.status !== 'completed')
     throw new ConflictError(`export ${id} is ${view.status}; download it once completed`);
@@ -121,10 +151,21 @@ export async function openExportOrThrow(deps: Pick<Deps, 'store' | 'config'>, ac
 
 async function runExport(deps: ExportDeps, orgId: string, id: string): Promise<void> {
   const file = exportFileOf(deps, id);
-  const setRow = (values: Updateable<EvidenceExportsTable>) =>
-    runInOrganization(orgId, () =>
-      deps.store.db.updateTable('evidence_exports').set(values).where('id', '=', id).execute(),
+  // Every write beats, and holds only while the export is unfinished: once read as interrupted
+  // (`getExportOrThrow`), it is no longer this writer's to complete.
+  const setRow = async (values: Updateable<EvidenceExportsTable>) => {
+    const updated = await runInOrganization(orgId, () =>
+      deps.store.db
+        .updateTable('evidence_exports')
+        .set({ ...values, heartbeat_at: deps.clock.now() })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst(),
     );
+    if (Number(updated.numUpdatedRows) === 0)
+      throw new ConflictError(`export ${id} was failed as interrupted while it was being written`);
+  };
+  const heartbeat = setInterval(() => void setRow({}).catch(() => undefined), HEARTBEAT_MS);
   try {
     const row = await deps.store.db
       .selectFrom('evidence_exports')
@@ -155,8 +196,12 @@ async function runExport(deps: ExportDeps, orgId: string, id: string): Promise<v
     });
   } catch (error) {
     fs.rmSync(file, { force: true });
-    await setRow({ status: 'failed', error: messageOf(error), finished_at: deps.clock.now() });
+    await setRow({ status: 'failed', error: messageOf(error), finished_at: deps.clock.now() }).catch(
+      () => undefined, // already failed as interrupted
+    );
     throw error;
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 

@@ -13,6 +13,7 @@ import { uploadsMigration } from './migrations/0014-uploads.ts';
 import { tenantTablesMigration } from './migrations/0016-tenant-tables.ts';
 import { toolChildrenMigration } from './migrations/0017-tool-children.ts';
 import { runHistoryMigration } from './migrations/0018-run-history.ts';
+import { exportHeartbeatMigration } from './migrations/0019-export-heartbeat.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -36,6 +37,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0016_tenant_tables': tenantTablesMigration(kind),
     '0017_tool_children': toolChildrenMigration(),
     '0018_run_history': runHistoryMigration(),
+    '0019_export_heartbeat': exportHeartbeatMigration(),
   };
 }
 

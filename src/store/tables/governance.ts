@@ -63,4 +63,6 @@ export interface EvidenceExportsTable {
   error: string | null;
   created_at: number;
   finished_at: number | null;
+  /** When the process writing the export last said it was alive (migration 0019). */
+  heartbeat_at: number | null;
 }
