@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import type { Kysely } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
+import { canonicalJson } from '../governance/digest.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import type { Database } from '../store/schema.ts';
 import type { Actor } from './actor.ts';
@@ -20,8 +20,7 @@ export interface PolicyVersion {
 
 /** The RFC 8785 form of a policy, so the same policy always hashes the same. */
 export function canonicalPolicy(policy: Policy): { json: string; sha256: string } {
-  const json = canonicalize(policy);
-  if (json === undefined) throw new Error('a policy always canonicalizes');
+  const json = canonicalJson(policy);
   return { json, sha256: createHash('sha256').update(json).digest('hex') };
 }
 
