@@ -12,6 +12,7 @@ import { runListTable, runRunListBench } from './runlist/runlist-bench.ts';
 
 /**
  * `npm run bench [-- --suite engine,retrieval --runs 10000 --rounds 3 --concurrency 500 --graphile-concurrency 10
+ *  --latency-runs 500
  *  --chunks 100000 --queries 100 --connections 1000 --duration 10 --load-rounds 2
  *  --inflight 1000,2000,4000 --concurrency-duration 60 --concurrency-warmup 10 --stores sqlite,postgres
  *  --profile DIR --no-write]`
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '500' },
     'graphile-concurrency': { type: 'string', default: '10' },
+    'latency-runs': { type: 'string', default: '500' },
     'postgres-url': {
       type: 'string',
       default: process.env.AGENTRUNS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -66,6 +68,7 @@ if (suites.has('engine')) {
     rounds: positive('rounds', values.rounds),
     concurrency: positive('concurrency', values.concurrency),
     graphileConcurrency: positive('graphile-concurrency', values['graphile-concurrency']),
+    latencyRuns: positive('latency-runs', values['latency-runs']),
     postgresUrl: values['postgres-url'],
     profileDir: values.profile,
     log: (line) => console.log(line),

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { type RoundResult, type Spread, spread, summarize } from './bench-stats.ts';
+import { type AddedLatencyResult, measureAddedLatency } from './measure-added-latency.ts';
 import { measureAgentRuns } from './measure-agent-runs.ts';
 import { measureGraphileWorker } from './measure-graphile-worker.ts';
 
@@ -11,6 +12,8 @@ export interface EngineBenchOptions {
   /** Agent Runs worker concurrency. */
   concurrency: number;
   graphileConcurrency: number;
+  /** Runs, one at a time, of the added-latency measurement per store. */
+  latencyRuns: number;
   postgresUrl: string;
   /** A directory for CPU profiles of the Agent Runs drains (`<system>-round<n>.cpuprofile`). */
   profileDir?: string | undefined;
@@ -36,7 +39,9 @@ export interface EngineBenchResult {
   results: Record<SystemName, { rounds: RoundResult[]; summary: Record<string, Spread | null> }>;
   /** Agent Runs on PostgreSQL over graphile-worker, steps per second: of the medians, and per round. */
   ratio: { ofMedians: number; perRound: Spread };
-  targets: Array<{ name: string; target: number; measured: number; met: boolean }>;
+  /** What the engine adds to each model call, runs one at a time, per store. */
+  addedLatency: AddedLatencyResult[];
+  targets: Array<{ name: string; target: number; atMost?: true; measured: number; met: boolean }>;
 }
 
 /**
@@ -93,6 +98,20 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     );
   }
 
+  const addedLatency: AddedLatencyResult[] = [];
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    const latency = await measureAddedLatency({
+      kind,
+      runs: options.latencyRuns,
+      postgresUrl: options.postgresUrl,
+    });
+    addedLatency.push(latency);
+    options.log(
+      `added latency per model call, ${kind}: p50 ${latency.addedP50Ms.toFixed(2)} ms p99 ${latency.addedP99Ms.toFixed(2)} ms` +
+        ` (the call itself: p50 ${latency.directP50Ms.toFixed(3)} ms)`,
+    );
+  }
+
   const results = Object.fromEntries(
     systems.map((name) => [name, { rounds: rounds[name], summary: summarize(rounds[name]) }]),
   ) as EngineBenchResult['results'];
@@ -109,6 +128,13 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     measured,
     met: measured >= goal,
   });
+  const atMost = (name: string, goal: number, measured: number) => ({
+    name,
+    target: goal,
+    atMost: true as const,
+    measured,
+    met: measured <= goal,
+  });
   const { log: _log, postgresUrl: _url, profileDir: _profileDir, ...config } = options;
   return {
     benchmark: 'engine',
@@ -121,10 +147,15 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     config: { ...config, stepsPerRun: 3, model: 'simulated/default' },
     results,
     ratio,
+    addedLatency,
     targets: [
       target('SQLite steps/s', 10_000, medianOf('agentruns-sqlite')),
       target('PostgreSQL steps/s', 2_500, medianOf('agentruns-postgres')),
       target('PostgreSQL ÷ graphile-worker', 1, ratio.ofMedians),
+      ...addedLatency.flatMap((l) => [
+        atMost(`added latency per model call p50 (ms), ${l.kind}`, 1, l.addedP50Ms),
+        atMost(`added latency per model call p99 (ms), ${l.kind}`, 2, l.addedP99Ms),
+      ]),
     ],
   };
 }

@@ -62,6 +62,23 @@ export function engineTable(result: EngineBenchResult): string {
     `Agent Runs on PostgreSQL ÷ graphile-worker: **${fmt(result.ratio.ofMedians, 2)}×** ` +
       `(per round ${fmt(result.ratio.perRound.min, 2)}–${fmt(result.ratio.perRound.max, 2)}×).`,
     '',
+    ...markdownTable(
+      [
+        'Added latency per model call (runs one at a time)',
+        'p50 (ms)',
+        'p99 (ms)',
+        'the call itself p50 / p99 (ms)',
+        'calls',
+      ],
+      result.addedLatency.map((l) => [
+        l.kind === 'sqlite' ? 'Agent Runs, SQLite (WAL)' : 'Agent Runs, PostgreSQL',
+        fmt(l.addedP50Ms, 2),
+        fmt(l.addedP99Ms, 2),
+        `${fmt(l.directP50Ms, 3)} / ${fmt(l.directP99Ms, 3)}`,
+        fmt(l.calls, 0),
+      ]),
+    ),
+    '',
     `${c.runs.toLocaleString('en-US')} runs × 3 steps per system and round, ${c.rounds} rounds; medians with ` +
       `(min–max). Agent Runs worker concurrency ${c.concurrency}, graphile-worker concurrency ` +
       `${c.graphileConcurrency}. ${result.date.slice(0, 10)}, Node ${result.node}, ${result.cpus} × ${result.cpuModel}, ` +
@@ -69,7 +86,7 @@ export function engineTable(result: EngineBenchResult): string {
     '',
     ...result.targets.map(
       (t) =>
-        `- ${t.met ? 'met' : 'MISSED'}: ${t.name} ≥ ${fmt(t.target, t.target < 10 ? 1 : 0)} ` +
+        `- ${t.met ? 'met' : 'MISSED'}: ${t.name} ${t.atMost ? '≤' : '≥'} ${fmt(t.target, t.target < 10 ? 1 : 0)} ` +
         `(measured ${fmt(t.measured, t.measured < 10 ? 2 : 0)})`,
     ),
   );
