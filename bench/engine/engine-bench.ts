@@ -5,6 +5,7 @@ import { type RoundResult, type Spread, spread, summarize } from './bench-stats.
 import { type AddedLatencyResult, measureAddedLatency } from './measure-added-latency.ts';
 import { measureAgentRuns } from './measure-agent-runs.ts';
 import { measureGraphileWorker } from './measure-graphile-worker.ts';
+import { measurePgBoss } from './measure-pg-boss.ts';
 
 export interface EngineBenchOptions {
   runs: number;
@@ -21,7 +22,13 @@ export interface EngineBenchOptions {
   log: (line: string) => void;
 }
 
-export const systems = ['agentruns-sqlite', 'agentruns-postgres', 'graphile-worker'] as const;
+export const systems = [
+  'agentruns-sqlite',
+  'agentruns-postgres',
+  'graphile-worker',
+  'pg-boss-batched',
+  'pg-boss-unbatched',
+] as const;
 export type SystemName = (typeof systems)[number];
 
 export interface EngineBenchResult {
@@ -55,6 +62,8 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     'agentruns-sqlite': [],
     'agentruns-postgres': [],
     'graphile-worker': [],
+    'pg-boss-batched': [],
+    'pg-boss-unbatched': [],
   };
   const report = (name: SystemName, r: RoundResult) => {
     rounds[name].push(r);
@@ -93,6 +102,30 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
         round,
         chains: options.runs,
         concurrency: options.graphileConcurrency,
+        postgresUrl: options.postgresUrl,
+      }),
+    );
+    // pg-boss at its best here (batches of 50, two workers per queue, fetching without pause while
+    // batches come back full), and unbatched as graphile-worker is measured: one job per fetch, 25
+    // workers per queue, polling every 0.5 s (its floor). Unbatched it does ~150 steps/s, so it gets
+    // a tenth of the chains.
+    report(
+      'pg-boss-batched',
+      await measurePgBoss({
+        round,
+        chains: options.runs,
+        batchSize: 50,
+        workers: 2,
+        postgresUrl: options.postgresUrl,
+      }),
+    );
+    report(
+      'pg-boss-unbatched',
+      await measurePgBoss({
+        round,
+        chains: Math.max(100, Math.round(options.runs / 10)),
+        batchSize: 1,
+        workers: 25,
         postgresUrl: options.postgresUrl,
       }),
     );
@@ -152,6 +185,16 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       target('SQLite steps/s', 10_000, medianOf('agentruns-sqlite')),
       target('PostgreSQL steps/s', 2_500, medianOf('agentruns-postgres')),
       target('PostgreSQL ÷ graphile-worker', 1, ratio.ofMedians),
+      target(
+        'PostgreSQL ÷ pg-boss, one job per fetch',
+        2,
+        medianOf('agentruns-postgres') / medianOf('pg-boss-unbatched'),
+      ),
+      target(
+        'PostgreSQL ÷ pg-boss, batches of 50',
+        2,
+        medianOf('agentruns-postgres') / medianOf('pg-boss-batched'),
+      ),
       ...addedLatency.flatMap((l) => [
         atMost(`added latency per model call p50 (ms), ${l.kind}`, 1, l.addedP50Ms),
         atMost(`added latency per model call p99 (ms), ${l.kind}`, 2, l.addedP99Ms),

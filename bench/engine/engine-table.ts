@@ -5,6 +5,8 @@ const labels: Record<(typeof systems)[number], string> = {
   'agentruns-sqlite': 'Agent Runs, SQLite (WAL)',
   'agentruns-postgres': 'Agent Runs, PostgreSQL',
   'graphile-worker': 'graphile-worker 0.16, PostgreSQL',
+  'pg-boss-batched': 'pg-boss 12, batches of 50',
+  'pg-boss-unbatched': 'pg-boss 12, one job per fetch',
 };
 
 function fmt(value: number, digits: number): string {
