@@ -110,8 +110,8 @@ describe.skipIf(!runBrowser)('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Save new version' }).click();
     await page.getByText('Saved as version 2.').waitFor();
     await page.getByRole('tab', { name: 'Version history' }).click();
-    await page.getByRole('cell', { name: 'v2' }).waitFor();
-    await expect(page.getByRole('cell', { name: 'v1' }).count()).resolves.toBe(1);
+    await page.getByRole('cell', { name: 'v2', exact: true }).waitFor();
+    await expect(page.getByRole('cell', { name: 'v1', exact: true }).count()).resolves.toBe(1);
     await snap(page, '02-create-agent', 'versions');
   });
 
