@@ -13,6 +13,9 @@ const claimColumns =
 
 /**
  * One statement per operation, so a batch of step commits costs one round trip and one WAL flush.
+ * Each is a named prepared statement, parsed and planned once per connection: planning the commit's
+ * CTE every time was ~0.5 ms of the ~1.3 ms a step waited for its commit (engine bench, added latency
+ * per model call, runs one at a time: p50 1.35 → 0.81 ms).
  * Claims take expired leases and due attempts with FOR UPDATE SKIP LOCKED, so any number of
  * workers claim concurrently without waiting on each other. A claim returns each attempt's run
  * with it: reading the run afterwards was one query per attempt, 97% of a worker's statements
@@ -116,33 +119,40 @@ export function createPostgresQueueStore(
   if (!pool) throw new Error('createPostgresQueueStore needs a PostgreSQL store');
 
   const commitBatch = async (commits: AttemptCommit[]): Promise<Set<string>> => {
-    const { rows } = await pool.query<{ id: string }>(commitSql, commitParams(commits));
+    const { rows } = await pool.query<{ id: string }>({
+      name: 'agentruns_commit',
+      text: commitSql,
+      values: commitParams(commits),
+    });
     return new Set(rows.map((r) => r.id));
   };
 
   return {
     async claim({ workerId, limit, now, leaseMs }) {
-      const { rows } = await pool.query<AttemptRow & ClaimedRunRow>(claimSql, [
-        workerId,
-        now + leaseMs,
-        now,
-        limit,
-      ]);
+      const { rows } = await pool.query<AttemptRow & ClaimedRunRow>({
+        name: 'agentruns_claim',
+        text: claimSql,
+        values: [workerId, now + leaseMs, now, limit],
+      });
       return rows.map(toClaimedAttempt);
     },
     async heartbeat({ leases, now, leaseMs }) {
       if (leases.length === 0) return [];
-      const { rows } = await pool.query<{ id: string }>(heartbeatSql, [
-        now + leaseMs,
-        leases.map((l) => l.attemptId),
-        leases.map((l) => l.leaseGeneration),
-      ]);
+      const { rows } = await pool.query<{ id: string }>({
+        name: 'agentruns_heartbeat',
+        text: heartbeatSql,
+        values: [now + leaseMs, leases.map((l) => l.attemptId), leases.map((l) => l.leaseGeneration)],
+      });
       const held = new Set(rows.map((r) => r.id));
       return leases.filter((l) => !held.has(l.attemptId)).map((l) => l.attemptId);
     },
     async release(leases) {
       if (leases.length === 0) return;
-      await pool.query(releaseSql, [leases.map((l) => l.attemptId), leases.map((l) => l.leaseGeneration)]);
+      await pool.query({
+        name: 'agentruns_release',
+        text: releaseSql,
+        values: [leases.map((l) => l.attemptId), leases.map((l) => l.leaseGeneration)],
+      });
     },
     async commit(commits) {
       if (commits.length === 0) return new Set();
