@@ -22,6 +22,35 @@ export interface RoundResult {
   enqueueSeconds: number;
 }
 
+/** A peer's round from what it measured: its gaps, its CPU over the drain, its statements if counted. */
+export function peerRound(measured: {
+  round: number;
+  chains: number;
+  seconds: number;
+  cpu: NodeJS.CpuUsage;
+  gaps: { commitToStartMs: number[]; startToStartMs: number[] };
+  statements: number | null;
+  enqueueSeconds: number;
+}): RoundResult {
+  const steps = measured.chains * 3;
+  const { commitToStartMs, startToStartMs } = measured.gaps;
+  return {
+    round: measured.round,
+    chains: measured.chains,
+    steps,
+    seconds: measured.seconds,
+    stepsPerSecond: steps / measured.seconds,
+    commitToStartP50Ms: percentile(commitToStartMs, 50),
+    commitToStartP99Ms: percentile(commitToStartMs, 99),
+    startToStartP50Ms: percentile(startToStartMs, 50),
+    startToStartP99Ms: percentile(startToStartMs, 99),
+    cpuMicrosPerStep: (measured.cpu.user + measured.cpu.system) / steps,
+    commitTransactionsPerStep: null,
+    statementsPerStep: measured.statements === null ? null : measured.statements / steps,
+    enqueueSeconds: measured.enqueueSeconds,
+  };
+}
+
 export interface Spread {
   median: number;
   min: number;

@@ -5,6 +5,7 @@ import { type RoundResult, type Spread, spread, summarize } from './bench-stats.
 import { type AddedLatencyResult, measureAddedLatency } from './measure-added-latency.ts';
 import { measureAgentRuns } from './measure-agent-runs.ts';
 import { measureGraphileWorker } from './measure-graphile-worker.ts';
+import { measureMastra } from './measure-mastra.ts';
 import { measurePgBoss } from './measure-pg-boss.ts';
 
 export interface EngineBenchOptions {
@@ -24,6 +25,7 @@ export interface EngineBenchOptions {
 
 export const systems = [
   'agentruns-sqlite',
+  'mastra-libsql',
   'agentruns-postgres',
   'graphile-worker',
   'pg-boss-batched',
@@ -60,6 +62,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
   const postgres = await postgresVersion(options.postgresUrl);
   const rounds: Record<SystemName, RoundResult[]> = {
     'agentruns-sqlite': [],
+    'mastra-libsql': [],
     'agentruns-postgres': [],
     'graphile-worker': [],
     'pg-boss-batched': [],
@@ -87,6 +90,9 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
         profileFile: profileFile('agentruns-sqlite'),
       }),
     );
+    // The embedded peer right after: Mastra workflows on LibSQL, 50 runs in flight (its best here:
+    // 10 → 3,703, 100 → 3,682, 500 → 3,340 steps/s at 3,000 runs).
+    report('mastra-libsql', await measureMastra({ round, chains: options.runs, concurrency: 50 }));
     report(
       'agentruns-postgres',
       await measureAgentRuns({
@@ -183,6 +189,11 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     addedLatency,
     targets: [
       target('SQLite steps/s', 10_000, medianOf('agentruns-sqlite')),
+      target(
+        'SQLite ÷ Mastra workflows on LibSQL',
+        1,
+        medianOf('agentruns-sqlite') / medianOf('mastra-libsql'),
+      ),
       target('PostgreSQL steps/s', 2_500, medianOf('agentruns-postgres')),
       target('PostgreSQL ÷ graphile-worker', 1, ratio.ofMedians),
       target(

@@ -3,6 +3,7 @@ import { type EngineBenchResult, systems } from './engine-bench.ts';
 
 const labels: Record<(typeof systems)[number], string> = {
   'agentruns-sqlite': 'Agent Runs, SQLite (WAL)',
+  'mastra-libsql': 'Mastra 0.24 workflows, LibSQL',
   'agentruns-postgres': 'Agent Runs, PostgreSQL',
   'graphile-worker': 'graphile-worker 0.16, PostgreSQL',
   'pg-boss-batched': 'pg-boss 12, batches of 50',
@@ -15,7 +16,7 @@ function fmt(value: number, digits: number): string {
 
 /** "12,345 (11,900–12,800)": the median and the range over the rounds. */
 function cell(s: Spread | null | undefined, digits = 0): string {
-  if (!s) return '—';
+  if (!s || Number.isNaN(s.median)) return '—';
   return s.min === s.max
     ? fmt(s.median, digits)
     : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;

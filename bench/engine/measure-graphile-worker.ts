@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger, makeWorkerUtils, run, type Task } from 'graphile-worker';
 import pg from 'pg';
-import { percentile, type RoundResult } from './bench-stats.ts';
+import { peerRound, type RoundResult } from './bench-stats.ts';
 import { dropSchema } from './measure-agent-runs.ts';
 import { countStatements } from './statement-counter.ts';
 import { createStepTimeline } from './step-timeline.ts';
@@ -90,24 +90,16 @@ export async function measureGraphileWorker(options: GraphileWorkerRoundOptions)
     await runner.stop();
 
     const left = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.jobs`);
-    const steps = options.chains * 3;
     if (Number(left.rows[0]?.n) !== 0) throw new Error(`graphile-worker left ${left.rows[0]?.n} jobs`);
-    const { commitToStartMs, startToStartMs } = timeline.gaps();
-    return {
+    return peerRound({
       round: options.round,
       chains: options.chains,
-      steps,
       seconds,
-      stepsPerSecond: steps / seconds,
-      commitToStartP50Ms: percentile(commitToStartMs, 50),
-      commitToStartP99Ms: percentile(commitToStartMs, 99),
-      startToStartP50Ms: percentile(startToStartMs, 50),
-      startToStartP99Ms: percentile(startToStartMs, 99),
-      cpuMicrosPerStep: (cpu.user + cpu.system) / steps,
-      commitTransactionsPerStep: null,
-      statementsPerStep: statementCount / steps,
+      cpu,
+      gaps: timeline.gaps(),
+      statements: statementCount,
       enqueueSeconds,
-    };
+    });
   } finally {
     await pool.end();
     await dropSchema(options.postgresUrl, schema);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { percentile, type RoundResult } from './bench-stats.ts';
+import { peerRound, type RoundResult } from './bench-stats.ts';
 import { dropSchema } from './measure-agent-runs.ts';
 import { countStatements } from './statement-counter.ts';
 import { createStepTimeline } from './step-timeline.ts';
@@ -95,23 +95,15 @@ export async function measurePgBoss(options: PgBossRoundOptions): Promise<RoundR
     const statementCount = statements.count;
     await boss.stop({ graceful: true });
 
-    const steps = options.chains * 3;
-    const { commitToStartMs, startToStartMs } = timeline.gaps();
-    return {
+    return peerRound({
       round: options.round,
       chains: options.chains,
-      steps,
       seconds,
-      stepsPerSecond: steps / seconds,
-      commitToStartP50Ms: percentile(commitToStartMs, 50),
-      commitToStartP99Ms: percentile(commitToStartMs, 99),
-      startToStartP50Ms: percentile(startToStartMs, 50),
-      startToStartP99Ms: percentile(startToStartMs, 99),
-      cpuMicrosPerStep: (cpu.user + cpu.system) / steps,
-      commitTransactionsPerStep: null,
-      statementsPerStep: statementCount / steps,
+      cpu,
+      gaps: timeline.gaps(),
+      statements: statementCount,
       enqueueSeconds,
-    };
+    });
   } finally {
     await boss.stop({ graceful: false }).catch(() => undefined);
     await pool.end();
