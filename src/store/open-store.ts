@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { withCachedStatements } from './cached-statements.ts';
+import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createMutex } from './mutex.ts';
 import { appConnectionUrl, prepareAppRole, userOf } from './postgres-app-role.ts';
@@ -89,7 +90,9 @@ function openSqlite(options: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withCachedStatements(sqlite) }),
+  });
   const lock = createMutex();
   return {
     kind: 'sqlite',
@@ -99,7 +102,7 @@ function openSqlite(options: StoreOptions): Store {
     pools: [],
     reopen: file === ':memory:' ? undefined : { sqlitePath: file },
     transaction: createGroupCommit(db, lock),
-    sqliteWrite: (fn) => lock.run(() => sqlite.transaction(() => fn(sqlite))()),
+    sqliteWrite: (fn) => lock.run(() => sqlite.transaction(() => fn(sqlite)).immediate()),
     close: async () => {
       await db.destroy();
     },
