@@ -60,61 +60,27 @@ export async function listRuns(
   deps: Pick<Deps, 'store'>,
   actor: Actor,
   query: ListRunsQuery,
-  options: { searchWindow?: number } = {},
 ): Promise<{ items: RunSummary[]; nextCursor: string | null }> {
   const { column, direction } = sortSpec[query.sort];
-  /** The filter's rows after the cursor, in the sort's order (`by`: how to order them). */
-  const ordered = (filter: RunFilter, by: 'index' | 'matches' = 'index') => {
-    let select = filteredRuns(deps.store.db, deps.store.kind, actor, filter);
-    if (query.cursor) {
-      const [value, id] = decodeCursor(query.cursor);
-      const op = direction === 'desc' ? '<' : '>';
-      select =
-        column === 'id'
-          ? select.where('runs.id', op, id)
-          : select.where((eb) =>
-              eb.or([
-                eb(`runs.${column}`, op, value),
-                eb.and([eb(`runs.${column}`, '=', value), eb('runs.id', op, id)]),
-              ]),
-            );
-    }
-    // `id || ''` sorts as `id` does, but no index gives that order: the planner must collect the
-    // matches first (the GIN index) and sort them, rather than walk every run newest first.
-    if (by === 'matches') return select.orderBy(sql`runs.id || ''`, direction);
-    select = select.orderBy(`runs.${column}`, direction);
-    return column === 'id' ? select : select.orderBy('runs.id', direction);
-  };
-  const columns = runSummaryColumns.map((c) => `runs.${c}` as const);
-  const searchTerms = searchTermsOf(query.q);
-  let rows: RunSummaryRow[];
-  if (deps.store.kind === 'postgres' && searchTerms.length > 0 && column === 'id') {
-    // PostgreSQL's planner misjudges how many runs a prefix query matches, and either walked every
-    // run newest first testing each (a rare word: 300 ms at 1,000,000 runs) or sorted every match
-    // (a common one). A word that fills the page from the newest runs is found there: the window
-    // of the SEARCH_WINDOW newest runs is walked and tested; otherwise the matches are collected
-    // from the GIN index and sorted, which is cheap for a word that rare in recent runs.
-    const window = ordered({ ...query, q: undefined })
-      .select([...columns, sql<string>`runs.search_vector`.as('search_vector')])
-      .limit(options.searchWindow ?? SEARCH_WINDOW);
-    rows = await deps.store.db
-      .selectFrom(window.as('runs'))
-      .select(columns)
-      .where(sql<boolean>`runs.search_vector @@ ${postgresQuery(searchTerms)}`)
-      .orderBy('runs.id', direction)
-      .limit(query.limit + 1)
-      .execute();
-    if (rows.length <= query.limit)
-      rows = await ordered(query, 'matches')
-        .select(columns)
-        .limit(query.limit + 1)
-        .execute();
-  } else {
-    rows = await ordered(query)
-      .select(columns)
-      .limit(query.limit + 1)
-      .execute();
+  let select = filteredRuns(deps.store.db, deps.store.kind, actor, query).select(
+    runSummaryColumns.map((column) => `runs.${column}` as const),
+  );
+  if (query.cursor) {
+    const [value, id] = decodeCursor(query.cursor);
+    const op = direction === 'desc' ? '<' : '>';
+    select =
+      column === 'id'
+        ? select.where('runs.id', op, id)
+        : select.where((eb) =>
+            eb.or([
+              eb(`runs.${column}`, op, value),
+              eb.and([eb(`runs.${column}`, '=', value), eb('runs.id', op, id)]),
+            ]),
+          );
   }
+  select = select.orderBy(`runs.${column}`, direction);
+  if (column !== 'id') select = select.orderBy('runs.id', direction);
+  const rows: RunSummaryRow[] = await select.limit(query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
@@ -136,7 +102,7 @@ export function filteredRuns(
   if (filter.trigger) select = select.where('runs.trigger_kind', '=', filter.trigger);
   if (filter.archived !== 'all')
     select = select.where('runs.archived', '=', filter.archived === 'true' ? 1 : 0);
-  const terms = searchTermsOf(filter.q);
+  const terms = searchTerms(filter.q);
   // SQLite: the unary + keeps the planner from starting at the matches' rowids (then sorting every
   // match, 200 ms for a common word at 100,000 runs); it walks the sort's index newest first and
   // tests each row against the matches' rowids, materialized once, and stops at the page's end.
@@ -146,20 +112,15 @@ export function filteredRuns(
         ? select.where(
             sql<boolean>`+runs.rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ${terms.map((t) => `"${t}"*`).join(' AND ')})`,
           )
-        : select.where(sql<boolean>`runs.search_vector @@ ${postgresQuery(terms)}`);
+        : select.where(
+            sql<boolean>`runs.search_vector @@ to_tsquery('simple', ${terms.map((t) => `${t}:*`).join(' & ')})`,
+          );
   }
   return select;
 }
 
-/** The newest runs a PostgreSQL search walks before it asks the full-text index instead. */
-const SEARCH_WINDOW = 5_000;
-
-/** Every term as a prefix, all required. */
-const postgresQuery = (terms: string[]) =>
-  sql`to_tsquery('simple', ${terms.map((t) => `${t}:*`).join(' & ')})`;
-
 /** Words and numbers of a search box, lower-cased; everything else (quotes, operators) is dropped. */
-function searchTermsOf(q: string | undefined): string[] {
+function searchTerms(q: string | undefined): string[] {
   return (q?.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 16);
 }
 
