@@ -19,6 +19,7 @@ import { filteredRuns, listRunsQuerySchema } from '../../src/runs/list-runs.ts';
 import type { RunsTable } from '../../src/store/schema.ts';
 import type { StoreKind } from '../../src/store/store-kind.ts';
 import { percentile } from '../engine/bench-stats.ts';
+import { markdownTable } from '../engine/engine-table.ts';
 
 /**
  * The run list at scale (issue 11): `runs` runs seeded by bulk SQL into a fresh store built by the
@@ -508,14 +509,21 @@ export function runListTable(result: RunListResult): string {
   const lines = [
     `${result.options.runs.toLocaleString('en')} runs, ${result.options.queries} requests per shape (page of ${result.options.pageSize}) over HTTP on loopback, one at a time, while a writer adds ${result.options.writesPerSecond} runs/s; ${result.at.slice(0, 10)}, ${result.machine.cpus} × ${result.machine.model.split(' ').slice(0, 2).join(' ')}, Node ${result.machine.node}.`,
     '',
-    '| Store | Query shape | p50 ms | p95 ms | p99 ms | rows/page | target p95 | |',
-    '|---|---|--:|--:|--:|--:|--:|---|',
+    ...markdownTable(
+      ['Store', 'Query shape', 'p50 ms', 'p95 ms', 'p99 ms', 'rows/page', 'target p95', ''],
+      result.shapes.map((r) => [
+        r.store,
+        r.shape,
+        r.p50Ms.toFixed(2),
+        r.p95Ms.toFixed(2),
+        r.p99Ms.toFixed(2),
+        r.meanItems.toFixed(1),
+        `≤ ${r.targetMs}`,
+        r.met ? 'met' : 'MISSED',
+      ]),
+    ),
+    '',
   ];
-  for (const r of result.shapes)
-    lines.push(
-      `| ${r.store} | ${r.shape} | ${r.p50Ms.toFixed(2)} | ${r.p95Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.meanItems.toFixed(1)} | ≤ ${r.targetMs} | ${r.met ? 'met' : 'MISSED'} |`,
-    );
-  lines.push('');
   for (const [store, s] of Object.entries(result.stores))
     lines.push(
       `- ${store}: seeded in ${s.seedSeconds.toFixed(1)} s (${Math.round(s.seedRowsPerSecond).toLocaleString('en')} rows/s); writer achieved ${s.writesPerSecondAchieved.toFixed(0)} runs/s`,
