@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { concurrencyTable, runConcurrencyBench } from './concurrency/concurrency-bench.ts';
 import { runEngineBench } from './engine/engine-bench.ts';
 import { engineTable } from './engine/engine-table.ts';
 import { loadTable, runLoadBench } from './load/load-bench.ts';
+import { recordResults } from './record-results.ts';
 import { runRetrievalBench } from './retrieval/retrieval-bench.ts';
 import { retrievalTable } from './retrieval/retrieval-table.ts';
 import { runListTable, runRunListBench } from './runlist/runlist-bench.ts';
@@ -61,7 +59,6 @@ const positive = (name: string, value: string): number => {
   return n;
 };
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
 if (suites.has('engine')) {
   const result = await runEngineBench({
     runs: positive('runs', values.runs),
@@ -78,19 +75,7 @@ if (suites.has('engine')) {
 
   // A profiled run is slower than a plain one: its numbers are printed, never recorded.
   if (!values['no-write'] && values.profile === undefined) {
-    const resultsFile = path.join(benchDir, 'results', 'engine.json');
-    fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
-    fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
-    const readme = path.join(benchDir, 'README.md');
-    const start = '<!-- engine-table:start -->';
-    const end = '<!-- engine-table:end -->';
-    const text = fs.readFileSync(readme, 'utf8');
-    const from = text.indexOf(start);
-    const to = text.indexOf(end);
-    if (from >= 0 && to > from) {
-      fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
-    }
-    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+    recordResults('engine', result, 'engine-table', table);
   }
 
   if (result.targets.some((t) => !t.met)) process.exitCode = 1;
@@ -107,11 +92,7 @@ if (suites.has('retrieval')) {
   const table = retrievalTable(retrieval);
   console.log(`\n${table}\n`);
   if (!values['no-write']) {
-    const resultsFile = path.join(benchDir, 'results', 'retrieval.json');
-    fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
-    fs.writeFileSync(resultsFile, `${JSON.stringify(retrieval, null, 2)}\n`);
-    replaceBetween(path.join(benchDir, 'README.md'), 'retrieval-table', table);
-    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+    recordResults('retrieval', retrieval, 'retrieval-table', table);
   }
 }
 
@@ -125,10 +106,7 @@ if (suites.has('load')) {
   const table = loadTable(load);
   console.log(`\n${table}\n`);
   if (!values['no-write']) {
-    const resultsFile = path.join(benchDir, 'results', 'load.json');
-    fs.writeFileSync(resultsFile, `${JSON.stringify(load, null, 2)}\n`);
-    replaceBetween(path.join(benchDir, 'README.md'), 'load-table', table);
-    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+    recordResults('load', load, 'load-table', table);
   }
   const failed = Object.values(load.summary).some((s) => s.errors > 0 || s.non2xx > 0);
   if (failed) process.exitCode = 1;
@@ -149,10 +127,7 @@ if (suites.has('runlist')) {
   const table = runListTable(runlist);
   console.log(`\n${table}\n`);
   if (!values['no-write']) {
-    const resultsFile = path.join(benchDir, 'results', 'runlist.json');
-    fs.writeFileSync(resultsFile, `${JSON.stringify(runlist, null, 2)}\n`);
-    replaceBetween(path.join(benchDir, 'README.md'), 'runlist-table', table);
-    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+    recordResults('runlist', runlist, 'runlist-table', table);
   }
   if (runlist.shapes.some((s) => !s.met)) process.exitCode = 1;
 }
@@ -174,20 +149,7 @@ if (suites.has('concurrency')) {
   const table = concurrencyTable(concurrency);
   console.log(`\n${table}\n`);
   if (!values['no-write'] && values.profile === undefined) {
-    const resultsFile = path.join(benchDir, 'results', 'concurrency.json');
-    fs.writeFileSync(resultsFile, `${JSON.stringify(concurrency, null, 2)}\n`);
-    replaceBetween(path.join(benchDir, 'README.md'), 'concurrency-table', table);
-    console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and the table in bench/README.md`);
+    recordResults('concurrency', concurrency, 'concurrency-table', table);
   }
   if (concurrency.targets.some((t) => !t.met)) process.exitCode = 1;
-}
-
-function replaceBetween(file: string, marker: string, table: string): void {
-  const start = `<!-- ${marker}:start -->`;
-  const end = `<!-- ${marker}:end -->`;
-  const text = fs.readFileSync(file, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from >= 0 && to > from)
-    fs.writeFileSync(file, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
 }

@@ -166,13 +166,15 @@ describe.each(storeKinds)('evidence exports in their own process on %s', (kind) 
     api = await createApiHarness(kind);
     const run = await seedRunWithFiles(1, 1);
     const { deps } = api;
+    // A store in a file (as every test's is) can be opened by the child; in-memory SQLite cannot.
+    if (!deps.store.reopen) throw new Error('the test store should be reopenable from another process');
     const job = {
       orgId: deps.admin.orgId,
       exportId: 'exp_direct',
       selection: { runIds: [run.id] },
       createdAt: deps.clock.now(),
       config: deps.config,
-      store: deps.store.reopen ?? {},
+      store: deps.store.reopen,
       blobsRoot: deps.blobs.root,
     };
     await expect(

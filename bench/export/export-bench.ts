@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAgent } from '../../src/agents/agent-service.ts';
 import { createDeps } from '../../src/create-deps.ts';
 import { createWorker } from '../../src/engine/worker.ts';
@@ -13,6 +12,7 @@ import { bootstrap } from '../../src/identity/bootstrap.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createRun } from '../../src/runs/create-run.ts';
 import { resealWithFiles, type SealedFile } from '../../test/support/reseal-with-files.ts';
+import { recordResults } from '../record-results.ts';
 import { exportTable } from './export-table.ts';
 
 /**
@@ -26,7 +26,6 @@ import { exportTable } from './export-table.ts';
  * `AGENTRUNS_BENCH_EXPORT_ROUNDS` sets the rounds (default 2). `AGENTRUNS_BENCH_EXPORT_PROBE=0` turns
  * off the incompressible-chunk probe, so every chunk is deflated as `zip -r` deflates every file.
  */
-const benchDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const sizesMiB = (process.env.AGENTRUNS_BENCH_EXPORT_MIB ?? '256').split(',').map(Number);
 const rounds = Math.max(1, Number(process.env.AGENTRUNS_BENCH_EXPORT_ROUNDS ?? 2));
 const FILE_MIB = 8;
@@ -274,17 +273,7 @@ console.log(JSON.stringify(result, null, 2));
 const table = exportTable(result);
 console.log(`\n${table}\n`);
 if (process.env.AGENTRUNS_BENCH_NO_WRITE !== '1') {
-  const resultsFile = path.join(benchDir, 'results', 'export.json');
-  fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
-  const readme = path.join(benchDir, 'README.md');
-  const start = '<!-- export-table:start -->';
-  const end = '<!-- export-table:end -->';
-  const text = fs.readFileSync(readme, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from >= 0 && to > from)
-    fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
-  console.log('wrote bench/results/export.json and the table in bench/README.md');
+  recordResults('export', result, 'export-table', table);
 }
 
 export type ExportBenchResult = typeof result;

@@ -11,7 +11,6 @@ const DEFAULT_CACHE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'agentr
 export interface ForkModuleOptions {
   /** Where bundles are written; must sit under the project, so their package imports resolve. */
   cacheDir?: string;
-  env?: NodeJS.ProcessEnv;
   /** Node flags for the child (heap sizes, say). */
   execArgv?: string[];
 }
@@ -28,11 +27,10 @@ export interface ForkModuleOptions {
 export async function forkModule(moduleUrl: URL, options: ForkModuleOptions = {}): Promise<ChildProcess> {
   const source = fileURLToPath(moduleUrl);
   const bundle = await bundleOf(source, options.cacheDir ?? DEFAULT_CACHE_DIR);
-  const env = options.env ?? process.env;
   const execArgv = options.execArgv ?? [];
   return bundle
-    ? fork(bundle, [], { env, execArgv, serialization: 'advanced' })
-    : fork(source, [], { env, execArgv: [...execArgv, '--import', 'tsx'], serialization: 'advanced' });
+    ? fork(bundle, [], { execArgv, serialization: 'advanced' })
+    : fork(source, [], { execArgv: [...execArgv, '--import', 'tsx'], serialization: 'advanced' });
 }
 
 const bundles = new Map<string, Promise<string | null>>();
@@ -41,13 +39,13 @@ function bundleOf(source: string, cacheDir: string): Promise<string | null> {
   const key = `${cacheDir}\0${source}`;
   let bundle = bundles.get(key);
   if (!bundle) {
-    bundle = writeBundle(source, cacheDir).catch(() => null);
+    bundle = buildBundle(source, cacheDir).catch(() => null);
     bundles.set(key, bundle);
   }
   return bundle;
 }
 
-async function writeBundle(source: string, cacheDir: string): Promise<string> {
+async function buildBundle(source: string, cacheDir: string): Promise<string> {
   const result = await build({
     entryPoints: [source],
     bundle: true,
