@@ -54,6 +54,20 @@ describe.each(storeKinds)('canceling a run on %s', (kind) => {
     expect(probe.calls.map((c) => c.step)).toEqual([1, 2]);
   });
 
+  it('still reaches an attempt that a stopping worker waits for', async () => {
+    // The cancel can arrive after shutdown began (SIGTERM right after the cancel, its notification
+    // still on the way): the worker must not have stopped listening while it waits for the attempt.
+    const { probe, run } = await setup('probe/block-at-1');
+    const worker = createWorker(deps, { pollIntervalMs: 50 });
+    worker.start();
+    await probe.waitFor((calls) => calls.length === 1);
+    const stopped = worker.stop(60_000);
+    await cancelRun(deps, deps.admin, run.id);
+    await stopped;
+    expect(probe.calls[0]?.abortedWith).toBe('run canceled');
+    expect((await getRunOrThrow(deps, deps.admin, run.id)).steps[0]?.status).toBe('canceled');
+  });
+
   it('cancels an enqueued run before any worker takes it', async () => {
     const { probe, run } = await setup('probe/default');
     const canceled = await cancelRun(deps, deps.admin, run.id);

@@ -134,8 +134,15 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
   let dead = false;
   let pumping: Promise<void> | undefined;
   let pumpAgain = false;
-  const timers: NodeJS.Timeout[] = [];
-  const unsubscribes: Array<() => void> = [];
+  // What `stop` ends at once (claiming new work), and what it ends only once the attempts it holds
+  // are done: a cancel or a lost lease must still reach an attempt while shutdown waits for it.
+  const stopClaiming: Array<() => void> = [];
+  const stopHolding: Array<() => void> = [];
+  const every = (ms: number, fn: () => void) => {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  };
 
   const launch = (attempt: ClaimedAttempt) => {
     const controller = new AbortController();
@@ -208,22 +215,21 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     start() {
       if (running) return;
       running = true;
-      unsubscribes.push(
+      stopClaiming.push(
         deps.bus.subscribe('queue', () => void pump()),
         deps.bus.subscribe('policy', (orgId) => policies.invalidate(orgId)),
+        every(pollIntervalMs, () => void pump()),
+        every(SEAL_SWEEP_INTERVAL_MS, () => void sealer.sweep()),
+      );
+      stopHolding.push(
         deps.bus.subscribe('cancel', (attemptId) =>
           held.get(attemptId)?.controller.abort(new CanceledError('run canceled')),
         ),
-      );
-      timers.push(
-        setInterval(() => void pump(), pollIntervalMs),
-        setInterval(() => void sealer.sweep(), SEAL_SWEEP_INTERVAL_MS),
-        setInterval(
-          () => void heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed')),
+        every(
           heartbeatIntervalMs,
+          () => void heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed')),
         ),
       );
-      for (const t of timers) t.unref();
       void sealer.sweep();
       void pump();
     },
@@ -245,8 +251,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     },
     async stop(graceMs = 10_000) {
       running = false;
-      for (const t of timers.splice(0)) clearInterval(t);
-      for (const u of unsubscribes.splice(0)) u();
+      for (const end of stopClaiming.splice(0)) end();
       await pumping;
       const all = Promise.all([...held.values()].map((h) => h.done));
       const handedBack: Array<{ attemptId: string; leaseGeneration: number }> = [];
@@ -258,6 +263,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       }, graceMs);
       await all;
       clearTimeout(timer);
+      for (const end of stopHolding.splice(0)) end();
       await tools.close();
       if (ownsRenderer) await renderer.close();
       if (handedBack.length > 0) {
@@ -270,8 +276,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     kill() {
       dead = true;
       running = false;
-      for (const t of timers.splice(0)) clearInterval(t);
-      for (const u of unsubscribes.splice(0)) u();
+      for (const end of [...stopClaiming.splice(0), ...stopHolding.splice(0)]) end();
       for (const h of held.values()) h.controller.abort(new CanceledError('worker killed'));
       void tools.close();
       if (ownsRenderer) void renderer.close();
