@@ -46,6 +46,7 @@ export async function createDeps(
     ...(pgSchema ? { pgSchema } : {}),
     ...overrides.storeOptions,
   });
+  for (const warning of store.warnings) logger.warn(warning);
   const secrets = createSecretBox(loadSecretKey(config.models.secretKey, config.dataDir));
   const metrics = createMetrics({ store, clock });
   const tracing = createTracing({ url: config.otlpTracesUrl, serviceName: config.serviceName });

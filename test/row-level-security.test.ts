@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization } from '../src/identity/bootstrap.ts';
+import { filteredRuns } from '../src/runs/list-runs.ts';
 import { DEFAULT_APP_ROLE } from '../src/store/postgres-app-role.ts';
+import { allowSearchIndexUnderRls } from '../src/store/postgres-search-under-rls.ts';
 import { runAsSystem, runInOrganization } from '../src/store/tenant-scope.ts';
 import { POSTGRES_URL } from './support/environment.ts';
 import { createReportRun, createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
@@ -149,6 +151,74 @@ describe.skipIf(!storeKinds.includes('postgres'))('row-level security (postgres)
       );
       expect(tables.rows.length).toBeGreaterThan(20);
       expect(tables.rows.filter((row) => !row.forced || !row.enabled)).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("searches runs through the GIN index under the tenant policy, and never finds another organization's", async () => {
+    await runAsSystem(() =>
+      deps.store.db
+        .updateTable('runs')
+        .set({ search_text: 'quarterly zanzibarite report' })
+        .where('id', '=', runId)
+        .execute(),
+    );
+    const search = (orgId: string) =>
+      filteredRuns(
+        deps.store.db,
+        'postgres',
+        { orgId, userId: 'usr_x', role: 'admin' },
+        {
+          q: 'zanzibar',
+          archived: 'all',
+        },
+      ).select('runs.id');
+    expect(await runInOrganization(deps.admin.orgId, () => search(deps.admin.orgId).execute())).toEqual([
+      { id: runId },
+    ]);
+    // Another organization asking for the same word, even naming the first one's id, sees nothing.
+    expect(await runInOrganization(otherOrg, () => search(otherOrg).execute())).toEqual([]);
+    expect(await runInOrganization(otherOrg, () => search(deps.admin.orgId).execute())).toEqual([]);
+
+    // The plan, as the application's role: `@@` is an index condition on runs_search, answered before
+    // the policy; without LEAKPROOF it could only filter a scan of every row the policy lets through.
+    const plan = await runInOrganization(deps.admin.orgId, () =>
+      deps.store.db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+        const { rows } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT id FROM runs
+          WHERE search_vector @@ to_tsquery('simple', 'zanzibar:*')`.execute(trx);
+        return rows.map((row) => row['QUERY PLAN']).join('\n');
+      }),
+    );
+    expect(plan).toMatch(/Bitmap Index Scan on runs_search .*\n\s+Index Cond: \(search_vector @@/);
+  });
+
+  it('marks the search operator leakproof when the owner is a superuser, and says so when it is not', async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      const leakproof = async () =>
+        (
+          await client.query<{ leakproof: boolean }>(
+            "SELECT proleakproof AS leakproof FROM pg_proc WHERE oid = 'ts_match_vq(tsvector, tsquery)'::regprocedure",
+          )
+        ).rows[0]?.leakproof;
+      expect(await leakproof()).toBe(true);
+      // In a transaction rolled back at the end, so no other suite sees the function unmarked.
+      await client.query('BEGIN');
+      try {
+        await client.query('ALTER FUNCTION ts_match_vq(tsvector, tsquery) NOT LEAKPROOF');
+        await client.query(`SET LOCAL ROLE ${DEFAULT_APP_ROLE}`);
+        expect(await allowSearchIndexUnderRls(client)).toBe('not-permitted');
+        expect(await leakproof()).toBe(false);
+        await client.query('RESET ROLE');
+        expect(await allowSearchIndexUnderRls(client)).toBe('marked');
+        expect(await leakproof()).toBe(true);
+        expect(await allowSearchIndexUnderRls(client)).toBe('leakproof');
+      } finally {
+        await client.query('ROLLBACK');
+      }
     } finally {
       await client.end();
     }

@@ -13,7 +13,7 @@ import { previewStepSources } from '../sites/step-sources.ts';
 import type { Database } from '../store/schema.ts';
 import { getRunOrThrow } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
-import { appendRunEvents } from './run-events.ts';
+import { writeRunEvents } from './run-events.ts';
 import type { CreateRunInput } from './run-input.ts';
 import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
@@ -139,6 +139,14 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
     const policy = await currentPolicy(trx, actor.orgId);
     assertModelsPermitted(policy, run.modelSettings, run.stepOverrides);
     await run.within?.(trx, id);
+    const events: Array<{ type: string; data: unknown }> = [
+      { type: 'run.created', data: { trigger: run.trigger } },
+    ];
+    if (run.start)
+      events.push({
+        type: 'run.status',
+        data: { status: 'enqueued', attempt: 1, statusText: statusText('enqueued', stepCount) },
+      });
     await trx
       .insertInto('runs')
       .values({
@@ -163,7 +171,7 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
         search_text: run.name,
         archived: 0,
         attempt: run.start ? 1 : 0,
-        event_seq: 0,
+        event_seq: events.length,
         created_by: actor.userId,
         created_at: now,
         updated_at: now,
@@ -190,20 +198,12 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
         created_at: now,
       })
       .execute();
-    const events: Array<{ type: string; data: unknown }> = [
-      { type: 'run.created', data: { trigger: run.trigger } },
-    ];
-    if (run.start) {
+    if (run.start)
       await trx
         .insertInto('attempts')
         .values(newAttempt(deps, actor.orgId, id, 1, run.version, 1, now))
         .execute();
-      events.push({
-        type: 'run.status',
-        data: { status: 'enqueued', attempt: 1, statusText: statusText('enqueued', stepCount) },
-      });
-    }
-    await appendRunEvents(trx, { id, orgId: actor.orgId }, now, events);
+    await writeRunEvents(trx, { id, orgId: actor.orgId }, now, events, 1);
     await appendAudit(trx, deps.ids, now, {
       orgId: actor.orgId,
       actor: actor.userId,

@@ -62,25 +62,50 @@ export async function listRuns(
   query: ListRunsQuery,
 ): Promise<{ items: RunSummary[]; nextCursor: string | null }> {
   const { column, direction } = sortSpec[query.sort];
-  let select = filteredRuns(deps.store.db, deps.store.kind, actor, query).select(
-    runSummaryColumns.map((column) => `runs.${column}` as const),
-  );
-  if (query.cursor) {
-    const [value, id] = decodeCursor(query.cursor);
-    const op = direction === 'desc' ? '<' : '>';
-    select =
-      column === 'id'
-        ? select.where('runs.id', op, id)
-        : select.where((eb) =>
-            eb.or([
-              eb(`runs.${column}`, op, value),
-              eb.and([eb(`runs.${column}`, '=', value), eb('runs.id', op, id)]),
-            ]),
-          );
+  const { db, kind } = deps.store;
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const fewMatches = kind === 'sqlite' && (await matchesFewRuns(db, query.q));
+  const pageOf = (filter: RunFilter) => {
+    let select = filteredRuns(db, kind, actor, filter, { fewMatches }).select(
+      runSummaryColumns.map((column) => `runs.${column}` as const),
+    );
+    if (cursor) {
+      const [value, id] = cursor;
+      const op = direction === 'desc' ? '<' : '>';
+      select =
+        column === 'id'
+          ? select.where('runs.id', op, id)
+          : select.where((eb) =>
+              eb.or([
+                eb(`runs.${column}`, op, value),
+                eb.and([eb(`runs.${column}`, '=', value), eb('runs.id', op, id)]),
+              ]),
+            );
+    }
+    select = select.orderBy(`runs.${column}`, direction);
+    if (column !== 'id') select = select.orderBy('runs.id', direction);
+    return select.limit(query.limit + 1);
+  };
+  // Several statuses, newest first: one page per status along (org_id, status, id), merged. Asked
+  // as one `status IN (…)`, the database walks every run newest first testing each (PostgreSQL
+  // cannot merge an index's ranges), 13 ms for running+enqueued at 1,000,000 runs; merged, 0.7 ms.
+  const statuses = [...new Set(query.status?.split(','))];
+  let rows: RunSummaryRow[];
+  if (column === 'id' && statuses.length > 1) {
+    const [first, ...rest] = statuses.map((status) =>
+      db.selectFrom(pageOf({ ...query, status }).as('page')).selectAll(),
+    );
+    let pages = first as NonNullable<typeof first>;
+    for (const page of rest) pages = pages.unionAll(page);
+    rows = await db
+      .selectFrom(pages.as('pages'))
+      .selectAll()
+      .orderBy('pages.id', direction)
+      .limit(query.limit + 1)
+      .execute();
+  } else {
+    rows = await pageOf(query).execute();
   }
-  select = select.orderBy(`runs.${column}`, direction);
-  if (column !== 'id') select = select.orderBy('runs.id', direction);
-  const rows: RunSummaryRow[] = await select.limit(query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
@@ -89,34 +114,63 @@ export async function listRuns(
   };
 }
 
-/** The runs matching a filter, for lists and for bulk actions over "every run matching". */
+/**
+ * The runs matching a filter, for lists and for bulk actions over "every run matching".
+ * `fewMatches` (SQLite): the search matches few runs, so the plan should start from them.
+ */
 export function filteredRuns(
   db: Kysely<Database>,
   kind: StoreKind,
   actor: Actor,
   filter: RunFilter,
+  { fewMatches = false }: { fewMatches?: boolean } = {},
 ): SelectQueryBuilder<Database, 'runs', object> {
   let select = db.selectFrom('runs').where('runs.org_id', '=', actor.orgId);
   if (filter.agentId) select = select.where('runs.agent_id', '=', filter.agentId);
   if (filter.status) select = select.where('runs.status', 'in', filter.status.split(','));
   if (filter.trigger) select = select.where('runs.trigger_kind', '=', filter.trigger);
+  // A literal, not a parameter: SQLite uses the partial index of archived runs only for a value it
+  // sees when it prepares the statement.
   if (filter.archived !== 'all')
-    select = select.where('runs.archived', '=', filter.archived === 'true' ? 1 : 0);
+    select = select.where('runs.archived', '=', sql.lit(filter.archived === 'true' ? 1 : 0));
   const terms = searchTerms(filter.q);
-  // SQLite: the unary + keeps the planner from starting at the matches' rowids (then sorting every
-  // match, 200 ms for a common word at 100,000 runs); it walks the sort's index newest first and
-  // tests each row against the matches' rowids, materialized once, and stops at the page's end.
   if (terms.length > 0) {
     select =
       kind === 'sqlite'
         ? select.where(
-            sql<boolean>`+runs.rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ${terms.map((t) => `"${t}"*`).join(' AND ')})`,
+            fewMatches
+              ? sql<boolean>`runs.rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ${ftsQuery(terms)})`
+              : sql<boolean>`+runs.rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ${ftsQuery(terms)})`,
           )
         : select.where(
             sql<boolean>`runs.search_vector @@ to_tsquery('simple', ${terms.map((t) => `${t}:*`).join(' & ')})`,
           );
   }
   return select;
+}
+
+/**
+ * SQLite plans a search one of two ways, and which is fast depends on how many runs match. From
+ * the matches: look each one up and sort them, cheap for a rare word, slow for a common one (every
+ * match sorted, 200 ms at 100,000 runs). Along the sort's index (the unary + keeps the planner off
+ * the matches' rowids): walk runs newest first, test each against the matches (materialized once),
+ * stop at the page's end; cheap for a common word, slow for a rare one (the whole index walked,
+ * 55 ms at 1,000,000 runs). Counting the matches up to a bound first costs a fraction of a
+ * millisecond and picks the plan.
+ */
+async function matchesFewRuns(db: Kysely<Database>, q: string | undefined): Promise<boolean> {
+  const terms = searchTerms(q);
+  if (terms.length === 0) return false;
+  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM
+    (SELECT 1 FROM runs_fts WHERE runs_fts MATCH ${ftsQuery(terms)} LIMIT ${FEW_MATCHES + 1})`.execute(db);
+  return (rows[0]?.n ?? 0) <= FEW_MATCHES;
+}
+
+/** At most this many matches, a SQLite search starts from them (see `matchesFewRuns`). */
+const FEW_MATCHES = 2000;
+
+function ftsQuery(terms: string[]): string {
+  return terms.map((t) => `"${t}"*`).join(' AND ');
 }
 
 /** Words and numbers of a search box, lower-cased; everything else (quotes, operators) is dropped. */

@@ -24,13 +24,26 @@ export async function appendRunEvents(
     .where('id', '=', run.id)
     .returning('event_seq')
     .executeTakeFirstOrThrow();
-  let seq = row.event_seq - events.length;
+  await writeRunEvents(trx, run, at, events, row.event_seq - events.length + 1);
+}
+
+/**
+ * Writes events numbered from `firstSeq`, for a run whose `event_seq` already counts them (a new
+ * run is inserted with its first events counted, sparing an update of the row just written).
+ */
+export async function writeRunEvents(
+  trx: Kysely<Database>,
+  run: { id: string; orgId: string },
+  at: number,
+  events: Array<{ type: string; data: unknown }>,
+  firstSeq: number,
+): Promise<void> {
   await trx
     .insertInto('run_events')
     .values(
-      events.map((event) => ({
+      events.map((event, i) => ({
         run_id: run.id,
-        seq: ++seq,
+        seq: firstSeq + i,
         org_id: run.orgId,
         type: event.type,
         data: JSON.stringify(event.data),

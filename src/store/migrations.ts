@@ -14,6 +14,7 @@ import { tenantTablesMigration } from './migrations/0016-tenant-tables.ts';
 import { toolChildrenMigration } from './migrations/0017-tool-children.ts';
 import { runHistoryMigration } from './migrations/0018-run-history.ts';
 import { exportHeartbeatMigration } from './migrations/0019-export-heartbeat.ts';
+import { runListIndexesMigration } from './migrations/0020-run-list-indexes.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -38,6 +39,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0017_tool_children': toolChildrenMigration(),
     '0018_run_history': runHistoryMigration(),
     '0019_export_heartbeat': exportHeartbeatMigration(),
+    '0020_run_list_indexes': runListIndexesMigration(),
   };
 }
 

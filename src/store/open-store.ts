@@ -8,6 +8,7 @@ import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createMutex } from './mutex.ts';
 import { appConnectionUrl, prepareAppRole, userOf } from './postgres-app-role.ts';
+import { allowSearchIndexUnderRls, MARK_SEARCH_LEAKPROOF } from './postgres-search-under-rls.ts';
 import type { Database } from './schema.ts';
 import { SchemaScopedPostgresDialect } from './schema-scoped-postgres-dialect.ts';
 import { createGroupCommit } from './sqlite-group-commit.ts';
@@ -42,6 +43,8 @@ export interface Store {
    * and transactions that wait for it share one commit (`sqlite-group-commit.ts`).
    */
   transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** What opening the store could not set up as it should, for the log at start. */
+  warnings: readonly string[];
   /** SQLite only: runs a synchronous transaction on the raw handle under the same lock. */
   sqliteWrite<T>(fn: (db: SqliteDatabase.Database) => T): Promise<T>;
   close(): Promise<void>;
@@ -100,6 +103,7 @@ function openSqlite(options: StoreOptions): Store {
     sqlite,
     pool: undefined,
     pools: [],
+    warnings: [],
     reopen: file === ':memory:' ? undefined : { sqlitePath: file },
     transaction: createGroupCommit(db, lock),
     sqliteWrite: (fn) => lock.run(() => sqlite.transaction(() => fn(sqlite)).immediate()),
@@ -114,7 +118,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
     throw new Error(`bad schema name ${schema}`);
   const searchPath = schema ? `-c search_path=${schema} ` : '';
-  if (options.migrate !== false) await migrateAsOwner(url, options, searchPath);
+  const warnings = options.migrate === false ? [] : await migrateAsOwner(url, options, searchPath);
   const appUrl = appConnectionUrl(url, options.appDatabaseUrl);
   if (userOf(appUrl) === userOf(url))
     throw new Error(
@@ -148,7 +152,16 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     });
   }
   const db = new Kysely<Database>({
-    dialect: new SchemaScopedPostgresDialect({ pool: scopedPool, onReserveConnection: applyTenantScope }),
+    dialect: new SchemaScopedPostgresDialect({
+      // A request asks in two scopes (its credentials in the system's, then its data in its
+      // organization's): each scope checks out from its own pool, so a connection keeps its scope
+      // and a request pays no round trip to switch it back and forth.
+      pool: {
+        connect: () => (currentTenantScope().kind === 'system' ? pool : scopedPool).connect(),
+        end: async () => undefined,
+      },
+      onReserveConnection: applyTenantScope,
+    }),
   });
   return {
     kind: 'postgres',
@@ -156,6 +169,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     sqlite: undefined,
     pool,
     pools: [pool, scopedPool],
+    warnings,
     reopen: {
       databaseUrl: url,
       appDatabaseUrl: options.appDatabaseUrl,
@@ -175,7 +189,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
  * role what it needs; then it disconnects. It runs in the system scope: row-level security is
  * forced on the owner too, and a migration may rewrite every organization's rows.
  */
-async function migrateAsOwner(url: string, options: StoreOptions, searchPath: string): Promise<void> {
+async function migrateAsOwner(url: string, options: StoreOptions, searchPath: string): Promise<string[]> {
   const ownerPool = new pg.Pool({
     connectionString: url,
     max: 1,
@@ -193,6 +207,11 @@ async function migrateAsOwner(url: string, options: StoreOptions, searchPath: st
         userOf(appConnectionUrl(url, options.appDatabaseUrl)),
         rows[0]?.schema ?? 'public',
       );
+      if ((await allowSearchIndexUnderRls(client)) === 'not-permitted')
+        return [
+          `run and chunk search cannot use their index under row-level security (slow at scale): as a superuser, run ${MARK_SEARCH_LEAKPROOF} in this database (README, PostgreSQL)`,
+        ];
+      return [];
     } finally {
       client.release();
     }
