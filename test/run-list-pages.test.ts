@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
 import { createWorker } from '../src/engine/worker.ts';
 import { createRun } from '../src/runs/create-run.ts';
-import { type ListRunsQuery, listRuns, runSorts } from '../src/runs/list-runs.ts';
+import { filteredRuns, type ListRunsQuery, listRuns, runSorts } from '../src/runs/list-runs.ts';
 import { updateRun } from '../src/runs/run-actions.ts';
 import { createTestDeps, reportAgent, storeKinds, type TestDeps } from './support/test-deps.ts';
 
@@ -123,5 +123,30 @@ describe.each(storeKinds)('run list pages on %s', (kind) => {
     const archived = await everything({ sort: 'created_desc', archived: 'true' });
     expect(archived.items.length).toBe(6);
     expect(archived.items.every((r) => r.archived)).toBe(true);
+  });
+
+  it('finds the same runs whichever plan the search takes (from its matches, or along the index)', async () => {
+    for (const q of ['acme', 'globex 3', 'simulated answer', 'simulated', 'nothing-matches'])
+      for (const status of [undefined, 'completed', 'failed,new']) {
+        const filter = {
+          q,
+          archived: 'all' as const,
+          sort: 'created_desc' as const,
+          ...(status ? { status } : {}),
+        };
+        const ids = (fewMatches: boolean) =>
+          filteredRuns(deps.store.db, kind, deps.admin, filter, { fewMatches })
+            .select('runs.id')
+            .orderBy('runs.id', 'desc')
+            .execute();
+        const fromMatches = await ids(true);
+        expect(await ids(false)).toEqual(fromMatches);
+        expect(fromMatches.map((r) => r.id)).toEqual(
+          (await everything(filter)).items
+            .map((r) => r.id)
+            .sort()
+            .reverse(),
+        );
+      }
   });
 });

@@ -27,6 +27,10 @@ let written = 0;
 process.on('message', (message) => {
   if (message === 'stop') writing = false;
 });
+// The bench that forked it died (killed, crashed): stop rather than write on, unwatched, for ever.
+process.once('disconnect', () => {
+  writing = false;
+});
 process.send?.('ready');
 
 const perTick = Math.max(1, Math.round(input.rate / 10));
@@ -48,6 +52,6 @@ for (let tick = 0; writing; tick++) {
   written += perTick;
 }
 const seconds = (performance.now() - started) / 1000;
-process.send?.({ written, seconds });
+if (process.connected) process.send?.({ written, seconds });
 await deps.close();
-process.disconnect?.();
+if (process.connected) process.disconnect?.();
