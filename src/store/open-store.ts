@@ -11,6 +11,7 @@ import { appConnectionUrl, prepareAppRole, userOf } from './postgres-app-role.ts
 import { allowSearchIndexUnderRls, MARK_SEARCH_LEAKPROOF } from './postgres-search-under-rls.ts';
 import type { Database } from './schema.ts';
 import { SchemaScopedPostgresDialect } from './schema-scoped-postgres-dialect.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { createGroupCommit } from './sqlite-group-commit.ts';
 import type { StoreKind } from './store-kind.ts';
 import { currentTenantScope } from './tenant-scope.ts';
@@ -93,6 +94,9 @@ function openSqlite(options: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // The process that opens the store as its owner (it migrates) checkpoints; others leave it be.
+  const checkpointer =
+    file !== ':memory:' && options.migrate !== false ? startCheckpointer(sqlite, file) : undefined;
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withCachedStatements(sqlite) }),
   });
@@ -108,6 +112,7 @@ function openSqlite(options: StoreOptions): Store {
     transaction: createGroupCommit(db, lock),
     sqliteWrite: (fn) => lock.run(() => sqlite.transaction(() => fn(sqlite)).immediate()),
     close: async () => {
+      await checkpointer?.stop();
       await db.destroy();
     },
   };
