@@ -95,8 +95,7 @@ export async function listRuns(
     const [first, ...rest] = statuses.map((status) =>
       db.selectFrom(pageOf({ ...query, status }).as('page')).selectAll(),
     );
-    let pages = first as NonNullable<typeof first>;
-    for (const page of rest) pages = pages.unionAll(page);
+    const pages = rest.reduce((union, page) => union.unionAll(page), first!);
     rows = await db
       .selectFrom(pages.as('pages'))
       .selectAll()
