@@ -1,14 +1,19 @@
-import type { ModelSettings, Notification } from '../agents/agent-definition.ts';
+import type { AgentDefinition, ModelSettings, Notification } from '../agents/agent-definition.ts';
 import { getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import { withoutWebhookSecret } from '../agents/notification-secret.ts';
-import { listRunBenchmarks } from '../benchmarks/benchmark-results.ts';
+import { type BenchmarkResultView, listRunBenchmarks } from '../benchmarks/benchmark-results.ts';
 import type { Deps } from '../deps.ts';
 import type { RunStatus } from '../engine/statuses.ts';
 import type { Actor } from '../identity/actor.ts';
 import { estimateErrorOf } from '../models/estimate-accuracy.ts';
 import { NotFoundError } from '../platform/errors.ts';
-import { type SourceUse, selectedSites, sourcesByStep } from '../sites/run-source-context.ts';
-import type { AttemptsTable, RunsTable, StepResultsTable } from '../store/schema.ts';
+import {
+  type SelectedSite,
+  type SourceUse,
+  selectedSites,
+  sourcesByStep,
+} from '../sites/run-source-context.ts';
+import type { AttemptsTable, RunEstimatesTable, RunsTable, StepResultsTable } from '../store/schema.ts';
 import { type ToolCallView, toolCallsByStep } from '../tools/tool-call-log.ts';
 import type { RunVariable } from './resolve-variables.ts';
 import {
@@ -54,43 +59,83 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
       : undefined,
     deps.store.db.selectFrom('run_estimates').selectAll().where('run_id', '=', runId).executeTakeFirst(),
   ]);
-  const results = attempt
-    ? await deps.store.db
-        .selectFrom('step_results')
-        .selectAll()
-        .where('attempt_id', '=', attempt.id)
-        .orderBy('number')
-        .execute()
-    : [];
-  const steps = await stepViews(deps, row, attempt, results);
-  const [sources, sites, benchmarks, toolCalls] = await Promise.all([
+  const [results, definition, sources, sites, benchmarks, toolCalls, children] = await Promise.all([
+    attempt
+      ? deps.store.db
+          .selectFrom('step_results')
+          .selectAll()
+          .where('attempt_id', '=', attempt.id)
+          .orderBy('number')
+          .execute()
+      : [],
+    getAgentVersionOrThrow(
+      deps.store.db,
+      row.org_id,
+      row.agent_id,
+      attempt?.agent_version ?? row.agent_version,
+    ),
     attempt ? sourcesByStep(deps.store.db, attempt.id) : new Map<number, SourceUse[]>(),
     selectedSites(deps.store.db, row.org_id, JSON.parse(row.site_ids) as string[]),
     listRunBenchmarks(deps, row.org_id, runId),
     attempt ? toolCallsByStep(deps.store.db, attempt.id) : new Map<number, ToolCallView[]>(),
+    deps.store.db
+      .selectFrom('runs')
+      .select(['id', 'name', 'agent_id', 'status', 'parent_step'])
+      .where('parent_run_id', '=', runId)
+      .orderBy('id')
+      .execute(),
   ]);
+  return runDetailsOf(deps, {
+    row,
+    agentName: agent?.name ?? '',
+    definition,
+    attempt,
+    estimate,
+    results,
+    sources,
+    toolCalls,
+    sites,
+    benchmarks,
+    children,
+  });
+}
+
+/** What a run's view is made of: read by `getRunOrThrow`, or known to the code that just wrote the run. */
+export interface RunParts {
+  row: RunsTable;
+  agentName: string;
+  /** The agent version the latest attempt runs (the run's own when it has no attempt). */
+  definition: AgentDefinition;
+  attempt: AttemptsTable | undefined;
+  estimate: RunEstimatesTable | undefined;
+  results: StepResultsTable[];
+  sources: Map<number, SourceUse[]>;
+  toolCalls: Map<number, ToolCallView[]>;
+  sites: SelectedSite[];
+  benchmarks: BenchmarkResultView[];
+  children: Array<Pick<RunsTable, 'id' | 'name' | 'agent_id' | 'status' | 'parent_step'>>;
+}
+
+/** The run's view from its parts. */
+export function runDetailsOf(deps: Pick<Deps, 'models'>, parts: RunParts): RunDetails {
+  const { row, attempt, estimate } = parts;
+  const steps = stepViews(deps, parts);
   for (const step of steps) {
-    step.sources = sources.get(step.number) ?? [];
-    step.toolCalls = toolCalls.get(step.number) ?? [];
+    step.sources = parts.sources.get(step.number) ?? [];
+    step.toolCalls = parts.toolCalls.get(step.number) ?? [];
   }
-  const children = await deps.store.db
-    .selectFrom('runs')
-    .select(['id', 'name', 'agent_id', 'status', 'parent_step'])
-    .where('parent_run_id', '=', runId)
-    .orderBy('id')
-    .execute();
   const modelSettings = JSON.parse(row.model_settings) as ModelSettings;
   return {
     ...toRunSummary(row),
     parentRunId: row.parent_run_id,
-    childRuns: children.map((c) => ({
+    childRuns: parts.children.map((c) => ({
       id: c.id,
       name: c.name,
       agentId: c.agent_id,
       status: c.status as RunStatus,
       step: c.parent_step,
     })),
-    agentName: agent?.name ?? '',
+    agentName: parts.agentName,
     variables: JSON.parse(row.variables) as RunVariable[],
     modelSettings,
     stepOverrides: JSON.parse(row.step_overrides) as StepOverride[],
@@ -106,24 +151,16 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
     error: attempt?.error ?? null,
     files: steps.flatMap((s) => s.files),
     policyVersion: row.policy_version,
-    sites,
-    benchmarks,
+    sites: parts.sites,
+    benchmarks: parts.benchmarks,
   };
 }
 
 /** Every step of the attempt's agent version: its result where there is one, else pending or running. */
-async function stepViews(
-  deps: ReadDeps,
-  run: RunsTable,
-  attempt: AttemptsTable | undefined,
-  results: StepResultsTable[],
-): Promise<StepView[]> {
-  const definition = await getAgentVersionOrThrow(
-    deps.store.db,
-    run.org_id,
-    run.agent_id,
-    attempt?.agent_version ?? run.agent_version,
-  );
+function stepViews(
+  deps: Pick<Deps, 'models'>,
+  { row: run, attempt, results, definition }: RunParts,
+): StepView[] {
   const settings = JSON.parse(run.model_settings) as ModelSettings;
   const overrides = JSON.parse(run.step_overrides) as StepOverride[];
   const byNumber = new Map(results.map((r) => [r.number, r]));
