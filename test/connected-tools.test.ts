@@ -124,7 +124,12 @@ describe.each(storeKinds)('connected tools on %s', (kind) => {
     if (res.status !== 201) throw new Error(`start run: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.id;
   };
-  const getRun = async (id: string) => (await api.call<RunDetails>('GET', `/api/runs/${id}`)).body;
+  const getRun = async (id: string) => {
+    const res = await api.call<RunDetails>('GET', `/api/runs/${id}`);
+    // Said in full when it is not the run: a bare TypeError on `childRuns` once hid the answer.
+    if (res.status !== 200) throw new Error(`GET /api/runs/${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
   const runToEnd = async (
     agentId: string,
     variables: Record<string, unknown> = {},

@@ -59,7 +59,8 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
       : undefined,
     deps.store.db.selectFrom('run_estimates').selectAll().where('run_id', '=', runId).executeTakeFirst(),
   ]);
-  const [results, definition, sources, sites, benchmarks, toolCalls, children] = await Promise.all([
+  // At most four statements at once: each takes a connection of the pool for itself.
+  const [results, definition, children] = await Promise.all([
     attempt
       ? deps.store.db
           .selectFrom('step_results')
@@ -74,16 +75,18 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
       row.agent_id,
       attempt?.agent_version ?? row.agent_version,
     ),
-    attempt ? sourcesByStep(deps.store.db, attempt.id) : new Map<number, SourceUse[]>(),
-    selectedSites(deps.store.db, row.org_id, JSON.parse(row.site_ids) as string[]),
-    listRunBenchmarks(deps, row.org_id, runId),
-    attempt ? toolCallsByStep(deps.store.db, attempt.id) : new Map<number, ToolCallView[]>(),
     deps.store.db
       .selectFrom('runs')
       .select(['id', 'name', 'agent_id', 'status', 'parent_step'])
       .where('parent_run_id', '=', runId)
       .orderBy('id')
       .execute(),
+  ]);
+  const [sources, sites, benchmarks, toolCalls] = await Promise.all([
+    attempt ? sourcesByStep(deps.store.db, attempt.id) : new Map<number, SourceUse[]>(),
+    selectedSites(deps.store.db, row.org_id, JSON.parse(row.site_ids) as string[]),
+    listRunBenchmarks(deps, row.org_id, runId),
+    attempt ? toolCallsByStep(deps.store.db, attempt.id) : new Map<number, ToolCallView[]>(),
   ]);
   return runDetailsOf(deps, {
     row,

@@ -157,16 +157,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     });
   }
   const db = new Kysely<Database>({
-    dialect: new SchemaScopedPostgresDialect({
-      // A request asks in two scopes (its credentials in the system's, then its data in its
-      // organization's): each scope checks out from its own pool, so a connection keeps its scope
-      // and a request pays no round trip to switch it back and forth.
-      pool: {
-        connect: () => (currentTenantScope().kind === 'system' ? pool : scopedPool).connect(),
-        end: async () => undefined,
-      },
-      onReserveConnection: applyTenantScope,
-    }),
+    dialect: new SchemaScopedPostgresDialect({ pool: scopedPool, onReserveConnection: applyTenantScope }),
   });
   return {
     kind: 'postgres',
