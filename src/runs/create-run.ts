@@ -92,11 +92,9 @@ export async function createRun(
   // The run as written: a read back would cost ~7 statements to find what is known here (no
   // results, benchmarks or children yet), a third of a create.
   return runDetailsOf(deps, {
-    row: inserted.row,
+    ...inserted,
     agentName: agent.name,
     definition,
-    attempt: inserted.attempt,
-    estimate: inserted.estimate,
     results: [],
     sources: new Map(),
     toolCalls: new Map(),
@@ -124,7 +122,6 @@ export interface NewRun {
 
 /** The rows `insertRun` wrote, as a read would return them. */
 export interface InsertedRun {
-  id: string;
   row: RunsTable;
   estimate: RunEstimatesTable;
   attempt: AttemptsTable | undefined;
@@ -232,7 +229,7 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
   });
   if (run.start) deps.bus.publish('queue');
   deps.bus.publish(`run:${id}`);
-  return { id, ...written };
+  return written;
 }
 
 /** The row of a new attempt, due now. */

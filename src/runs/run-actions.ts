@@ -322,7 +322,7 @@ export async function duplicateRun(
   );
   const variables = resolveVariables(definition.variables, { ...overrides, ...input.variables });
   const trigger: RunTrigger = { kind: 'manual', by: actor.userId, duplicateOf: source.id };
-  const { id } = await insertRun(deps, actor, {
+  const { row } = await insertRun(deps, actor, {
     agentId: source.agent_id,
     version: source.agent_version,
     definition,
@@ -335,7 +335,7 @@ export async function duplicateRun(
     start: input.start,
     trigger,
   });
-  return getRunOrThrow(deps, actor, id);
+  return getRunOrThrow(deps, actor, row.id);
 }
 
 /** Rename, archive or unarchive. */
