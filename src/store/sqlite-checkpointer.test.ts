@@ -4,6 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from './open-store.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
 
 describe('SQLite checkpointer', () => {
   let dir: string;
@@ -51,5 +52,14 @@ describe('SQLite checkpointer', () => {
     store = await openStore({ sqlitePath: file });
     const rows = await sql<{ n: number }>`SELECT count(*) AS n FROM notes`.execute(store.db);
     expect(rows.rows[0]?.n).toBe(16);
+  });
+
+  it('hands checkpoints back to SQLite when its thread cannot run', async () => {
+    const sqlite = store.sqlite;
+    if (!sqlite) throw new Error('a SQLite store has its handle');
+    const broken = startCheckpointer(sqlite, path.join(dir, 'no such directory', 'agentruns.db'));
+    expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    await expect.poll(() => sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await broken.stop();
   });
 });

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
 
@@ -24,13 +23,19 @@ export function startCheckpointer(
   const thread = new Worker(new URL('./sqlite-checkpoint-thread.js', import.meta.url), {
     workerData: { file, intervalMs },
   });
-  // A thread that fails (its connection could not open the file) hands checkpoints back to SQLite.
-  thread.on('error', () => sqlite.pragma('wal_autocheckpoint = 1000'));
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  // A thread that ends unasked (its connection could not open the file, it threw) hands
+  // checkpoints back to SQLite, so the log cannot grow without bound.
+  thread.on('exit', () => {
+    if (!stopping && sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
+  });
+  thread.on('error', () => undefined);
   // It holds nothing that would keep the process alive: the store's close stops it.
   thread.unref();
-  const exited = once(thread, 'exit');
   return {
     async stop() {
+      stopping = true;
       // Held while it stops: an unreferenced thread would let the process end mid-await (exit 13).
       thread.ref();
       thread.postMessage('stop');
