@@ -93,7 +93,7 @@ export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<
       });
       sdkAlone.push(peer);
       options.log(
-        `AI SDK alone N=${n}  ${Math.round(peer.callsPerSecond)} calls/s  ${Math.round(peer.cpuMicrosPerCall)} µs CPU per call`,
+        `AI SDK alone N=${n}  ${Math.round(peer.callsPerSecond)} calls/s  ${Math.round(peer.cpuMicrosPerCall)} µs CPU per call  failed calls ${peer.failedCalls}`,
       );
     }
   } finally {

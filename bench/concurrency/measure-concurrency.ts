@@ -3,6 +3,7 @@ import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { createAgent } from '../../src/agents/agent-service.ts';
 import { createWorker } from '../../src/engine/worker.ts';
+import { createNamedProvider } from '../../src/models/named-providers.ts';
 import type { QueueStore } from '../../src/queue/queue-store.ts';
 import { createRun } from '../../src/runs/create-run.ts';
 import type { StoreKind } from '../../src/store/store-kind.ts';
@@ -51,19 +52,20 @@ export interface ConcurrencyRound {
 /**
  * The engine benchmark's three-step chain, on the slow model: a run in flight is always waiting on
  * one of its calls, and an agent is ordered steps (SPEC). A one-step run would measure mostly
- * `createRun` (one per call) rather than the engine keeping N calls going.
+ * `createRun` (one per call) rather than the engine keeping N calls going. The model is a local
+ * OpenAI-compatible server, so it is what an organization adds as a named provider (`local`).
  */
 const threeStepAgent = {
   ...benchAgent,
   name: 'Concurrency benchmark',
-  modelSettings: { model: 'openai/gpt-4.1' },
+  modelSettings: { model: 'local/gpt-4.1' },
 };
 
 const ENQUEUE_CONCURRENCY = 16;
 
 /**
- * One closed-loop round: a fresh store built by the composition root with `OPENAI_BASE_URL` on
- * the slow model (Chat Completions), one worker with concurrency `inflight`, `inflight` runs
+ * One closed-loop round: a fresh store built by the composition root with the slow model as the
+ * named provider `local` (Chat Completions), one worker with concurrency `inflight`, `inflight` runs
  * created through `createRun`, and every run that ends replaced by a new one. After the warm-up,
  * completed model calls are counted for `durationSeconds`.
  */
@@ -72,9 +74,9 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     kind: options.kind,
     postgresUrl: options.postgresUrl,
     prefix: 'agentruns-concurrency-',
-    env: { OPENAI_BASE_URL: options.modelBaseUrl, OPENAI_API: 'chat', OPENAI_API_KEY: 'bench' },
   });
   try {
+    await createNamedProvider(deps, actor, { name: 'local', baseUrl: options.modelBaseUrl, apiKey: 'bench' });
     const agent = await createAgent(deps, actor, threeStepAgent);
 
     let inflight = 0;

@@ -6,9 +6,20 @@ import {
 } from '../../test/support/fake-provider-server.ts';
 import { ProviderError } from '../platform/errors.ts';
 import { createAiSdkProvider, type ProviderApi } from './ai-sdk-provider.ts';
-import type { ModelCall } from './model-provider.ts';
+import type { ModelCall, ModelProvider } from './model-provider.ts';
+import { createOpenAICompatibleProvider } from './openai-compatible-provider.ts';
 
-const cases: Array<{ format: WireFormat; api: ProviderApi; id: string; model: string; path: string }> = [
+interface Case {
+  format: WireFormat;
+  api: ProviderApi;
+  id: string;
+  model: string;
+  path: string;
+  /** How the provider is built: the AI SDK (default), or Chat Completions over undici (named providers). */
+  client?: 'direct';
+}
+
+const cases: Case[] = [
   {
     format: 'openai-chat',
     api: 'openai-chat',
@@ -37,7 +48,20 @@ const cases: Array<{ format: WireFormat; api: ProviderApi; id: string; model: st
     model: 'ollama/llama3.2',
     path: '/v1/chat/completions',
   },
+  {
+    format: 'openai-chat',
+    api: 'openai-compatible',
+    id: 'vllm',
+    model: 'vllm/qwen3-8b',
+    path: '/v1/chat/completions',
+    client: 'direct',
+  },
 ];
+
+const providerFor = (c: Case, baseUrl: string, apiKey: string): ModelProvider =>
+  c.client === 'direct'
+    ? createOpenAICompatibleProvider({ id: c.id, baseUrl, apiKey })
+    : createAiSdkProvider({ id: c.id, api: c.api, baseUrl, apiKey });
 
 const call = (model: string, extra: Partial<ModelCall> = {}): ModelCall => ({
   model,
@@ -58,152 +82,150 @@ async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
   return error as ProviderError;
 }
 
-describe.each(cases)(
-  'AI SDK provider over $api ($format wire format)',
-  ({ format, api, id, model, path }) => {
-    let server: FakeProviderServer;
-    afterEach(async () => {
-      await server.close();
-    });
-    const provider = async () => {
-      server = await startFakeProviderServer(format);
-      return createAiSdkProvider({ id, api, baseUrl: server.baseUrl, apiKey: 'sk-test-1234' });
-    };
+describe.each(cases)('provider over $api ($format wire format) $client', (c) => {
+  const { format, id, model, path } = c;
+  let server: FakeProviderServer;
+  afterEach(async () => {
+    await server.close();
+  });
+  const provider = async () => {
+    server = await startFakeProviderServer(format);
+    return providerFor(c, server.baseUrl, 'sk-test-1234');
+  };
 
-    it('answers a plain call with its text and usage, and sends the prompt, key and settings', async () => {
-      const p = await provider();
-      server.script({
-        kind: 'answer',
-        text: 'Acme grew.',
-        inputTokens: 30,
-        outputTokens: 5,
-        cachedTokens: 8,
-      });
-      const answer = await p.generate(call(model, { temperature: 0.3, maxOutputTokens: 300 }));
-      expect(answer.text).toBe('Acme grew.');
-      expect(answer.usage).toEqual({ inputTokens: 30, outputTokens: 5, cachedInputTokens: 8 });
-      const request = server.requests[0];
-      expect(request?.path).toBe(path);
-      expect(JSON.stringify(request?.body)).toContain('Summarize the quarter for Acme.');
-      expect(request?.body.model).toBe(model.slice(model.indexOf('/') + 1));
-      expect(request?.body.temperature).toBe(0.3);
-      const maxTokens =
-        request?.body.max_output_tokens ?? request?.body.max_tokens ?? request?.body.max_completion_tokens;
-      expect(maxTokens).toBe(300);
-      if (format === 'anthropic') expect(request?.headers['x-api-key']).toBe('sk-test-1234');
-      else expect(request?.headers.authorization).toBe('Bearer sk-test-1234');
+  it('answers a plain call with its text and usage, and sends the prompt, key and settings', async () => {
+    const p = await provider();
+    server.script({
+      kind: 'answer',
+      text: 'Acme grew.',
+      inputTokens: 30,
+      outputTokens: 5,
+      cachedTokens: 8,
     });
+    const answer = await p.generate(call(model, { temperature: 0.3, maxOutputTokens: 300 }));
+    expect(answer.text).toBe('Acme grew.');
+    expect(answer.usage).toEqual({ inputTokens: 30, outputTokens: 5, cachedInputTokens: 8 });
+    const request = server.requests[0];
+    expect(request?.path).toBe(path);
+    expect(JSON.stringify(request?.body)).toContain('Summarize the quarter for Acme.');
+    expect(request?.body.model).toBe(model.slice(model.indexOf('/') + 1));
+    expect(request?.body.temperature).toBe(0.3);
+    const maxTokens =
+      request?.body.max_output_tokens ?? request?.body.max_tokens ?? request?.body.max_completion_tokens;
+    expect(maxTokens).toBe(300);
+    if (format === 'anthropic') expect(request?.headers['x-api-key']).toBe('sk-test-1234');
+    else expect(request?.headers.authorization).toBe('Bearer sk-test-1234');
+  });
 
-    it('streams the answer as deltas that add up to the text, with the final usage', async () => {
-      const p = await provider();
-      server.script({ kind: 'answer', chunks: ['Acme ', 'grew ', '12%.'], inputTokens: 40, outputTokens: 6 });
-      const deltas: string[] = [];
-      const answer = await p.generate(call(model, { onDelta: (d) => deltas.push(d) }));
-      expect(deltas).toEqual(['Acme ', 'grew ', '12%.']);
-      expect(answer.text).toBe('Acme grew 12%.');
-      expect(answer.usage.inputTokens).toBe(40);
-      expect(answer.usage.outputTokens).toBe(6);
-      expect(server.requests[0]?.body.stream).toBe(true);
-    });
+  it('streams the answer as deltas that add up to the text, with the final usage', async () => {
+    const p = await provider();
+    server.script({ kind: 'answer', chunks: ['Acme ', 'grew ', '12%.'], inputTokens: 40, outputTokens: 6 });
+    const deltas: string[] = [];
+    const answer = await p.generate(call(model, { onDelta: (d) => deltas.push(d) }));
+    expect(deltas).toEqual(['Acme ', 'grew ', '12%.']);
+    expect(answer.text).toBe('Acme grew 12%.');
+    expect(answer.usage.inputTokens).toBe(40);
+    expect(answer.usage.outputTokens).toBe(6);
+    expect(server.requests[0]?.body.stream).toBe(true);
+  });
 
-    it('reports rate limits with the Retry-After, and server errors, as retryable', async () => {
-      const p = await provider();
-      server.script(
-        {
-          kind: 'status',
-          status: 429,
-          headers: { 'retry-after': '7' },
-          body: {
-            error: {
-              message: 'Rate limit reached for requests',
-              type: 'requests',
-              code: 'rate_limit_exceeded',
-            },
-          },
-        },
-        {
-          kind: 'status',
-          status: 500,
-          body: { error: { message: 'The server had an error', type: 'server_error' } },
-        },
-      );
-      const limited = await failureOf(p.generate(call(model)));
-      expect(limited).toMatchObject({
-        kind: 'rate_limited',
-        retryable: true,
+  it('reports rate limits with the Retry-After, and server errors, as retryable', async () => {
+    const p = await provider();
+    server.script(
+      {
+        kind: 'status',
         status: 429,
-        retryAfterMs: 7000,
-      });
-      expect(limited.message).toContain('Rate limit reached');
-      const down = await failureOf(p.generate(call(model)));
-      expect(down).toMatchObject({ kind: 'unavailable', retryable: true, status: 500 });
-    });
-
-    it('says what went wrong: a refused key, an unknown model, a prompt over the context window', async () => {
-      const p = await provider();
-      server.script(
-        {
-          kind: 'status',
-          status: 401,
-          body: {
-            error: {
-              message: 'Incorrect API key provided: sk-test-1234.',
-              type: 'invalid_request_error',
-              code: 'invalid_api_key',
-            },
+        headers: { 'retry-after': '7' },
+        body: {
+          error: {
+            message: 'Rate limit reached for requests',
+            type: 'requests',
+            code: 'rate_limit_exceeded',
           },
         },
-        {
-          kind: 'status',
-          status: 404,
-          body: {
-            error: {
-              message: 'The model `nope` does not exist or you do not have access to it.',
-              code: 'model_not_found',
-            },
+      },
+      {
+        kind: 'status',
+        status: 500,
+        body: { error: { message: 'The server had an error', type: 'server_error' } },
+      },
+    );
+    const limited = await failureOf(p.generate(call(model)));
+    expect(limited).toMatchObject({
+      kind: 'rate_limited',
+      retryable: true,
+      status: 429,
+      retryAfterMs: 7000,
+    });
+    expect(limited.message).toContain('Rate limit reached');
+    const down = await failureOf(p.generate(call(model)));
+    expect(down).toMatchObject({ kind: 'unavailable', retryable: true, status: 500 });
+  });
+
+  it('says what went wrong: a refused key, an unknown model, a prompt over the context window', async () => {
+    const p = await provider();
+    server.script(
+      {
+        kind: 'status',
+        status: 401,
+        body: {
+          error: {
+            message: 'Incorrect API key provided: sk-test-1234.',
+            type: 'invalid_request_error',
+            code: 'invalid_api_key',
           },
         },
-        {
-          kind: 'status',
-          status: 400,
-          body: {
-            error: {
-              message:
-                "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
-              code: 'context_length_exceeded',
-            },
+      },
+      {
+        kind: 'status',
+        status: 404,
+        body: {
+          error: {
+            message: 'The model `nope` does not exist or you do not have access to it.',
+            code: 'model_not_found',
           },
         },
-      );
-      const auth = await failureOf(p.generate(call(model)));
-      expect(auth).toMatchObject({ kind: 'auth', retryable: false });
-      expect(auth.message).toContain('refused the API key');
-      expect(auth.message).toContain(id);
-      expect((await failureOf(p.generate(call(model)))).kind).toBe('unknown_model');
-      const tooLong = await failureOf(p.generate(call(model)));
-      expect(tooLong.kind).toBe('context_length');
-      expect(tooLong.message).toContain('too long');
-    });
+      },
+      {
+        kind: 'status',
+        status: 400,
+        body: {
+          error: {
+            message:
+              "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
+            code: 'context_length_exceeded',
+          },
+        },
+      },
+    );
+    const auth = await failureOf(p.generate(call(model)));
+    expect(auth).toMatchObject({ kind: 'auth', retryable: false });
+    expect(auth.message).toContain('refused the API key');
+    expect(auth.message).toContain(id);
+    expect((await failureOf(p.generate(call(model)))).kind).toBe('unknown_model');
+    const tooLong = await failureOf(p.generate(call(model)));
+    expect(tooLong.kind).toBe('context_length');
+    expect(tooLong.message).toContain('too long');
+  });
 
-    it('turns a malformed answer into a readable error', async () => {
-      const p = await provider();
-      server.script({ kind: 'malformed' });
-      const error = await failureOf(p.generate(call(model)));
-      expect(error.kind).toBe('bad_response');
-      expect(error.message).toContain(id);
-    });
+  it('turns a malformed answer into a readable error', async () => {
+    const p = await provider();
+    server.script({ kind: 'malformed' });
+    const error = await failureOf(p.generate(call(model)));
+    expect(error.kind).toBe('bad_response');
+    expect(error.message).toContain(id);
+  });
 
-    it('reports a provider it cannot reach as unavailable', async () => {
-      server = await startFakeProviderServer(format);
-      const baseUrl = server.baseUrl;
-      await server.close();
-      const p = createAiSdkProvider({ id, api, baseUrl, apiKey: 'k' });
-      const error = await failureOf(p.generate(call(model)));
-      expect(error).toMatchObject({ kind: 'unavailable', retryable: true });
-      server = await startFakeProviderServer(format);
-    });
-  },
-);
+  it('reports a provider it cannot reach as unavailable', async () => {
+    server = await startFakeProviderServer(format);
+    const baseUrl = server.baseUrl;
+    await server.close();
+    const p = providerFor(c, baseUrl, 'k');
+    const error = await failureOf(p.generate(call(model)));
+    expect(error).toMatchObject({ kind: 'unavailable', retryable: true });
+    server = await startFakeProviderServer(format);
+  });
+});
 
 describe('AI SDK provider reasoning', () => {
   let server: FakeProviderServer;

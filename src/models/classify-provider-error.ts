@@ -14,7 +14,7 @@ const UNKNOWN_MODEL =
  */
 export function classifyProviderError(error: unknown, model: string, providerId: string): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (APICallError.isInstance(error)) return fromApiCall(error, model, providerId);
+  if (APICallError.isInstance(error)) return classifyHttpFailure(httpFailureOf(error), model, providerId);
   if (JSONParseError.isInstance(error) || TypeValidationError.isInstance(error)) {
     return new ProviderError(
       `${providerId} sent an answer that could not be read for ${model}: ${firstLine(messageOf(error))}`,
@@ -28,14 +28,40 @@ export function classifyProviderError(error: unknown, model: string, providerId:
   });
 }
 
-function fromApiCall(error: APICallError, model: string, providerId: string): ProviderError {
-  const status = error.statusCode;
+/**
+ * A call that failed at the HTTP level, whoever made it: a status (none when the provider could
+ * not be reached), what the provider answered, and the client's own message.
+ */
+export interface HttpFailure {
+  url: string;
+  status?: number | undefined;
+  responseHeaders?: Record<string, string> | undefined;
+  responseBody?: string | undefined;
+  /** The answer parsed by the client, when it did (the AI SDK's `data`). */
+  data?: unknown;
+  message: string;
+  cause: unknown;
+}
+
+const httpFailureOf = (error: APICallError): HttpFailure => ({
+  url: error.url,
+  status: error.statusCode,
+  responseHeaders: error.responseHeaders,
+  responseBody: error.responseBody,
+  data: error.data,
+  message: error.message,
+  cause: error,
+});
+
+/** A failed HTTP call to a provider as a ProviderError a user can act on (see classifyProviderError). */
+export function classifyHttpFailure(error: HttpFailure, model: string, providerId: string): ProviderError {
+  const status = error.status;
   const said = providerMessage(error);
   const retryAfterMs = retryAfterOf(error.responseHeaders);
   const make = (kind: ProviderErrorKind, retryable: boolean, message: string) =>
     new ProviderError(message, retryable, {
       kind,
-      cause: error,
+      cause: error.cause,
       ...(status === undefined ? {} : { status }),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
@@ -85,7 +111,7 @@ function fromApiCall(error: APICallError, model: string, providerId: string): Pr
 }
 
 /** The provider's own words: `{ error: { message } }` (OpenAI, Anthropic) or the SDK's message. */
-function providerMessage(error: APICallError): string {
+function providerMessage(error: HttpFailure): string {
   const data = error.data as { error?: { message?: unknown } } | undefined;
   const fromData = data?.error?.message;
   if (typeof fromData === 'string' && fromData !== '') return firstLine(fromData);

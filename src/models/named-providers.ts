@@ -4,9 +4,9 @@ import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { ModelProvidersTable } from '../store/schema.ts';
-import { createAiSdkProvider } from './ai-sdk-provider.ts';
 import type { ModelProvider } from './model-provider.ts';
 import { type NamedProviderSource, reservedProviderIds } from './model-registry.ts';
+import { createOpenAICompatibleProvider } from './openai-compatible-provider.ts';
 import type { SecretBox } from './secret-box.ts';
 
 const providerName = z
@@ -217,9 +217,8 @@ export function createNamedProviderSource(
         .where('org_id', '=', orgId)
         .execute();
       return rows.map((row) =>
-        createAiSdkProvider({
+        createOpenAICompatibleProvider({
           id: row.name,
-          api: 'openai-compatible',
           baseUrl: row.base_url,
           apiKey: row.api_key_sealed === null ? undefined : secrets.openOrThrow(row.api_key_sealed),
           headers:
