@@ -26,7 +26,7 @@ export function createGroupCommit(db: Kysely<Database>, lock: Mutex) {
   const runBatch = async () => {
     scheduled = false;
     const batch = waiting.splice(0, MAX_BATCH);
-    if (waiting.length > 0) schedule();
+    if (waiting.length > 0) scheduleNext();
     const [only] = batch;
     if (batch.length === 1 && only) {
       await db.transaction().execute(only.fn).then(only.resolve, only.reject);
@@ -68,6 +68,13 @@ export function createGroupCommit(db: Kysely<Database>, lock: Mutex) {
     if (scheduled) return;
     scheduled = true;
     void lock.run(runBatch);
+  };
+  // The next batch waits for the event loop's next turn: a backlog of hundreds would otherwise run
+  // as one chain of microtasks, and the sockets waiting meanwhile (model answers, requests) with it.
+  const scheduleNext = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => void lock.run(runBatch));
   };
 
   return function transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
