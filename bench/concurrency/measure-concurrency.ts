@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { createAgent } from '../../src/agents/agent-service.ts';
 import { createWorker } from '../../src/engine/worker.ts';
 import { createNamedProvider } from '../../src/models/named-providers.ts';
@@ -118,12 +120,18 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     const worker = createWorker({ ...deps, queue }, { concurrency: options.inflight });
     worker.start();
     await sleep(500);
+    // The earlier round's garbage is collected first: the base is this round's idle worker alone
+    // (without it, a base inflated by the last round gave negative figures per run).
+    collectGarbage();
     const rssBase = process.memoryUsage().rss;
 
-    // The first `inflight` runs, created as the API would, a few at a time.
+    // The first `inflight` runs, created as the API would, a few at a time. Counted apart from
+    // `created`: runs that end meanwhile start their replacements, which must not cut this short.
+    let initial = 0;
     await Promise.all(
       Array.from({ length: ENQUEUE_CONCURRENCY }, async () => {
-        while (created < options.inflight) {
+        while (initial < options.inflight) {
+          initial++;
           const i = created++;
           inflight++;
           await createRun(
@@ -181,6 +189,12 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     if (options.kind === 'postgres') await dropSchema(options.postgresUrl, schema);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A full collection now, through V8's `gc` exposed for this one call. */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
