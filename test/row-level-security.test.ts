@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/api/create-app.ts';
+import { hashToken } from '../src/identity/api-tokens.ts';
 import { createOrganization } from '../src/identity/bootstrap.ts';
 import { filteredRuns } from '../src/runs/list-runs.ts';
 import { DEFAULT_APP_ROLE } from '../src/store/postgres-app-role.ts';
@@ -222,5 +224,63 @@ describe.skipIf(!storeKinds.includes('postgres'))('row-level security (postgres)
     } finally {
       await client.end();
     }
+  });
+
+  it("authenticates without switching a connection's scope, and the scope it keeps still holds", async () => {
+    // The lookup function reads in the system scope for its own duration only: a connection of the
+    // application role held in another organization finds the token's owner, and is still held after.
+    const url = new URL(POSTGRES_URL);
+    url.username = DEFAULT_APP_ROLE;
+    const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path=${schema}` });
+    await client.connect();
+    try {
+      await client.query(
+        "SELECT set_config('agentruns.organization_id', $1, false), set_config('agentruns.scope', 'organization', false)",
+        [otherOrg],
+      );
+      const owner = await client.query('SELECT user_id, org_id, role FROM agentruns_token_actor($1)', [
+        hashToken(deps.token),
+      ]);
+      expect(owner.rows).toEqual([{ user_id: deps.admin.userId, org_id: deps.admin.orgId, role: 'admin' }]);
+      expect((await client.query("SELECT current_setting('agentruns.scope') AS scope")).rows).toEqual([
+        { scope: 'organization' },
+      ]);
+      expect((await client.query('SELECT id FROM users')).rows).toEqual([{ id: otherAdmin }]);
+      expect((await client.query('SELECT * FROM agentruns_token_actor($1)', ['no such hash'])).rows).toEqual(
+        [],
+      );
+    } finally {
+      await client.end();
+    }
+
+    // Through the API: no statement of an authenticated request switches a connection to the system
+    // scope (before migration 0021 every request did, then back to its organization).
+    const app = await createApp(deps);
+    const statements: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const [text, values] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
+      const sqlText = typeof text === 'string' ? text : text.text;
+      statements.push(
+        `${sqlText} ${JSON.stringify(values ?? (typeof text === 'string' ? [] : text.values))}`,
+      );
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await app.inject({
+          method: 'GET',
+          url: '/api/runs?limit=5',
+          headers: { authorization: `Bearer ${deps.token}` },
+        });
+        expect(res.statusCode).toBe(200);
+        expect((res.json() as { items: Array<{ id: string }> }).items.map((r) => r.id)).toContain(runId);
+      }
+    } finally {
+      pg.Client.prototype.query = query;
+      await app.close();
+    }
+    expect(statements.filter((s) => s.includes('agentruns_token_actor'))).toHaveLength(3);
+    expect(statements.filter((s) => s.includes('set_config') && s.includes('"system"'))).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
+import { runInOrganization, runKeepingScope } from '../store/tenant-scope.ts';
 import { type Actor, isRole } from './actor.ts';
 import { can } from './permissions.ts';
 
@@ -174,13 +176,27 @@ export async function revokeToken(
   };
 }
 
-/** The actor a bearer token stands for, or undefined when it is unknown or revoked. */
-export async function actorForToken(
-  deps: Pick<Deps, 'store' | 'clock'>,
-  token: string,
-): Promise<Actor | undefined> {
-  if (!token.startsWith(TOKEN_PREFIX)) return undefined;
-  const row = await deps.store.db
+interface TokenOwner {
+  id: string;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  user_id: string;
+  org_id: string;
+  role: string;
+}
+
+/**
+ * Whose token this is. On PostgreSQL through `agentruns_token_actor` (migration 0021), which reads
+ * in the system scope by itself, so the connection keeps the scope it has (`runKeepingScope`).
+ */
+async function tokenOwner(deps: Pick<Deps, 'store'>, tokenHash: string): Promise<TokenOwner | undefined> {
+  if (deps.store.kind === 'postgres') {
+    const { rows } = await runKeepingScope(() =>
+      sql<TokenOwner>`SELECT * FROM agentruns_token_actor(${tokenHash})`.execute(deps.store.db),
+    );
+    return rows[0];
+  }
+  return deps.store.db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .select([
@@ -191,17 +207,25 @@ export async function actorForToken(
       'users.org_id',
       'users.role',
     ])
-    .where('api_tokens.token_hash', '=', hashToken(token))
+    .where('api_tokens.token_hash', '=', tokenHash)
     .executeTakeFirst();
+}
+
+/** The actor a bearer token stands for, or undefined when it is unknown or revoked. */
+export async function actorForToken(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  token: string,
+): Promise<Actor | undefined> {
+  if (!token.startsWith(TOKEN_PREFIX)) return undefined;
+  const row = await tokenOwner(deps, hashToken(token));
   if (!row || row.revoked_at !== null || !isRole(row.role)) return undefined;
   const now = deps.clock.now();
-  // Last-used time to the minute: one write per token per minute, not one per request.
+  // Last-used time to the minute: one write per token per minute, not one per request. Written in
+  // the token's organization, the scope the request's own queries then find on the connection.
   if (row.last_used_at === null || now - row.last_used_at > 60_000) {
-    await deps.store.db
-      .updateTable('api_tokens')
-      .set({ last_used_at: now })
-      .where('id', '=', row.id)
-      .execute();
+    await runInOrganization(row.org_id, () =>
+      deps.store.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute(),
+    );
   }
   return { orgId: row.org_id, userId: row.user_id, role: row.role };
 }

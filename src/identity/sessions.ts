@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import { UnauthorizedError, ValidationError } from '../platform/errors.ts';
-import { runAsSystem } from '../store/tenant-scope.ts';
+import { runAsSystem, runKeepingScope } from '../store/tenant-scope.ts';
 import { type Actor, isRole } from './actor.ts';
 import { hashToken } from './api-tokens.ts';
 import {
@@ -112,16 +113,34 @@ export async function signIn(
   return { secret, actor: { orgId: user.org_id, userId: user.id, role: user.role }, expiresAt };
 }
 
+interface SessionOwner {
+  user_id: string;
+  org_id: string;
+  role: string;
+  expires_at: number;
+}
+
+/** Whose session this is; on PostgreSQL without a scope switch, as `tokenOwner` in api-tokens.ts. */
+async function sessionOwner(deps: Pick<Deps, 'store'>, tokenHash: string): Promise<SessionOwner | undefined> {
+  if (deps.store.kind === 'postgres') {
+    const { rows } = await runKeepingScope(() =>
+      sql<SessionOwner>`SELECT * FROM agentruns_session_actor(${tokenHash})`.execute(deps.store.db),
+    );
+    return rows[0];
+  }
+  return deps.store.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['users.id as user_id', 'users.org_id', 'users.role', 'sessions.expires_at'])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
 export async function actorForSession(
   deps: Pick<Deps, 'store' | 'clock'>,
   secret: string,
 ): Promise<Actor | undefined> {
-  const row = await deps.store.db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id as user_id', 'users.org_id', 'users.role', 'sessions.expires_at'])
-    .where('sessions.token_hash', '=', hashToken(secret))
-    .executeTakeFirst();
+  const row = await sessionOwner(deps, hashToken(secret));
   if (!row || row.expires_at <= deps.clock.now() || !isRole(row.role)) return undefined;
   return { orgId: row.org_id, userId: row.user_id, role: row.role };
 }

@@ -15,6 +15,7 @@ import { toolChildrenMigration } from './migrations/0017-tool-children.ts';
 import { runHistoryMigration } from './migrations/0018-run-history.ts';
 import { exportHeartbeatMigration } from './migrations/0019-export-heartbeat.ts';
 import { runListIndexesMigration } from './migrations/0020-run-list-indexes.ts';
+import { credentialLookupsMigration } from './migrations/0021-credential-lookups.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -40,6 +41,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0018_run_history': runHistoryMigration(),
     '0019_export_heartbeat': exportHeartbeatMigration(),
     '0020_run_list_indexes': runListIndexesMigration(),
+    '0021_credential_lookups': credentialLookupsMigration(kind),
   };
 }
 

@@ -221,6 +221,7 @@ const appliedScope = new WeakMap<DatabaseConnection, string>();
 
 async function applyTenantScope(connection: DatabaseConnection): Promise<void> {
   const scope = currentTenantScope();
+  if (scope.kind === 'kept') return;
   const key = scope.kind === 'system' ? 'system' : `org:${scope.orgId}`;
   if (appliedScope.get(connection) === key) return;
   appliedScope.delete(connection);

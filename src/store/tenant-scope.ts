@@ -8,7 +8,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * or session, the CLI) runs in the `system` scope, the one narrow way past the wall.
  * SQLite has no row-level security: there the scope changes nothing.
  */
-export type TenantScope = { kind: 'organization'; orgId: string } | { kind: 'system' };
+export type TenantScope =
+  | { kind: 'organization'; orgId: string }
+  | { kind: 'system' }
+  /** Whatever scope the connection has: only for a statement that sets its own (see `runKeepingScope`). */
+  | { kind: 'kept' };
 
 const storage = new AsyncLocalStorage<TenantScope>();
 const systemScope: TenantScope = { kind: 'system' };
@@ -22,6 +26,18 @@ export function runInOrganization<T>(orgId: string, fn: () => T): T {
 export function runAsSystem<T>(fn: () => T): T {
   return storage.run(systemScope, fn);
 }
+
+/**
+ * Runs `fn` without switching its connection's scope: for a call to a PostgreSQL function that
+ * sets its own for its duration (`SET agentruns.scope` in its definition: the token and session
+ * lookups of migration 0021). A request's lookup then costs no `set_config` round trip, and the
+ * connection keeps the organization its last request set, which the request's own queries reuse.
+ */
+export function runKeepingScope<T>(fn: () => T): T {
+  return storage.run(keptScope, fn);
+}
+
+const keptScope: TenantScope = { kind: 'kept' };
 
 /** The scope in force: outside any `runInOrganization`, the system scope. */
 export function currentTenantScope(): TenantScope {
