@@ -161,7 +161,7 @@ function roundInChild(options: ConcurrencyRoundOptions): Promise<ConcurrencyRoun
 }
 
 function describe(r: ConcurrencyRound): string {
-  return `${r.store.padEnd(8)} N=${r.inflight}  ${Math.round(r.callsPerSecond)} calls/s of ${r.idealCallsPerSecond} ideal (${(r.ratio * 100).toFixed(1)} %)  in flight ${r.medianInflight}  RSS ${r.rssPerRunKB.toFixed(1)} KB/run (${Math.round(r.rssBaseMB)} → ${Math.round(r.rssSteadyMB)} MB)  CPU ${Math.round(r.cpuPercent)} %  failed runs ${r.failedRuns}`;
+  return `${r.store.padEnd(8)} N=${r.inflight}  ${Math.round(r.callsPerSecond)} calls/s of ${r.idealCallsPerSecond} ideal (${(r.ratio * 100).toFixed(1)} %)  in flight ${r.medianInflight}  RSS ${r.rssPerRunKB.toFixed(1)} KB/run (${Math.round(r.rssBaseMB)} → ${Math.round(r.rssSteadyMB)} MB)  CPU ${Math.round(r.cpuPercent)} % (${Math.round(r.cpuMicrosPerCall)} µs per call, event loop ${Math.round(r.eventLoopUtilization * 100)} % busy)  failed runs ${r.failedRuns}`;
 }
 
 export function concurrencyTable(result: ConcurrencyResult): string {
@@ -183,6 +183,8 @@ export function concurrencyTable(result: ConcurrencyResult): string {
       ofPeer,
       `${r.rssPerRunKB.toFixed(1)} ${rssMet ? '✓' : '✗'}`,
       `${Math.round(r.cpuPercent)} %`,
+      String(Math.round(r.cpuMicrosPerCall)),
+      `${Math.round(r.eventLoopUtilization * 100)} %`,
       String(r.failedRuns),
     ];
   });
@@ -199,6 +201,8 @@ export function concurrencyTable(result: ConcurrencyResult): string {
         'AI SDK alone, calls/s (ours of it)',
         'RSS KB per run (≤ 85)',
         'CPU',
+        'CPU µs per call',
+        'event loop busy',
         'failed runs',
       ],
       rows,

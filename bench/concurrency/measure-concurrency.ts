@@ -49,6 +49,10 @@ export interface ConcurrencyRound {
   rssBaseMB: number;
   rssSteadyMB: number;
   cpuPercent: number;
+  /** This process's CPU per completed call in the window, in microseconds. */
+  cpuMicrosPerCall: number;
+  /** Share of the window the event loop was busy: near 1, the engine's one thread is the limit. */
+  eventLoopUtilization: number;
 }
 
 /**
@@ -149,6 +153,7 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     const profiler = options.profileFile ? await startProfiler() : undefined;
     const callsBefore = calls;
     const cpuBefore = process.cpuUsage();
+    const eluBefore = performance.eventLoopUtilization();
     const started = performance.now();
     const rss: number[] = [];
     const inflightSamples: number[] = [];
@@ -160,6 +165,7 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     const seconds = (performance.now() - started) / 1000;
     const windowCalls = calls - callsBefore;
     const cpu = process.cpuUsage(cpuBefore);
+    const elu = performance.eventLoopUtilization(eluBefore);
     if (profiler && options.profileFile) await profiler.stopTo(options.profileFile);
 
     closing = true;
@@ -183,6 +189,8 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
       rssBaseMB: rssBase / 2 ** 20,
       rssSteadyMB: rssSteady / 2 ** 20,
       cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+      cpuMicrosPerCall: (cpu.user + cpu.system) / Math.max(1, windowCalls),
+      eventLoopUtilization: elu.utilization,
     };
   } finally {
     await deps.close();
