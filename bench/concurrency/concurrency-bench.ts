@@ -117,8 +117,7 @@ export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<
         metric: 'RSS KB per run' as const,
         target: RSS_TARGET_KB,
         measured: r.rssPerRunKB,
-        // Below zero is not a measurement (the base was inflated): not met.
-        met: r.rssPerRunKB >= 0 && r.rssPerRunKB <= RSS_TARGET_KB,
+        met: rssMet(r),
       },
     ];
   });
@@ -142,6 +141,9 @@ export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<
     targets,
   };
 }
+
+/** Below zero is not a measurement (the base was inflated): not met. */
+const rssMet = (r: ConcurrencyRound) => r.rssPerRunKB >= 0 && r.rssPerRunKB <= RSS_TARGET_KB;
 
 /** Runs one round in a fresh process (`concurrency-round.ts`): its RSS is that round's alone. */
 function roundInChild(options: ConcurrencyRoundOptions): Promise<ConcurrencyRound> {
@@ -169,7 +171,6 @@ export function concurrencyTable(result: ConcurrencyResult): string {
     const required = requiredCallsPerSecond(r.store, r.inflight);
     const peer = result.sdkAlone.find((p) => p.inflight === r.inflight);
     const met = r.callsPerSecond >= required.callsPerSecond;
-    const rssMet = r.rssPerRunKB >= 0 && r.rssPerRunKB <= RSS_TARGET_KB;
     const of = r.store === 'postgres' ? `of min(N, 3,000)` : 'of N';
     const ofPeer = peer
       ? `${Math.round(peer.callsPerSecond)} (${((r.callsPerSecond / peer.callsPerSecond) * 100).toFixed(0)} %)`
@@ -181,7 +182,7 @@ export function concurrencyTable(result: ConcurrencyResult): string {
       `${(r.ratio * 100).toFixed(1)} %`,
       `≥ ${Math.round(required.callsPerSecond)} (${required.ratio * 100} % ${of}) ${met ? '✓' : '✗'}`,
       ofPeer,
-      `${r.rssPerRunKB.toFixed(1)} ${rssMet ? '✓' : '✗'}`,
+      `${r.rssPerRunKB.toFixed(1)} ${rssMet(r) ? '✓' : '✗'}`,
       `${Math.round(r.cpuPercent)} %`,
       String(Math.round(r.cpuMicrosPerCall)),
       `${Math.round(r.eventLoopUtilization * 100)} %`,

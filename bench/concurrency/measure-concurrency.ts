@@ -124,8 +124,7 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     const worker = createWorker({ ...deps, queue }, { concurrency: options.inflight });
     worker.start();
     await sleep(500);
-    // The earlier round's garbage is collected first: the base is this round's idle worker alone
-    // (without it, a base inflated by the last round gave negative figures per run).
+    // Start-up's garbage is collected first: the base is the idle worker alone.
     collectGarbage();
     const rssBase = process.memoryUsage().rss;
 

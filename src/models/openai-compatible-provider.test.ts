@@ -93,7 +93,7 @@ describe('OpenAI-compatible provider (Chat Completions over undici)', () => {
     ]);
   });
 
-  it('asks a stream for its usage, sends the configured headers over the key, and no key when there is none', async () => {
+  it('asks a stream for its usage, sends the configured headers with the key, and no key when there is none', async () => {
     server = await startFakeProviderServer('openai-chat');
     const keyed = createOpenAICompatibleProvider({
       id: 'azure',
@@ -129,7 +129,7 @@ describe('OpenAI-compatible provider (Chat Completions over undici)', () => {
     expect(server.requests[0]?.closedEarly).toBe(true);
   });
 
-  it('fails a stream that reports an error, and retries one cut off before the answer was complete', async () => {
+  it('fails a stream that reports an error, and marks one cut off before the answer was complete retryable', async () => {
     raw = await rawEventServer(
       chunk({ model: 'm', choices: [{ index: 0, delta: { content: 'Acme ' } }] }) +
         chunk({ error: { message: 'The engine ran out of KV cache', code: 'overloaded' } }),

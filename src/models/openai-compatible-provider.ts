@@ -2,7 +2,7 @@ import { createParser } from 'eventsource-parser';
 import { request, errors as undiciErrors } from 'undici';
 import { messageOf, ProviderError } from '../platform/errors.ts';
 import { createAiSdkProvider } from './ai-sdk-provider.ts';
-import { classifyHttpFailure } from './classify-provider-error.ts';
+import { classifyHttpFailure, classifyProviderError } from './classify-provider-error.ts';
 import type { ModelAnswer, ModelCall, ModelProvider, Usage } from './model-provider.ts';
 import { providerOptionsFor } from './reasoning-options.ts';
 
@@ -115,7 +115,6 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
         };
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
-        if (error instanceof ProviderError) throw error;
         if (isNetworkError(error)) {
           throw classifyHttpFailure(
             { url, message: messageOf(error), cause: error },
@@ -123,10 +122,8 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
             settings.id,
           );
         }
-        throw new ProviderError(`${settings.id} call for ${call.model} failed: ${messageOf(error)}`, false, {
-          kind: 'failed',
-          cause: error,
-        });
+        // A ProviderError as it is; anything else as the SDK path reports it.
+        throw classifyProviderError(error, call.model, settings.id);
       }
     },
   };

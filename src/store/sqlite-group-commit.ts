@@ -26,7 +26,7 @@ export function createGroupCommit(db: Kysely<Database>, lock: Mutex) {
   const runBatch = async () => {
     scheduled = false;
     const batch = waiting.splice(0, MAX_BATCH);
-    if (waiting.length > 0) scheduleNext();
+    if (waiting.length > 0) schedule(true);
     const [only] = batch;
     if (batch.length === 1 && only) {
       await db.transaction().execute(only.fn).then(only.resolve, only.reject);
@@ -64,17 +64,14 @@ export function createGroupCommit(db: Kysely<Database>, lock: Mutex) {
     }
   };
 
-  const schedule = () => {
+  // A batch that follows another waits for the event loop's next turn: a backlog of hundreds would
+  // otherwise run as one chain of microtasks, and the sockets waiting meanwhile (model answers,
+  // requests) with it.
+  const schedule = (afterBatch = false) => {
     if (scheduled) return;
     scheduled = true;
-    void lock.run(runBatch);
-  };
-  // The next batch waits for the event loop's next turn: a backlog of hundreds would otherwise run
-  // as one chain of microtasks, and the sockets waiting meanwhile (model answers, requests) with it.
-  const scheduleNext = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => void lock.run(runBatch));
+    if (afterBatch) setImmediate(() => void lock.run(runBatch));
+    else void lock.run(runBatch);
   };
 
   return function transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {

@@ -4,8 +4,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * Which organization's rows the current code may touch on PostgreSQL, the second wall behind the
  * application's own `org_id` checks (row-level security, migration 0013). An API request runs in
  * its actor's organization (`api/create-app.ts` enters it after authentication); code outside any
- * request (the engine, scheduler, notifier, sealer, extraction worker, sign-in's lookup of a token
- * or session, the CLI) runs in the `system` scope, the one narrow way past the wall.
+ * request (the engine, scheduler, notifier, sealer, extraction worker, sign-in's lookup of an email,
+ * the CLI) runs in the `system` scope, the one narrow way past the wall. The token and session
+ * lookups read through functions that take the system scope for their own duration (`runKeepingScope`).
  * SQLite has no row-level security: there the scope changes nothing.
  */
 export type TenantScope =
