@@ -165,4 +165,43 @@ describe.each(storeKinds)('run lifecycle on %s', (kind) => {
     const run = await getRunOrThrow(deps, deps.admin, created.id);
     expect(run.steps.map((s) => s.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
   });
+  it('claims the next run as soon as one ends, before its governed record is sealed', async () => {
+    const agent = await createAgent(deps, deps.admin, reportAgent);
+    const runs = [];
+    for (const customer of ['Acme', 'Globex'])
+      runs.push(await createRun(deps, deps.admin, agent.id, { variables: { customer }, start: true }, manual()));
+    // What the worker did, in order: each claim that took an attempt, each record appended.
+    const timeline: string[] = [];
+    const worker = createWorker(
+      {
+        ...deps,
+        ids: {
+          ...deps.ids,
+          next(kind) {
+            if (kind === 'grc') timeline.push('seal');
+            return deps.ids.next(kind);
+          },
+        },
+        queue: {
+          ...deps.queue,
+          async claim(options) {
+            const claimed = await deps.queue.claim(options);
+            if (claimed.length > 0) timeline.push(`claim ${claimed.map((a) => a.runId).join()}`);
+            return claimed;
+          },
+        },
+      },
+      { concurrency: 1 },
+    );
+    worker.start();
+    try {
+      await expect.poll(() => timeline.filter((e) => e === 'seal').length, { timeout: 10_000 }).toBe(2);
+    } finally {
+      await worker.stop();
+    }
+    // Concurrency bounds attempts running their steps: the second run did not wait for the first
+    // one's seal (a batch written on a later turn of the event loop).
+    expect(timeline).toEqual([`claim ${runs[0]?.id}`, `claim ${runs[1]?.id}`, 'seal', 'seal']);
+    for (const run of runs) expect((await getRunOrThrow(deps, deps.admin, run.id)).status).toBe('completed');
+  });
 });

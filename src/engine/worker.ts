@@ -130,6 +130,12 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
   };
   const sealer = createRecordSealer(deps);
   const held = new Map<string, Held>();
+  /**
+   * Attempts of `held` still running their steps: what `concurrency` bounds. Those that ended and
+   * wait for their seal count only against twice that, so a slow seal still holds claims back.
+   */
+  let executing = 0;
+  const hasSlot = () => executing < concurrency && held.size < 2 * concurrency;
   let running = false;
   let dead = false;
   let pumping: Promise<void> | undefined;
@@ -146,11 +152,21 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
 
   const launch = (attempt: ClaimedAttempt) => {
     const controller = new AbortController();
+    executing++;
+    let executed = false;
+    // An attempt that has ended frees its slot before its record is sealed: the seal waits for
+    // its batch, and the next claim should not wait for the seal.
+    const endExecution = () => {
+      executed = true;
+      executing--;
+      if (running) void pump();
+    };
     const done = (async () => {
       try {
         const context = await loadAttemptContext(deps, definitions, attempt, policies);
         const execute = () => executeAttempt(resources, context, controller.signal);
         await (deps.tracing ? deps.tracing.traceAttempt(attempt, execute) : execute());
+        endExecution();
         // The governed record (issue 09): a no-op unless the attempt ended, sealed at most once.
         if (!controller.signal.aborted) await sealer.seal(attempt.id);
       } catch (error) {
@@ -160,8 +176,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
             'attempt stopped by an error; its lease will expire and another worker resumes it',
           );
       } finally {
+        const sealsHeldClaimsBack = held.size >= 2 * concurrency;
         held.delete(attempt.id);
-        if (running) void pump();
+        if (!executed) endExecution();
+        else if (sealsHeldClaimsBack && running) void pump();
       }
     })();
     held.set(attempt.id, { attempt, controller, done });
@@ -176,10 +194,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     pumping = (async () => {
       do {
         pumpAgain = false;
-        while (!dead && held.size < concurrency) {
+        while (!dead && hasSlot()) {
           const claimed = await deps.queue.claim({
             workerId: id,
-            limit: Math.min(claimBatch, concurrency - held.size),
+            limit: Math.min(claimBatch, concurrency - executing, 2 * concurrency - held.size),
             now: deps.clock.now(),
             leaseMs,
           });
