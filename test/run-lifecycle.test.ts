@@ -169,7 +169,9 @@ describe.each(storeKinds)('run lifecycle on %s', (kind) => {
     const agent = await createAgent(deps, deps.admin, reportAgent);
     const runs = [];
     for (const customer of ['Acme', 'Globex'])
-      runs.push(await createRun(deps, deps.admin, agent.id, { variables: { customer }, start: true }, manual()));
+      runs.push(
+        await createRun(deps, deps.admin, agent.id, { variables: { customer }, start: true }, manual()),
+      );
     // What the worker did, in order: each claim that took an attempt, each record appended.
     const timeline: string[] = [];
     const worker = createWorker(
