@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AgentDefinition } from '../agents/agent-definition.ts';
 import { withMaskedSecrets } from '../agents/notification-secret.ts';
+import { type UsageHistoryEntry, usageSamplesOf } from '../models/usage-history.ts';
 import type { AttemptsTable, Database, RunsTable, StepResultsTable } from '../store/schema.ts';
 import { toolCallsByStep } from '../tools/tool-call-log.ts';
 import { canonicalJson } from './digest.ts';
@@ -62,6 +63,8 @@ export interface BuiltRecord {
   orgId: string;
   runId: string;
   agentId: string;
+  /** What the attempt adds to its agent version's estimate history (none unless it completed). */
+  usage: UsageHistoryEntry;
   body: (link: RecordLink) => AttemptRecordBody;
 }
 
@@ -205,6 +208,14 @@ function toBuiltRecord(
     orgId: attempt.org_id,
     runId: run.id,
     agentId: run.agent_id,
+    usage: {
+      orgId: attempt.org_id,
+      agentId: run.agent_id,
+      agentVersion: attempt.agent_version,
+      attemptId: attempt.id,
+      runId: run.id,
+      samples: usageSamplesOf(attempt.status, results),
+    },
     body: (link) => ({
       type: RECORD_TYPE,
       kind: 'attempt',

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Deps } from '../deps.ts';
+import { recordUsageHistory } from '../models/usage-history.ts';
 import type { Database } from '../store/schema.ts';
 import { appendRecords } from './append-record.ts';
 import { appendAudits } from './audit-log.ts';
@@ -65,6 +66,12 @@ export async function sealAttemptsIn(
       agentId: built.agentId,
       body: built.body,
     })),
+  );
+  // The estimate's history (models/usage-history.ts) grows here: sealing is the step every
+  // finished attempt passes once, after a crash too (the sweep), and it has the results at hand.
+  await recordUsageHistory(
+    trx,
+    records.map(({ built }) => built.usage),
   );
   await appendAudits(
     trx,

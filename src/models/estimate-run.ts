@@ -14,11 +14,12 @@ import { countPromptTokens, type TokenCounter } from './count-tokens.ts';
 import { priceUsage, roundCredits } from './price-table.ts';
 import { anthropicThinkingBudget } from './reasoning-options.ts';
 import { reasoningTokensByEffort } from './simulated-provider.ts';
+import { readUsageHistory, type UsageSample } from './usage-history.ts';
 
 /** Expected answer length when a step has no history and sets no max output tokens. */
 export const DEFAULT_EXPECTED_OUTPUT_TOKENS = 400;
-/** How many of the agent version's latest runs the expected output comes from. */
-const HISTORY_RUNS = 50;
+/** How many of the agent version's latest completed attempts the expected output comes from. */
+const HISTORY_ATTEMPTS = 50;
 
 /** Reasoning a model spends per effort when there is no history (hosted models think at length). */
 const hostedReasoningByEffort: Record<ReasoningEffort, number> = {
@@ -86,7 +87,12 @@ export async function estimateRun(
 ): Promise<RunEstimate> {
   const [table, history, sources] = await Promise.all([
     deps.pricing.currentFor(input.orgId),
-    readHistory(deps, input),
+    readUsageHistory(deps.store.db, {
+      orgId: input.orgId,
+      agentId: input.agentId,
+      version: input.version,
+      attempts: HISTORY_ATTEMPTS,
+    }),
     sourcesOfSteps(input),
   ]);
   const quoted = new Map<string, Spread>();
@@ -139,15 +145,9 @@ export async function estimateRun(
   };
 }
 
-interface Sample {
-  model: string;
-  outputTokens: number;
-  reasoningTokens: number;
-}
-
 function expectedOutputOf(
   settings: ModelSettings,
-  samples: Sample[],
+  samples: UsageSample[],
 ): Pick<StepEstimate, 'outputTokens' | 'reasoningTokens' | 'basis'> {
   if (samples.length > 0) {
     const outputs = samples.map((s) => s.outputTokens).sort((a, b) => a - b);
@@ -215,38 +215,4 @@ function renderOrRaw(templates: Templates, template: string, context: TemplateCo
   } catch {
     return template;
   }
-}
-
-/** Output and reasoning tokens of each step in this agent version's latest first attempts. */
-async function readHistory(deps: Pick<Deps, 'store'>, input: EstimateInput): Promise<Map<number, Sample[]>> {
-  const rows = await deps.store.db
-    .selectFrom('step_results as sr')
-    .innerJoin('attempts as a', 'a.id', 'sr.attempt_id')
-    .innerJoin('runs as r', 'r.id', 'sr.run_id')
-    .select(['sr.number', 'sr.model', 'sr.usage'])
-    .where('r.org_id', '=', input.orgId)
-    .where('r.agent_id', '=', input.agentId)
-    .where('a.agent_version', '=', input.version)
-    .where('sr.status', '=', 'completed')
-    .where('sr.reused', '=', 0)
-    // Completed runs, newest first by id (ids grow with time): the store walks the partial index
-    // `runs_org_agent_completed` and stops at the limit, whatever number of runs are in flight.
-    // Ordering by the results' finish time sorted the agent's whole history on every create, and
-    // walking every run passed all those in flight (bench --suite concurrency).
-    .where('r.status', '=', 'completed')
-    .orderBy('r.id', 'desc')
-    .limit(HISTORY_RUNS * input.definition.steps.length)
-    .execute();
-  const byStep = new Map<number, Sample[]>();
-  for (const row of rows) {
-    const usage = JSON.parse(row.usage) as { outputTokens?: number; reasoningTokens?: number };
-    const list = byStep.get(row.number) ?? [];
-    list.push({
-      model: row.model,
-      outputTokens: usage.outputTokens ?? 0,
-      reasoningTokens: usage.reasoningTokens ?? 0,
-    });
-    byStep.set(row.number, list);
-  }
-  return byStep;
 }

@@ -410,6 +410,7 @@ export async function deleteRun(
     await trx.deleteFrom('step_results').where('run_id', '=', runId).execute();
     await trx.deleteFrom('files').where('run_id', '=', runId).execute();
     await trx.deleteFrom('run_estimates').where('run_id', '=', runId).execute();
+    await trx.deleteFrom('usage_history').where('run_id', '=', runId).execute();
     await trx.deleteFrom('benchmark_results').where('run_id', '=', runId).execute();
     await trx.deleteFrom('attempts').where('run_id', '=', runId).execute();
     await trx.deleteFrom('runs').where('id', '=', runId).execute();

@@ -16,6 +16,7 @@ import { runHistoryMigration } from './migrations/0018-run-history.ts';
 import { exportHeartbeatMigration } from './migrations/0019-export-heartbeat.ts';
 import { runListIndexesMigration } from './migrations/0020-run-list-indexes.ts';
 import { credentialLookupsMigration } from './migrations/0021-credential-lookups.ts';
+import { usageHistoryMigration } from './migrations/0022-usage-history.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -42,6 +43,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0019_export_heartbeat': exportHeartbeatMigration(),
     '0020_run_list_indexes': runListIndexesMigration(),
     '0021_credential_lookups': credentialLookupsMigration(kind),
+    '0022_usage_history': usageHistoryMigration(kind),
   };
 }
 

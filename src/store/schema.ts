@@ -30,6 +30,7 @@ import type {
   RunEventsTable,
   RunsTable,
   StepResultsTable,
+  UsageHistoryTable,
 } from './tables/runs.ts';
 import type {
   ChunksTable,
@@ -91,6 +92,7 @@ export interface Database {
   model_providers: ModelProvidersTable;
   price_tables: PriceTablesTable;
   run_estimates: RunEstimatesTable;
+  usage_history: UsageHistoryTable;
   sites: SitesTable;
   documents: DocumentsTable;
   document_versions: DocumentVersionsTable;

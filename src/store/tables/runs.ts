@@ -107,6 +107,19 @@ export interface RunEstimatesTable {
   created_at: number;
 }
 
+/**
+ * A completed attempt's answer sizes, per step (JSON `UsageSample[]`, models/usage-history.ts): the
+ * history a later run's credit estimate reads, newest first by attempt id.
+ */
+export interface UsageHistoryTable {
+  org_id: string;
+  agent_id: string;
+  agent_version: number;
+  attempt_id: string;
+  run_id: string;
+  samples: string;
+}
+
 export interface FilesTable {
   id: string;
   org_id: string;

@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import type { Database, StepResultsTable } from '../store/schema.ts';
+
+/** One step's answer in a completed attempt: what a later run's estimate expects of that step. */
+export interface UsageSample {
+  number: number;
+  model: string;
+  outputTokens: number;
+  reasoningTokens: number;
+}
+
+/** A completed attempt's samples, as sealing records them. */
+export interface UsageHistoryEntry {
+  orgId: string;
+  agentId: string;
+  agentVersion: number;
+  attemptId: string;
+  runId: string;
+  samples: UsageSample[];
+}
+
+type ResultRow = Pick<StepResultsTable, 'number' | 'model' | 'status' | 'reused' | 'usage'>;
+
+/**
+ * The samples an attempt leaves: its own completed steps (not those reused from an earlier
+ * attempt), or none unless the attempt completed.
+ */
+export function usageSamplesOf(attemptStatus: string, results: readonly ResultRow[]): UsageSample[] {
+  if (attemptStatus !== 'completed') return [];
+  return results
+    .filter((r) => r.status === 'completed' && !r.reused)
+    .map((r) => {
+      const usage = JSON.parse(r.usage) as { outputTokens?: number; reasoningTokens?: number };
+      return {
+        number: r.number,
+        model: r.model,
+        outputTokens: usage.outputTokens ?? 0,
+        reasoningTokens: usage.reasoningTokens ?? 0,
+      };
+    });
+}
+
+/** Rows in one multi-row INSERT. */
+const INSERT_CHUNK = 200;
+
+/** Records completed attempts' samples inside `trx`; an attempt recorded before is left as it is. */
+export async function recordUsageHistory(
+  trx: Kysely<Database>,
+  entries: readonly UsageHistoryEntry[],
+): Promise<void> {
+  const rows = entries
+    .filter((e) => e.samples.length > 0)
+    .map((e) => ({
+      org_id: e.orgId,
+      agent_id: e.agentId,
+      agent_version: e.agentVersion,
+      attempt_id: e.attemptId,
+      run_id: e.runId,
+      samples: JSON.stringify(e.samples),
+    }));
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+    await trx
+      .insertInto('usage_history')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .onConflict((c) => c.doNothing())
+      .execute();
+}
+
+/**
+ * Each step's samples from the agent version's newest `attempts` completed attempts (one index
+ * range: attempt ids grow with time), by step number.
+ */
+export async function readUsageHistory(
+  db: Kysely<Database>,
+  input: { orgId: string; agentId: string; version: number; attempts: number },
+): Promise<Map<number, UsageSample[]>> {
+  const rows = await db
+    .selectFrom('usage_history')
+    .select('samples')
+    .where('org_id', '=', input.orgId)
+    .where('agent_id', '=', input.agentId)
+    .where('agent_version', '=', input.version)
+    .orderBy('attempt_id', 'desc')
+    .limit(input.attempts)
+    .execute();
+  const byStep = new Map<number, UsageSample[]>();
+  for (const row of rows) {
+    for (const sample of JSON.parse(row.samples) as UsageSample[]) {
+      const list = byStep.get(sample.number);
+      if (list) list.push(sample);
+      else byStep.set(sample.number, [sample]);
+    }
+  }
+  return byStep;
+}
