@@ -214,7 +214,7 @@ function toBuiltRecord(
       agentVersion: attempt.agent_version,
       attemptId: attempt.id,
       runId: run.id,
-      samples: usageSamplesOf(attempt.status, results),
+      samples: usageSamplesOf(attempt.status, steps),
     },
     body: (link) => ({
       type: RECORD_TYPE,

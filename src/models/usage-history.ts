@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, StepResultsTable } from '../store/schema.ts';
+import type { Database } from '../store/schema.ts';
 
 /** One step's answer in a completed attempt: what a later run's estimate expects of that step. */
 export interface UsageSample {
@@ -19,21 +19,28 @@ export interface UsageHistoryEntry {
   samples: UsageSample[];
 }
 
-type ResultRow = Pick<StepResultsTable, 'number' | 'model' | 'status' | 'reused' | 'usage'>;
+/** A step as a sealed record holds it (governance/governed-record.ts): its usage already parsed. */
+interface RecordedStep {
+  number: number;
+  model: string;
+  status: string;
+  reused: boolean;
+  usage: unknown;
+}
 
 /**
  * The samples an attempt leaves: its own completed steps (not those reused from an earlier
  * attempt), or none unless the attempt completed.
  */
-export function usageSamplesOf(attemptStatus: string, results: readonly ResultRow[]): UsageSample[] {
+export function usageSamplesOf(attemptStatus: string, steps: readonly RecordedStep[]): UsageSample[] {
   if (attemptStatus !== 'completed') return [];
-  return results
-    .filter((r) => r.status === 'completed' && !r.reused)
-    .map((r) => {
-      const usage = JSON.parse(r.usage) as { outputTokens?: number; reasoningTokens?: number };
+  return steps
+    .filter((s) => s.status === 'completed' && !s.reused)
+    .map((s) => {
+      const usage = (s.usage ?? {}) as { outputTokens?: number; reasoningTokens?: number };
       return {
-        number: r.number,
-        model: r.model,
+        number: s.number,
+        model: s.model,
         outputTokens: usage.outputTokens ?? 0,
         reasoningTokens: usage.reasoningTokens ?? 0,
       };
