@@ -27,6 +27,9 @@ export class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** How long queued queries may hold the event loop before the next one waits for the loop's next turn. */
+const YIELD_AFTER_MS = 5;
+
 /**
  * Also: the one connection is handed out in arrival order, one waiter woken per release. Kysely's
  * own mutex wakes every waiter on each release and all but one go back to waiting: with hundreds
@@ -34,9 +37,6 @@ export class ImmediateSqliteDialect extends SqliteDialect {
  * per query, the largest allocator in the concurrency benchmark (36 KB per model call; 556–573 →
  * 589–610 calls/s at 2,000 runs in flight, unchanged at 1,000).
  */
-/** How long queued queries may hold the event loop before the next one waits for the loop's next turn. */
-const YIELD_AFTER_MS = 5;
-
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #waiting: Array<() => void> = [];
   #held = false;
