@@ -3,6 +3,7 @@ import { createWorker } from '../src/engine/worker.ts';
 import { checkStoredChain } from '../src/governance/check-stored-chain.ts';
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../src/governance/digest.ts';
 import type { AttemptRecordBody, TombstoneRecordBody } from '../src/governance/governed-record.ts';
+import { createRecordSealer } from '../src/governance/record-sealer.ts';
 import { sealPendingAttempts } from '../src/governance/seal-attempts.ts';
 import { cancelRun, deleteRun, rerunRun } from '../src/runs/run-actions.ts';
 import { createProbeProvider } from './support/probe-provider.ts';
@@ -91,6 +92,53 @@ describe.each(storeKinds)('governed records on %s', (kind) => {
     expect(await sealPendingAttempts(deps)).toBe(1);
     expect(await sealPendingAttempts(deps)).toBe(0);
     expect((await records()).map((r) => r.seq)).toEqual([1]);
+  });
+
+  it('seals the attempts that ended while a seal transaction ran as one batch after it', async () => {
+    deps = await createTestDeps(kind);
+    for (const customer of ['Acme', 'Globex', 'Initech', 'Umbrella'])
+      await createReportRun(deps, { customer });
+    await createWorker(deps).runOnce();
+    await deps.store.db.deleteFrom('governed_records').execute();
+    await deps.store.db.updateTable('attempts').set({ sealed: 0 }).execute();
+    const ids = (await deps.store.db.selectFrom('attempts').select('id').orderBy('id').execute()).map(
+      (r) => r.id,
+    );
+    // The first seal transaction waits at this gate while the other three attempts end, each in
+    // a turn of its own.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let entered: () => void = () => undefined;
+    const firstEntered = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const batches: number[] = [];
+    const store = {
+      ...deps.store,
+      transaction: async <T>(fn: Parameters<typeof deps.store.transaction<T>>[0]): Promise<T> => {
+        if (batches.length === 0) {
+          batches.push(0);
+          entered();
+          await gate;
+        } else batches.push(0);
+        return deps.store.transaction(fn);
+      },
+    };
+    const sealer = createRecordSealer({ ...deps, store });
+    const [first, ...rest] = ids;
+    const sealed = [sealer.seal(first ?? '')];
+    await firstEntered;
+    for (const id of rest) {
+      sealed.push(sealer.seal(id));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    open();
+    await Promise.all(sealed);
+    expect(batches.length).toBe(2);
+    expect((await records()).map((r) => r.attempt_id)).toEqual(ids);
+    expect((await checkStoredChain(deps, deps.admin)).ok).toBe(true);
   });
 
   it('leaves a tombstone with the digests when a run is deleted, and the chain still verifies', async () => {

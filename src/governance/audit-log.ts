@@ -31,18 +31,20 @@ export async function appendAudits(
   entries: readonly AuditEntry[],
 ): Promise<void> {
   for (let i = 0; i < entries.length; i += 200)
-    await db
-      .insertInto('audit_events')
-      .values(
-        entries.slice(i, i + 200).map((entry) => ({
-          id: ids.next('aud'),
-          org_id: entry.orgId,
-          actor: entry.actor,
-          action: entry.action,
-          target: entry.target,
-          details: JSON.stringify(entry.details ?? {}),
-          created_at: at,
-        })),
-      )
-      .execute();
+    await auditInsert(db, ids, at, entries.slice(i, i + 200)).execute();
+}
+
+/** The INSERT of `entries`, built but not run (for `executeTogether`). */
+export function auditInsert(db: Kysely<Database>, ids: Ids, at: number, entries: readonly AuditEntry[]) {
+  return db.insertInto('audit_events').values(
+    entries.map((entry) => ({
+      id: ids.next('aud'),
+      org_id: entry.orgId,
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      details: JSON.stringify(entry.details ?? {}),
+      created_at: at,
+    })),
+  );
 }

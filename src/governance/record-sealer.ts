@@ -14,45 +14,53 @@ export interface RecordSealer {
   sweep(): Promise<void>;
 }
 
+/** Attempts sealed in one transaction at most (the sweep's page, too). */
+const MAX_BATCH = 500;
+
 export function createRecordSealer(deps: SealDeps & { logger: Logger }): RecordSealer {
   let pending: Array<{ attemptId: string; done: () => void }> = [];
-  let scheduled = false;
+  let queued = false;
   let chain: Promise<void> = Promise.resolve();
   const definitions: DefinitionCache = new Map();
 
-  const flush = () => {
-    scheduled = false;
-    const batch = pending;
-    pending = [];
-    // One seal transaction at a time: they all append to the same chains.
-    chain = chain.then(async () => {
-      try {
-        await sealAttempts(
-          deps,
-          batch.map((p) => p.attemptId),
-          definitions,
-        );
-      } catch (error) {
-        deps.logger.error({ err: error, attempts: batch.length }, 'sealing failed; the next sweep retries');
-      } finally {
-        for (const p of batch) p.done();
-      }
-    });
+  // One seal transaction at a time: they all append to the same chains. The batch is what waits
+  // when the previous transaction ends, not what arrived in one turn: taken at flush time, the
+  // batches queued behind a slow seal held one to three attempts each, and sealing fell behind
+  // the runs finishing (PostgreSQL, 1,000 runs in flight: ~1,000 ended attempts waiting for their
+  // seal, which held the worker's claims back).
+  const flush = async () => {
+    const batch = pending.splice(0, MAX_BATCH);
+    queued = pending.length > 0;
+    if (queued) chain = chain.then(flush);
+    try {
+      await sealAttempts(
+        deps,
+        batch.map((p) => p.attemptId),
+        definitions,
+      );
+    } catch (error) {
+      deps.logger.error({ err: error, attempts: batch.length }, 'sealing failed; the next sweep retries');
+    } finally {
+      for (const p of batch) p.done();
+    }
   };
 
   return {
     seal(attemptId) {
       return new Promise<void>((resolve) => {
         pending.push({ attemptId, done: resolve });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
+        if (!queued) {
+          queued = true;
+          // setImmediate lets every attempt that ended in this turn join the batch.
+          setImmediate(() => {
+            chain = chain.then(flush);
+          });
         }
       });
     },
     sweep() {
       chain = chain.then(() =>
-        sealPendingAttempts(deps, 500, definitions).then(
+        sealPendingAttempts(deps, MAX_BATCH, definitions).then(
           (count) => {
             if (count > 0) deps.logger.info({ count }, 'sealed finished attempts that had no record');
           },

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { type AgentDefinition, type ModelSettings, modelSettingsSchema } from '../agents/agent-definition.ts';
 import { assertActive, getAgentOrThrow, getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
-import { appendAudit } from '../governance/audit-log.ts';
+import { auditInsert } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { assertModelsPermitted } from '../identity/policy-rules.ts';
 import { currentPolicy } from '../identity/policy-versions.ts';
@@ -11,10 +11,11 @@ import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
 import { selectedSites } from '../sites/run-source-context.ts';
 import { previewStepSources } from '../sites/step-sources.ts';
+import { executeTogether } from '../store/execute-together.ts';
 import type { AttemptsTable, Database, RunEstimatesTable, RunsTable } from '../store/schema.ts';
 import { runDetailsOf } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
-import { writeRunEvents } from './run-events.ts';
+import { runEventsInsert } from './run-events.ts';
 import type { CreateRunInput } from './run-input.ts';
 import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
@@ -202,7 +203,6 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
       parent_tool_call: run.parent?.toolCall ?? null,
       depth: run.parent?.depth ?? 0,
     };
-    await trx.insertInto('runs').values(row).execute();
     const estimateRow: RunEstimatesTable = {
       run_id: id,
       org_id: actor.orgId,
@@ -214,17 +214,23 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
       detail: JSON.stringify(estimate),
       created_at: now,
     };
-    await trx.insertInto('run_estimates').values(estimateRow).execute();
     const attempt = run.start ? newAttempt(deps, actor.orgId, id, 1, run.version, 1, now) : undefined;
-    if (attempt) await trx.insertInto('attempts').values(attempt).execute();
-    await writeRunEvents(trx, { id, orgId: actor.orgId }, now, events, 1);
-    await appendAudit(trx, deps.ids, now, {
-      orgId: actor.orgId,
-      actor: actor.userId,
-      action: 'run.created',
-      target: id,
-      details: { agentId: run.agentId, agentVersion: run.version, trigger: run.trigger },
-    });
+    // One statement on PostgreSQL: five round trips were half of what creating a run waited for.
+    await executeTogether(trx, deps.store.kind, [
+      trx.insertInto('runs').values(row),
+      trx.insertInto('run_estimates').values(estimateRow),
+      ...(attempt ? [trx.insertInto('attempts').values(attempt)] : []),
+      runEventsInsert(trx, { id, orgId: actor.orgId }, now, events, 1),
+      auditInsert(trx, deps.ids, now, [
+        {
+          orgId: actor.orgId,
+          actor: actor.userId,
+          action: 'run.created',
+          target: id,
+          details: { agentId: run.agentId, agentVersion: run.version, trigger: run.trigger },
+        },
+      ]),
+    ]);
     return { row, estimate: estimateRow, attempt };
   });
   if (run.start) deps.bus.publish('queue');

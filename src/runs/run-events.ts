@@ -38,19 +38,27 @@ export async function writeRunEvents(
   events: Array<{ type: string; data: unknown }>,
   firstSeq: number,
 ): Promise<void> {
-  await trx
-    .insertInto('run_events')
-    .values(
-      events.map((event, i) => ({
-        run_id: run.id,
-        seq: firstSeq + i,
-        org_id: run.orgId,
-        type: event.type,
-        data: JSON.stringify(event.data),
-        created_at: at,
-      })),
-    )
-    .execute();
+  await runEventsInsert(trx, run, at, events, firstSeq).execute();
+}
+
+/** The INSERT of `writeRunEvents`, built but not run (for `executeTogether`). */
+export function runEventsInsert(
+  db: Kysely<Database>,
+  run: { id: string; orgId: string },
+  at: number,
+  events: Array<{ type: string; data: unknown }>,
+  firstSeq: number,
+) {
+  return db.insertInto('run_events').values(
+    events.map((event, i) => ({
+      run_id: run.id,
+      seq: firstSeq + i,
+      org_id: run.orgId,
+      type: event.type,
+      data: JSON.stringify(event.data),
+      created_at: at,
+    })),
+  );
 }
 
 /** Events of a run with a sequence number above `afterSeq`, oldest first. */
