@@ -124,6 +124,42 @@ describe.skipIf(!storeKinds.includes('postgres'))('row-level security (postgres)
     }
   });
 
+  it('lets the planner see that the system scope reads every row (an ORDER BY … LIMIT uses its index)', async () => {
+    // One agent version's 5,000 completed attempts: the estimate reads the newest 50. Planned for
+    // the 0.5 % the old policy's system test was guessed at (25 rows, fewer than the limit), the
+    // read sorted the whole table instead of reading the key backwards (migration 0023).
+    const owner = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
+    await owner.connect();
+    try {
+      await owner.query(
+        `INSERT INTO usage_history (org_id, agent_id, agent_version, attempt_id, run_id, samples)
+         SELECT $1, 'agt_many', 1, 'att_' || lpad(i::text, 8, '0'), 'run_' || i, '[]'
+         FROM generate_series(1, 5000) i`,
+        [deps.admin.orgId],
+      );
+      await owner.query('ANALYZE usage_history');
+    } finally {
+      await owner.end();
+    }
+    const plan = async () => {
+      const query = deps.store.db
+        .selectFrom('usage_history')
+        .select('samples')
+        .where('org_id', '=', deps.admin.orgId)
+        .where('agent_id', '=', 'agt_many')
+        .where('agent_version', '=', 1)
+        .orderBy('attempt_id', 'desc')
+        .limit(50);
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${query}`.execute(deps.store.db);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    };
+    const system = await runAsSystem(plan);
+    expect(system).toMatch(/Index Scan Backward using usage_history_pk/);
+    expect(system).not.toMatch(/Sort/);
+    const organization = await runInOrganization(deps.admin.orgId, () => plan());
+    expect(organization).toMatch(/Index Scan Backward using usage_history_pk/);
+  });
+
   it('runs the application as a role that neither owns the tables nor bypasses row-level security', async () => {
     const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();

@@ -17,6 +17,7 @@ import { exportHeartbeatMigration } from './migrations/0019-export-heartbeat.ts'
 import { runListIndexesMigration } from './migrations/0020-run-list-indexes.ts';
 import { credentialLookupsMigration } from './migrations/0021-credential-lookups.ts';
 import { usageHistoryMigration } from './migrations/0022-usage-history.ts';
+import { tenantPolicyEstimateMigration } from './migrations/0023-tenant-policy-estimate.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -44,6 +45,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0020_run_list_indexes': runListIndexesMigration(),
     '0021_credential_lookups': credentialLookupsMigration(kind),
     '0022_usage_history': usageHistoryMigration(kind),
+    '0023_tenant_policy_estimate': tenantPolicyEstimateMigration(kind),
   };
 }
 
