@@ -8,6 +8,7 @@ import { createNamedProviderSource } from './models/named-providers.ts';
 import { createPriceBook } from './models/price-book.ts';
 import { createSecretBox, loadSecretKey } from './models/secret-box.ts';
 import { createSimulatedProvider } from './models/simulated-provider.ts';
+import { createUsageHistoryBook } from './models/usage-history.ts';
 import { instrumentModels, instrumentQueue } from './observability/instrument.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createTracing } from './observability/tracing.ts';
@@ -80,6 +81,7 @@ export async function createDeps(
     templates: createTemplates(),
     secrets,
     pricing: createPriceBook({ store, clock }),
+    usageHistory: createUsageHistoryBook({ store, clock }),
     metrics,
     ...(tracing.enabled ? { tracing } : {}),
     close: async () => {

@@ -3,6 +3,7 @@ import type { Templates } from './agents/templates.ts';
 import type { ModelRegistry } from './models/model-registry.ts';
 import type { PriceBook } from './models/price-book.ts';
 import type { SecretBox } from './models/secret-box.ts';
+import type { UsageHistoryBook } from './models/usage-history.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { Tracing } from './observability/tracing.ts';
 import type { Clock } from './platform/clock.ts';
@@ -27,6 +28,8 @@ export interface Deps {
   templates: Templates;
   /** Each organization's current model prices. */
   pricing: PriceBook;
+  /** Each agent version's usage history, which estimates read. */
+  usageHistory: UsageHistoryBook;
   /** Seals provider API keys at rest (AES-256-GCM). */
   secrets: SecretBox;
   /** Prometheus metrics (`GET /metrics`); absent in tests and benchmarks that do not look. */

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
 import { createWorker } from '../src/engine/worker.ts';
 import type { RunEstimate } from '../src/models/estimate-run.ts';
-import type { UsageSample } from '../src/models/usage-history.ts';
+import { createUsageHistoryBook, type UsageSample } from '../src/models/usage-history.ts';
+import { createManualClock } from '../src/platform/clock.ts';
 import { createRun } from '../src/runs/create-run.ts';
 import { deleteRun, rerunRun } from '../src/runs/run-actions.ts';
 import { migrateToLatest } from '../src/store/migrations.ts';
@@ -80,6 +81,41 @@ describe.each(storeKinds)('credit estimate history on %s', (kind) => {
 
     await deleteRun(deps, deps.admin, second.id);
     expect((await history()).map((h) => h.run_id)).toEqual([first.id]);
+  });
+
+  it("is read once per agent version until this process seals or deletes, and another process's seal within the cache's time", async () => {
+    const clock = createManualClock(Date.now());
+    const usageHistory = createUsageHistoryBook({ store: deps.store, clock }, 10_000);
+    const own = { ...deps, usageHistory };
+    const agent = await createAgent(own, own.admin, reportAgent);
+    const startIn = (customer: string) =>
+      createRun(own, own.admin, agent.id, { variables: { customer }, start: true }, manual());
+    const samples = async (customer: string) =>
+      ((await startIn(customer)).estimate as RunEstimate).steps.map((s) => s.historySamples);
+
+    await startIn('Acme');
+    await createWorker(own).runOnce();
+    expect(await samples('Globex')).toEqual([1, 1, 1]);
+
+    // Another process seals an attempt of the same version: a row this process did not write.
+    const [acme] = await history();
+    if (!acme) throw new Error('no history');
+    await deps.store.db
+      .insertInto('usage_history')
+      .values({ ...acme, attempt_id: `${acme.attempt_id}~`, samples: JSON.stringify(acme.samples) })
+      .execute();
+    expect(await samples('Initech')).toEqual([1, 1, 1]);
+    clock.advance(10_000);
+    expect(await samples('Umbrella')).toEqual([2, 2, 2]);
+
+    // This process's seals (Globex, Initech, Umbrella) and deletes are seen by the next create.
+    await createWorker(own).runOnce();
+    const stark = await startIn('Stark');
+    expect((stark.estimate as RunEstimate).steps.map((s) => s.historySamples)).toEqual([5, 5, 5]);
+    const globex = (await history()).find((h) => h.run_id !== acme.run_id)?.run_id;
+    if (!globex) throw new Error('no second run');
+    await deleteRun(own, own.admin, globex);
+    expect(await samples('Wayne')).toEqual([4, 4, 4]);
   });
 
   it('is filled by its migration from the attempts completed before it', async () => {

@@ -79,6 +79,7 @@ type WorkerDeps = Pick<
   | 'blobs'
   | 'config'
   | 'pricing'
+  | 'usageHistory'
   | 'secrets'
   | 'tracing'
 >;

@@ -18,7 +18,7 @@ export interface RecordSealer {
 const MAX_BATCH = 500;
 
 export function createRecordSealer(deps: SealDeps & { logger: Logger }): RecordSealer {
-  let pending: Array<{ attemptId: string; done: () => void }> = [];
+  const pending: Array<{ attemptId: string; done: () => void }> = [];
   let queued = false;
   let chain: Promise<void> = Promise.resolve();
   const definitions: DefinitionCache = new Map();

@@ -6,7 +6,7 @@ import { appendRecords } from './append-record.ts';
 import { appendAudits } from './audit-log.ts';
 import { type BuiltRecord, buildAttemptRecords, type DefinitionCache } from './build-attempt-record.ts';
 
-export type SealDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'config'>;
+export type SealDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'config' | 'usageHistory'>;
 
 /**
  * Seals one finished attempt as a governed record (SPEC G1) inside `trx`: claims the seal (the
@@ -73,6 +73,7 @@ export async function sealAttemptsIn(
     trx,
     records.map(({ built }) => built.usage),
   );
+  forgetCachedHistory(deps, records);
   await appendAudits(
     trx,
     deps.ids,
@@ -103,7 +104,33 @@ export async function sealAttempts(
   const built = await buildAttemptRecords(deps.store.db, attemptIds, definitions);
   if (built.size === 0) return 0;
   const ordered = attemptIds.filter((id) => built.has(id));
-  return deps.store.transaction((trx) => sealAttemptsIn(trx, deps, ordered, built, definitions));
+  const written = await deps.store.transaction((trx) =>
+    sealAttemptsIn(trx, deps, ordered, built, definitions),
+  );
+  // Again once committed: an estimate read between the forgetting inside the transaction and
+  // its commit cached the history without these attempts.
+  forgetCachedHistory(
+    deps,
+    ordered.flatMap((id) => {
+      const b = built.get(id);
+      return b ? [{ built: b }] : [];
+    }),
+  );
+  return written;
+}
+
+/** The estimates' cached history of each agent these records add samples to. */
+function forgetCachedHistory(
+  deps: Pick<Deps, 'usageHistory'>,
+  records: ReadonlyArray<{ built: BuiltRecord }>,
+) {
+  const seen = new Set<string>();
+  for (const { built } of records) {
+    const key = `${built.orgId}/${built.agentId}`;
+    if (built.usage.samples.length === 0 || seen.has(key)) continue;
+    seen.add(key);
+    deps.usageHistory.invalidate(built.orgId, built.agentId);
+  }
 }
 
 /**

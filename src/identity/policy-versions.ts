@@ -24,10 +24,26 @@ export function canonicalPolicy(policy: Policy): { json: string; sha256: string 
   return { json, sha256: createHash('sha256').update(json).digest('hex') };
 }
 
+/**
+ * Policies parsed, by their SHA-256: a version never changes, and every run created checks the one
+ * in force (its schema's parse was most of that check's cost). Callers only read a policy.
+ */
+const parsedPolicies = new Map<string, Policy>();
+const PARSED_POLICIES = 256;
+
+function parsePolicy(row: Pick<Database['policy_versions'], 'policy' | 'sha256'>): Policy {
+  const known = parsedPolicies.get(row.sha256);
+  if (known) return known;
+  const policy = policySchema.parse(JSON.parse(row.policy));
+  if (parsedPolicies.size >= PARSED_POLICIES) parsedPolicies.clear();
+  parsedPolicies.set(row.sha256, policy);
+  return policy;
+}
+
 function toView(row: Database['policy_versions']): PolicyVersion {
   return {
     version: row.version,
-    policy: policySchema.parse(JSON.parse(row.policy)),
+    policy: parsePolicy(row),
     sha256: row.sha256,
     createdBy: row.created_by,
     createdAt: new Date(row.created_at).toISOString(),
@@ -46,7 +62,11 @@ export async function currentPolicy(db: Kysely<Database>, orgId: string): Promis
     .orderBy('version', 'desc')
     .limit(1)
     .executeTakeFirst();
-  if (row) return toView(row);
+  return row ? toView(row) : versionZero();
+}
+
+/** An organization's policy before its first change. */
+function versionZero(): PolicyVersion {
   return {
     version: 0,
     policy: defaultPolicy,
@@ -54,6 +74,50 @@ export async function currentPolicy(db: Kysely<Database>, orgId: string): Promis
     createdBy: 'system',
     createdAt: new Date(0).toISOString(),
   };
+}
+
+/**
+ * The version in force and the organization's credit rate, in one statement: creating a run
+ * checks the one and prices its estimate with the other.
+ */
+export async function currentPolicyAndCreditRate(
+  db: Kysely<Database>,
+  orgId: string,
+): Promise<{ policy: PolicyVersion; creditRate: number }> {
+  const row = await db
+    .selectFrom('organizations as o')
+    .leftJoin('policy_versions as p', (join) =>
+      join.onRef('p.org_id', '=', 'o.id').on('p.version', '=', (eb) =>
+        eb
+          .selectFrom('policy_versions as latest')
+          .select((e) => e.fn.max('latest.version').as('version'))
+          .whereRef('latest.org_id', '=', 'o.id'),
+      ),
+    )
+    .select([
+      'o.credit_rate',
+      'p.org_id',
+      'p.version',
+      'p.policy',
+      'p.sha256',
+      'p.created_by',
+      'p.created_at',
+    ])
+    .where('o.id', '=', orgId)
+    .executeTakeFirstOrThrow();
+  const { credit_rate: creditRate, org_id, version, policy, sha256, created_by, created_at } = row;
+  const inForce =
+    org_id === null || version === null || policy === null || sha256 === null
+      ? versionZero()
+      : toView({
+          org_id,
+          version,
+          policy,
+          sha256,
+          created_by: created_by ?? '',
+          created_at: created_at ?? 0,
+        });
+  return { policy: inForce, creditRate };
 }
 
 /** Writes version `version` of the policy (in the caller's transaction) with its audit event. */

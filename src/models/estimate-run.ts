@@ -14,12 +14,10 @@ import { countPromptTokens, type TokenCounter } from './count-tokens.ts';
 import { priceUsage, roundCredits } from './price-table.ts';
 import { anthropicThinkingBudget } from './reasoning-options.ts';
 import { reasoningTokensByEffort } from './simulated-provider.ts';
-import { readUsageHistory, type UsageSample } from './usage-history.ts';
+import type { UsageSample } from './usage-history.ts';
 
 /** Expected answer length when a step has no history and sets no max output tokens. */
 export const DEFAULT_EXPECTED_OUTPUT_TOKENS = 400;
-/** How many of the agent version's latest completed attempts the expected output comes from. */
-const HISTORY_ATTEMPTS = 50;
 
 /** Reasoning a model spends per effort when there is no history (hosted models think at length). */
 const hostedReasoningByEffort: Record<ReasoningEffort, number> = {
@@ -82,17 +80,12 @@ export interface EstimateInput {
  * history; priced with the organization's current price table and credit rate.
  */
 export async function estimateRun(
-  deps: Pick<Deps, 'store' | 'templates' | 'pricing'>,
+  deps: Pick<Deps, 'templates' | 'pricing' | 'usageHistory'>,
   input: EstimateInput,
 ): Promise<RunEstimate> {
   const [table, history, sources] = await Promise.all([
     deps.pricing.currentFor(input.orgId),
-    readUsageHistory(deps.store.db, {
-      orgId: input.orgId,
-      agentId: input.agentId,
-      version: input.version,
-      attempts: HISTORY_ATTEMPTS,
-    }),
+    deps.usageHistory.samplesFor({ orgId: input.orgId, agentId: input.agentId, version: input.version }),
     sourcesOfSteps(input),
   ]);
   const quoted = new Map<string, Spread>();

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Deps } from '../deps.ts';
 import type { Database } from '../store/schema.ts';
 
 /** One step's answer in a completed attempt: what a later run's estimate expects of that step. */
@@ -99,4 +100,58 @@ export async function readUsageHistory(
     }
   }
   return byStep;
+}
+
+export interface UsageHistoryKey {
+  orgId: string;
+  agentId: string;
+  version: number;
+}
+
+/**
+ * The estimate's history (`readUsageHistory`), cached per agent version: every run created reads
+ * it, and it changes only when an attempt of that version is sealed or a run is deleted. Those
+ * call `invalidate`, so this process sees them at once; another process's within `cacheMs`.
+ */
+export interface UsageHistoryBook {
+  samplesFor(key: UsageHistoryKey): Promise<Map<number, UsageSample[]>>;
+  invalidate(orgId: string, agentId: string): void;
+}
+
+/** How many of the agent version's latest completed attempts an estimate's history holds. */
+export const HISTORY_ATTEMPTS = 50;
+
+/** Agents whose history is kept; past it the longest-cached goes first. */
+const CACHED_AGENTS = 1000;
+
+export function createUsageHistoryBook(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  cacheMs = 10_000,
+): UsageHistoryBook {
+  /** By organization and agent, then by version: `invalidate` drops every version of the agent. */
+  const cache = new Map<string, Map<number, { at: number; samples: Promise<Map<number, UsageSample[]>> }>>();
+  return {
+    samplesFor(key) {
+      const now = deps.clock.now();
+      const agentKey = `${key.orgId}/${key.agentId}`;
+      let versions = cache.get(agentKey);
+      const hit = versions?.get(key.version);
+      if (hit && now - hit.at < cacheMs) return hit.samples;
+      const samples = readUsageHistory(deps.store.db, { ...key, attempts: HISTORY_ATTEMPTS });
+      if (!versions) {
+        if (cache.size >= CACHED_AGENTS) cache.delete(cache.keys().next().value as string);
+        versions = new Map();
+        cache.set(agentKey, versions);
+      }
+      const entry = { at: now, samples };
+      versions.set(key.version, entry);
+      samples.catch(() => {
+        if (cache.get(agentKey)?.get(key.version) === entry) cache.get(agentKey)?.delete(key.version);
+      });
+      return samples;
+    },
+    invalidate(orgId, agentId) {
+      cache.delete(`${orgId}/${agentId}`);
+    },
+  };
 }

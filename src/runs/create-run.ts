@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { auditInsert } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { assertModelsPermitted } from '../identity/policy-rules.ts';
-import { currentPolicy } from '../identity/policy-versions.ts';
+import { currentPolicyAndCreditRate } from '../identity/policy-versions.ts';
 import { estimateRun } from '../models/estimate-run.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
@@ -20,7 +20,10 @@ import type { CreateRunInput } from './run-input.ts';
 import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
 
-type RunDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing'>;
+type RunDeps = Pick<
+  Deps,
+  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing' | 'usageHistory'
+>;
 
 /** Where a child run (a step of kind `agent`, T4) came from. */
 export interface ParentLink {
@@ -133,18 +136,11 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
   const now = deps.clock.now();
   const id = deps.ids.next('run');
   const stepCount = run.definition.steps.length;
-  // Read together: the organization's credit rate, and its policy in force, checked here and
-  // recorded on the run. A policy written between this read and the insert does not apply to
-  // this run, which names the version it was checked against (on PostgreSQL a read inside the
-  // insert's transaction, under READ COMMITTED, gave no more than that).
-  const [org, policy] = await Promise.all([
-    deps.store.db
-      .selectFrom('organizations')
-      .select('credit_rate')
-      .where('id', '=', actor.orgId)
-      .executeTakeFirstOrThrow(),
-    currentPolicy(deps.store.db, actor.orgId),
-  ]);
+  // The organization's policy in force, checked here and recorded on the run, and its credit
+  // rate, in one read. A policy written between this read and the insert does not apply to this
+  // run, which names the version it was checked against (on PostgreSQL a read inside the insert's
+  // transaction, under READ COMMITTED, gave no more than that).
+  const { policy, creditRate } = await currentPolicyAndCreditRate(deps.store.db, actor.orgId);
   assertModelsPermitted(policy, run.modelSettings, run.stepOverrides);
   const estimate = await estimateRun(deps, {
     orgId: actor.orgId,
@@ -154,7 +150,7 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
     variables: run.variables,
     modelSettings: run.modelSettings,
     overrides: run.stepOverrides,
-    creditRate: org.credit_rate,
+    creditRate,
     ...(run.siteIds.length > 0
       ? {
           sourcesFor: (step, context) =>

@@ -29,7 +29,7 @@ import { stepSettings } from './step-settings.ts';
 
 type ActionDeps = Pick<
   Deps,
-  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing' | 'config'
+  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing' | 'usageHistory' | 'config'
 >;
 
 /** Reads the run inside a transaction, so the status check and the change see the same row. */
@@ -386,8 +386,10 @@ export async function deleteRun(
   runId: string,
 ): Promise<void> {
   let refused: { refusal: PolicyRefusal; policyVersion: number } | undefined;
+  let agentId = '';
   const digests = await deps.store.transaction(async (trx) => {
     const run = await lockRunOrThrow(trx, deps, actor, runId);
+    agentId = run.agent_id;
     const policy = await currentPolicy(trx, actor.orgId);
     try {
       assertRunDeletable(
@@ -437,6 +439,8 @@ export async function deleteRun(
     });
     throw refused.refusal;
   }
+  // Its samples left the estimates' history with it.
+  deps.usageHistory.invalidate(actor.orgId, agentId);
   if (deps.blobs && digests.length > 0)
     await deleteUnreferencedBlobs({ store: deps.store, blobs: deps.blobs }, actor.orgId, digests);
 }

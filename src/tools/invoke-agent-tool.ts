@@ -15,7 +15,7 @@ export type InvokeAgentInput = z.infer<typeof invokeAgentInput>;
 
 export type InvokeAgentDeps = Pick<
   Deps,
-  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing'
+  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing' | 'usageHistory'
 >;
 
 export interface InvokeAgentOptions {

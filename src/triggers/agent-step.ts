@@ -28,7 +28,10 @@ export interface AgentStepRunner {
   run(call: AgentStepCall): Promise<AgentStepOutcome>;
 }
 
-type RunnerDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing'>;
+type RunnerDeps = Pick<
+  Deps,
+  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing' | 'usageHistory'
+>;
 
 /**
  * A child run is found by its parent attempt and step (a unique key), so a parent resumed after a

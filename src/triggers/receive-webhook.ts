@@ -19,7 +19,10 @@ export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
-type ReceiveDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing'>;
+type ReceiveDeps = Pick<
+  Deps,
+  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing' | 'usageHistory'
+>;
 
 /**
  * Verifies a Standard Webhooks request and starts a run of the hook's agent (T2). Checked in this

@@ -36,7 +36,16 @@ export interface Scheduler {
 
 type SchedulerDeps = Pick<
   Deps,
-  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'logger' | 'pricing' | 'config'
+  | 'store'
+  | 'ids'
+  | 'clock'
+  | 'templates'
+  | 'models'
+  | 'bus'
+  | 'logger'
+  | 'pricing'
+  | 'usageHistory'
+  | 'config'
 >;
 
 const activeStatuses = ['new', 'enqueued', 'running'];

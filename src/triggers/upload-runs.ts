@@ -28,7 +28,7 @@ export interface UploadRuns {
 
 type UploadRunsDeps = Pick<
   Deps,
-  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing' | 'logger'
+  'store' | 'ids' | 'clock' | 'templates' | 'models' | 'bus' | 'pricing' | 'usageHistory' | 'logger'
 >;
 
 /** Thrown inside the run's transaction when another process started this upload's run first. */

@@ -17,6 +17,7 @@ import { createNamedProviderSource } from '../../src/models/named-providers.ts';
 import { createPriceBook } from '../../src/models/price-book.ts';
 import { createSecretBox } from '../../src/models/secret-box.ts';
 import { createSimulatedProvider } from '../../src/models/simulated-provider.ts';
+import { createUsageHistoryBook } from '../../src/models/usage-history.ts';
 import { instrumentModels, instrumentQueue } from '../../src/observability/instrument.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { createTracing } from '../../src/observability/tracing.ts';
@@ -110,6 +111,7 @@ export async function createTestDeps(kind: StoreKind, options: TestDepsOptions =
     templates: createTemplates(),
     secrets,
     pricing: createPriceBook({ store, clock }),
+    usageHistory: createUsageHistoryBook({ store, clock }),
     metrics,
     ...(tracing.enabled ? { tracing } : {}),
   };
