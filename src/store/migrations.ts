@@ -18,6 +18,7 @@ import { runListIndexesMigration } from './migrations/0020-run-list-indexes.ts';
 import { credentialLookupsMigration } from './migrations/0021-credential-lookups.ts';
 import { usageHistoryMigration } from './migrations/0022-usage-history.ts';
 import { tenantPolicyEstimateMigration } from './migrations/0023-tenant-policy-estimate.ts';
+import { runSearchOnChangeMigration } from './migrations/0024-run-search-on-change.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -46,6 +47,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0021_credential_lookups': credentialLookupsMigration(kind),
     '0022_usage_history': usageHistoryMigration(kind),
     '0023_tenant_policy_estimate': tenantPolicyEstimateMigration(kind),
+    '0024_run_search_on_change': runSearchOnChangeMigration(kind),
   };
 }
 
