@@ -131,7 +131,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     );
   const poolOptions = (extra: string): pg.PoolConfig => ({
     connectionString: appUrl,
-    max: options.poolSize ?? Number(process.env.PS ?? 10),
+    max: options.poolSize ?? 10,
     ...(searchPath || extra ? { options: `${searchPath}${extra}`.trim() } : {}),
     types: {
       // Times are epoch milliseconds in bigint columns; they fit a JS number exactly.
