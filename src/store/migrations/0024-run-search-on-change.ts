@@ -12,7 +12,9 @@ export function runSearchOnChangeMigration(kind: StoreKind): Migration {
   return {
     async up(db: Kysely<unknown>) {
       if (kind !== 'postgres') return;
-      await sql`DROP TRIGGER runs_search_vector ON runs`.execute(db);
+      // Idempotent, as the migrations after 0022 must be (usage-history.test.ts runs them twice).
+      await sql`DROP TRIGGER IF EXISTS runs_search_vector ON runs`.execute(db);
+      await sql`DROP TRIGGER IF EXISTS runs_search_vector_update ON runs`.execute(db);
       await sql`CREATE TRIGGER runs_search_vector BEFORE INSERT ON runs
         FOR EACH ROW EXECUTE FUNCTION runs_search_vector()`.execute(db);
       await sql`CREATE TRIGGER runs_search_vector_update BEFORE UPDATE OF search_text ON runs
