@@ -73,7 +73,10 @@ export async function sealAttemptsIn(
     trx,
     records.map(({ built }) => built.usage),
   );
-  forgetCachedHistory(deps, records);
+  forgetCachedHistory(
+    deps,
+    records.map((r) => r.built),
+  );
   await appendAudits(
     trx,
     deps.ids,
@@ -109,27 +112,14 @@ export async function sealAttempts(
   );
   // Again once committed: an estimate read between the forgetting inside the transaction and
   // its commit cached the history without these attempts.
-  forgetCachedHistory(
-    deps,
-    ordered.flatMap((id) => {
-      const b = built.get(id);
-      return b ? [{ built: b }] : [];
-    }),
-  );
+  forgetCachedHistory(deps, built.values());
   return written;
 }
 
 /** The estimates' cached history of each agent these records add samples to. */
-function forgetCachedHistory(
-  deps: Pick<Deps, 'usageHistory'>,
-  records: ReadonlyArray<{ built: BuiltRecord }>,
-) {
-  const seen = new Set<string>();
-  for (const { built } of records) {
-    const key = `${built.orgId}/${built.agentId}`;
-    if (built.usage.samples.length === 0 || seen.has(key)) continue;
-    seen.add(key);
-    deps.usageHistory.invalidate(built.orgId, built.agentId);
+function forgetCachedHistory(deps: Pick<Deps, 'usageHistory'>, records: Iterable<BuiltRecord>) {
+  for (const { orgId, agentId, usage } of records) {
+    if (usage.samples.length > 0) deps.usageHistory.invalidate(orgId, agentId);
   }
 }
 

@@ -10,8 +10,9 @@ import { createEventBus, type EventBus } from './event-bus.ts';
  * running the attempt, and an SSE follower in one process sees the events a worker in another commits.
  *
  * Publishes are gathered for `gatherMs` and sent as few `NOTIFY`s as fit the 8,000-byte payload
- * limit, with duplicates dropped (a busy worker commits many steps of the same run in that time). A message too large for one payload (a long output delta) stays local: deltas are
- * live hints, and everything durable is in the run's event log, which followers re-read anyway.
+ * limit, with duplicates dropped (a busy worker commits many steps of the same run in that time).
+ * A message too large for one payload (a long output delta) stays local: deltas are live hints,
+ * and everything durable is in the run's event log, which followers re-read anyway.
  *
  * The connection is re-opened after it is lost, with backoff. What was published meanwhile is not
  * replayed; workers and followers poll as a fallback, and a reconnect wakes the workers at once.
