@@ -27,14 +27,14 @@ describe.runIf(hasPostgres)('event bus across processes (PostgreSQL LISTEN/NOTIF
     watcher.on('notification', (n) => notifications.push(n.payload ?? ''));
     await watcher.query(`LISTEN ${channel}`);
 
-    const sender = await open(300);
+    const sender = await open(1000);
     const receiver = await open(0);
     const heard: string[] = [];
     receiver.subscribe('run:1', (payload) => heard.push(payload));
     const own: string[] = [];
     sender.subscribe('run:1', (payload) => own.push(payload));
 
-    // Twenty publishes in twenty turns of the event loop, well inside the 300 ms.
+    // Twenty publishes in twenty turns of the event loop, well inside the second.
     for (let i = 0; i < 20; i++) {
       sender.publish('run:1', `delta ${i}`);
       await new Promise((resolve) => setImmediate(resolve));
