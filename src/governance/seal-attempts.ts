@@ -73,10 +73,6 @@ export async function sealAttemptsIn(
     trx,
     records.map(({ built }) => built.usage),
   );
-  forgetCachedHistory(
-    deps,
-    records.map((r) => r.built),
-  );
   await appendAudits(
     trx,
     deps.ids,
@@ -110,8 +106,9 @@ export async function sealAttempts(
   const written = await deps.store.transaction((trx) =>
     sealAttemptsIn(trx, deps, ordered, built, definitions),
   );
-  // Again once committed: an estimate read between the forgetting inside the transaction and
-  // its commit cached the history without these attempts.
+  // Once committed: forgotten earlier, an estimate read before the commit would cache the history
+  // without these attempts. (The other sealers need not: a cancel's attempt adds no samples, and a
+  // deleted run's go with it, which `deleteRun` forgets.)
   forgetCachedHistory(deps, built.values());
   return written;
 }

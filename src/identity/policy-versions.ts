@@ -106,17 +106,16 @@ export async function currentPolicyAndCreditRate(
     .where('o.id', '=', orgId)
     .executeTakeFirstOrThrow();
   const { credit_rate: creditRate, org_id, version, policy, sha256, created_by, created_at } = row;
+  // The LEFT JOIN's columns are all null (no version yet: version 0) or none is.
   const inForce =
-    org_id === null || version === null || policy === null || sha256 === null
+    org_id === null ||
+    version === null ||
+    policy === null ||
+    sha256 === null ||
+    created_by === null ||
+    created_at === null
       ? versionZero()
-      : toView({
-          org_id,
-          version,
-          policy,
-          sha256,
-          created_by: created_by ?? '',
-          created_at: created_at ?? 0,
-        });
+      : toView({ org_id, version, policy, sha256, created_by, created_at });
   return { policy: inForce, creditRate };
 }
 
