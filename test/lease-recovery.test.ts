@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../src/agents/agent-service.ts';
-import { createWorker } from '../src/engine/worker.ts';
+import { createWorker, HEARTBEAT_BATCH } from '../src/engine/worker.ts';
 import { createManualClock } from '../src/platform/clock.ts';
 import { createRun } from '../src/runs/create-run.ts';
 import { getRunOrThrow } from '../src/runs/get-run.ts';
@@ -109,5 +109,47 @@ describe.each(storeKinds)('recovering attempts whose lease expired on %s', (kind
     await holderDone;
     expect(probe.calls.find((c) => c.step === 2)?.abortedWith).toBe('lease lost');
     expect((await getRunOrThrow(deps, deps.admin, run.id)).status).toBe('completed');
+  });
+
+  it('extends every lease a worker holds, a statement per few hundred', async () => {
+    const { probe, clock } = await setup();
+    const agent = await createAgent(deps, deps.admin, {
+      ...reportAgent,
+      modelSettings: { model: 'probe/block-at-2' },
+    });
+    const count = HEARTBEAT_BATCH + 50;
+    for (let i = 0; i < count; i++) {
+      await createRun(
+        deps,
+        deps.admin,
+        agent.id,
+        { variables: { customer: `Customer ${i}` }, start: true },
+        { kind: 'manual', by: deps.admin.userId },
+      );
+    }
+    const blocked = (calls: typeof probe.calls) =>
+      calls.filter((c) => c.model === 'probe/block-at-2' && c.step === 2);
+    const holder = createWorker(deps, { id: 'holder', leaseMs: LEASE_MS, concurrency: count + 1 });
+    const holderDone = holder.runOnce();
+    await probe.waitFor((calls) => blocked(calls).length === count);
+
+    clock.advance(LEASE_MS - 1000);
+    await holder.heartbeat();
+    clock.advance(LEASE_MS - 1000);
+    // Every lease moved, the last batch's too: another worker finds nothing to take over.
+    await createWorker(deps, { id: 'other', leaseMs: LEASE_MS }).runOnce();
+    expect(blocked(probe.calls)).toHaveLength(count);
+    expect(blocked(probe.calls).every((c) => c.abortedWith === undefined)).toBe(true);
+
+    // The blocked calls answer, the setup's run among them.
+    for (const call of probe.calls) call.release();
+    await holderDone;
+    const finished = await deps.store.db
+      .selectFrom('runs')
+      .select(({ fn }) => fn.countAll<number>().as('n'))
+      .where('agent_id', '=', agent.id)
+      .where('status', '=', 'completed')
+      .executeTakeFirstOrThrow();
+    expect(Number(finished.n)).toBe(count);
   });
 });

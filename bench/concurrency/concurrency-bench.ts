@@ -163,7 +163,7 @@ function roundInChild(options: ConcurrencyRoundOptions): Promise<ConcurrencyRoun
 }
 
 function describe(r: ConcurrencyRound): string {
-  return `${r.store.padEnd(8)} N=${r.inflight}  ${Math.round(r.callsPerSecond)} calls/s of ${r.idealCallsPerSecond} ideal (${(r.ratio * 100).toFixed(1)} %)  in flight ${r.medianInflight}  RSS ${r.rssPerRunKB.toFixed(1)} KB/run (${Math.round(r.rssBaseMB)} → ${Math.round(r.rssSteadyMB)} MB)  CPU ${Math.round(r.cpuPercent)} % (${Math.round(r.cpuMicrosPerCall)} µs per call, event loop ${Math.round(r.eventLoopUtilization * 100)} % busy)  failed runs ${r.failedRuns}`;
+  return `${r.store.padEnd(8)} N=${r.inflight}  ${Math.round(r.callsPerSecond)} calls/s of ${r.idealCallsPerSecond} ideal (${(r.ratio * 100).toFixed(1)} %)  in flight ${r.medianInflight}  RSS ${r.rssPerRunKB.toFixed(1)} KB/run (${Math.round(r.rssBaseMB)} → ${Math.round(r.rssSteadyMB)} MB)  heap idle ${Math.round(r.heapBaseMB)}, live ${Math.round(r.heapLiveMB)}, ${Math.round(r.heapUsedMB)} of ${Math.round(r.heapTotalMB)} MB, external ${Math.round(r.externalMB)} MB  CPU ${Math.round(r.cpuPercent)} % (${Math.round(r.cpuMicrosPerCall)} µs per call, machine ${r.machineCpuMicrosPerCall === undefined ? '–' : Math.round(r.machineCpuMicrosPerCall)} µs,${r.walBytesPerCall === undefined ? '' : ` WAL ${Math.round(r.walBytesPerCall)} B,`} event loop ${Math.round(r.eventLoopUtilization * 100)} % busy)  failed runs ${r.failedRuns}`;
 }
 
 export function concurrencyTable(result: ConcurrencyResult): string {

@@ -3,6 +3,7 @@ import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type pg from 'pg';
 import { createAgent } from '../../src/agents/agent-service.ts';
 import { createWorker } from '../../src/engine/worker.ts';
 import { createNamedProvider } from '../../src/models/named-providers.ts';
@@ -12,6 +13,7 @@ import type { StoreKind } from '../../src/store/store-kind.ts';
 import { openBenchDeps } from '../engine/bench-deps.ts';
 import { median } from '../engine/bench-stats.ts';
 import { benchAgent, dropSchema } from '../engine/measure-agent-runs.ts';
+import { machineCpuMicros, readMachineCpu } from './machine-cpu.ts';
 
 export interface ConcurrencyRoundOptions {
   kind: StoreKind;
@@ -48,9 +50,23 @@ export interface ConcurrencyRound {
   rssPerRunKB: number;
   rssBaseMB: number;
   rssSteadyMB: number;
+  /** V8's heap after a full collection: with the worker idle, and at the window's end with the runs in flight. */
+  heapBaseMB: number;
+  heapLiveMB: number;
+  /** Medians in the window: V8's heap in use and reserved, and memory outside it (buffers, native). */
+  heapUsedMB: number;
+  heapTotalMB: number;
+  externalMB: number;
   cpuPercent: number;
   /** This process's CPU per completed call in the window, in microseconds. */
   cpuMicrosPerCall: number;
+  /**
+   * The whole machine's CPU per completed call (every process: this one, PostgreSQL, the model
+   * server, the kernel), from /proc/stat; absent off Linux.
+   */
+  machineCpuMicrosPerCall?: number | undefined;
+  /** PostgreSQL's write-ahead log written per completed call (the whole server's), in bytes. */
+  walBytesPerCall?: number | undefined;
   /** Share of the window the event loop was busy: near 1, the engine's one thread is the limit. */
   eventLoopUtilization: number;
 }
@@ -126,7 +142,7 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     await sleep(500);
     // Start-up's garbage is collected first: the base is the idle worker alone.
     collectGarbage();
-    const rssBase = process.memoryUsage().rss;
+    const { rss: rssBase, heapUsed: heapBase } = process.memoryUsage();
 
     // The first `inflight` runs, created as the API would, a few at a time. Counted apart from
     // `created`: runs that end meanwhile start their replacements, which must not cut this short.
@@ -152,20 +168,27 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     const profiler = options.profileFile ? await startProfiler() : undefined;
     const callsBefore = calls;
     const cpuBefore = process.cpuUsage();
+    const machineBefore = readMachineCpu();
+    const walBefore = await walPosition(deps.store.pool);
     const eluBefore = performance.eventLoopUtilization();
     const started = performance.now();
-    const rss: number[] = [];
+    const memory: NodeJS.MemoryUsage[] = [];
     const inflightSamples: number[] = [];
     for (let s = 0; s < options.durationSeconds; s++) {
       await sleep(1000);
-      rss.push(process.memoryUsage().rss);
+      memory.push(process.memoryUsage());
       inflightSamples.push(inflight);
     }
     const seconds = (performance.now() - started) / 1000;
     const windowCalls = calls - callsBefore;
     const cpu = process.cpuUsage(cpuBefore);
+    const machineMicros = machineCpuMicros(machineBefore, readMachineCpu());
+    const walAfter = await walPosition(deps.store.pool);
     const elu = performance.eventLoopUtilization(eluBefore);
     if (profiler && options.profileFile) await profiler.stopTo(options.profileFile);
+    // What the runs in flight keep alive, without the garbage the window's medians include.
+    collectGarbage();
+    const heapLive = process.memoryUsage().heapUsed;
 
     closing = true;
     await worker.stop(2000);
@@ -173,7 +196,8 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
 
     const idealCallsPerSecond = options.inflight / (options.modelLatencyMs / 1000);
     const callsPerSecond = windowCalls / seconds;
-    const rssSteady = median(rss);
+    const rssSteady = median(memory.map((m) => m.rss));
+    const medianMB = (pick: (m: NodeJS.MemoryUsage) => number) => median(memory.map(pick)) / 2 ** 20;
     return {
       store: options.kind,
       inflight: options.inflight,
@@ -187,15 +211,33 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
       rssPerRunKB: (rssSteady - rssBase) / options.inflight / 1024,
       rssBaseMB: rssBase / 2 ** 20,
       rssSteadyMB: rssSteady / 2 ** 20,
+      heapBaseMB: heapBase / 2 ** 20,
+      heapLiveMB: heapLive / 2 ** 20,
+      heapUsedMB: medianMB((m) => m.heapUsed),
+      heapTotalMB: medianMB((m) => m.heapTotal),
+      externalMB: medianMB((m) => m.external),
       cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
       cpuMicrosPerCall: (cpu.user + cpu.system) / Math.max(1, windowCalls),
+      machineCpuMicrosPerCall:
+        machineMicros === undefined ? undefined : machineMicros / Math.max(1, windowCalls),
       eventLoopUtilization: elu.utilization,
+      walBytesPerCall:
+        walBefore === undefined || walAfter === undefined
+          ? undefined
+          : Number(walAfter - walBefore) / Math.max(1, windowCalls),
     };
   } finally {
     await deps.close();
     if (options.kind === 'postgres') await dropSchema(options.postgresUrl, schema);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** PostgreSQL's current write-ahead log position in bytes; undefined on SQLite. */
+async function walPosition(pool: pg.Pool | undefined): Promise<bigint | undefined> {
+  if (!pool) return undefined;
+  const { rows } = await pool.query<{ at: string }>(`SELECT pg_current_wal_lsn() - '0/0' AS at`);
+  return BigInt(rows[0]?.at ?? 0);
 }
 
 /** A full collection now, through V8's `gc` exposed for this one call. */

@@ -60,6 +60,9 @@ export interface Worker {
 /** How often a worker seals finished attempts another process left unsealed (it crashed). */
 const SEAL_SWEEP_INTERVAL_MS = 30_000;
 
+/** Leases extended per heartbeat statement. */
+export const HEARTBEAT_BATCH = 250;
+
 interface Held {
   attempt: ClaimedAttempt;
   controller: AbortController;
@@ -221,8 +224,13 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       attemptId: h.attempt.id,
       leaseGeneration: h.attempt.leaseGeneration,
     }));
-    const lost = await deps.queue.heartbeat({ leases, now: deps.clock.now(), leaseMs });
-    for (const attemptId of lost) held.get(attemptId)?.controller.abort(new CanceledError('lease lost'));
+    // A few hundred leases per statement: each is a transaction holding its rows' locks, which a
+    // step commit of one of those attempts waits for; thousands at once stalled every commit.
+    for (let from = 0; from < leases.length; from += HEARTBEAT_BATCH) {
+      const batch = leases.slice(from, from + HEARTBEAT_BATCH);
+      const lost = await deps.queue.heartbeat({ leases: batch, now: deps.clock.now(), leaseMs });
+      for (const attemptId of lost) held.get(attemptId)?.controller.abort(new CanceledError('lease lost'));
+    }
   };
 
   return {

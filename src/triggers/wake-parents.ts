@@ -15,6 +15,8 @@ export async function wakeWaitingParents(deps: Pick<Deps, 'store' | 'clock' | 'b
       exists(
         selectFrom('runs as child')
           .select('child.id')
+          // Said outright so both planners take the partial index (migration 0025).
+          .where('child.parent_attempt_id', 'is not', null)
           .whereRef('child.parent_attempt_id', '=', 'attempts.id')
           .whereRef('child.parent_step', '=', 'attempts.current_step')
           .where('child.parent_tool_call', 'is', null)
