@@ -42,22 +42,22 @@ FROM claimed c JOIN runs r ON r.id = c.run_id JOIN organizations o ON o.id = r.o
 const heartbeatSql = `
 UPDATE attempts a SET lease_expires_at = $1
 FROM unnest($2::text[], $3::int[]) AS l(id, gen)
-WHERE a.id = ANY($2) AND a.id = l.id AND a.lease_generation = l.gen AND a.status = 'running'
+WHERE a.id = l.id AND a.lease_generation = l.gen AND (a.status = 'running') IS TRUE
 RETURNING a.id`;
 
 const releaseSql = `
 UPDATE attempts a SET lease_expires_at = 0
 FROM unnest($1::text[], $2::int[]) AS l(id, gen)
-WHERE a.id = ANY($1) AND a.id = l.id AND a.lease_generation = l.gen AND a.status = 'running'`;
+WHERE a.id = l.id AND a.lease_generation = l.gen AND (a.status = 'running') IS TRUE`;
 
 /**
- * Each update also names its rows by primary key (`id = ANY(…)`) besides joining them: an
- * `unnest` is estimated at ten rows whatever its length, and on a table without fresh statistics
- * (autovacuum off, or not yet run) the planner preferred reading every running attempt through
- * `attempts_lease` and joining each with the batch: 476 attempts × 25 commits compared in one
- * step commit, and a heartbeat of 2,000 leases that held its row locks for 0.7 s while step
- * commits waited on them. Looked up by key, a batch touches its own rows only, however many are
- * running.
+ * The updates of attempts a heartbeat, a release or a commit names by key test the status as
+ * `(a.status = 'running') IS TRUE`, which no index matches. Written plainly, the planner read every
+ * running attempt through `attempts_lease` and then picked the batch's out of them: without
+ * statistics (autovacuum off, or not yet run: a new table) `status = 'running'` is estimated at
+ * one row in two hundred, so the status index looked cheaper than a lookup per key. At 2,000 runs
+ * in flight a step commit walked ~9,000 index entries (the running attempts and their dead
+ * versions) and a heartbeat of 2,000 leases held its row locks for 0.7 s while commits waited.
  *
  * Data-modifying CTEs do not see each other's rows, so the finishing run's credits add this
  * commit's own step (`extra_credits`) to what the table already holds.
@@ -77,7 +77,7 @@ WITH c AS (
     error = CASE WHEN c.finish_status IS NULL THEN a.error ELSE c.finish_error END,
     lease_owner = CASE WHEN c.finish_status IS NULL THEN a.lease_owner END,
     lease_expires_at = CASE WHEN c.finish_status IS NULL THEN a.lease_expires_at END
-  FROM c WHERE a.id = ANY($1) AND a.id = c.attempt_id AND a.lease_generation = c.gen AND a.status = 'running'
+  FROM c WHERE a.id = c.attempt_id AND a.lease_generation = c.gen AND (a.status = 'running') IS TRUE
   RETURNING a.id
 ), results AS (
   INSERT INTO step_results (attempt_id, number, org_id, run_id, key, name, status, output, error, model,
@@ -103,7 +103,7 @@ WITH c AS (
       + c.extra_credits END,
     last_completed_at = CASE WHEN c.finish_status = 'completed' THEN c.at ELSE u.last_completed_at END
   FROM c JOIN held ON held.id = c.attempt_id
-  WHERE u.id = ANY($2) AND u.id = c.run_id
+  WHERE u.id = c.run_id
   RETURNING u.id, u.event_seq, c.n_events
 ), events AS (
   INSERT INTO run_events (run_id, seq, org_id, type, data, created_at)
