@@ -3,6 +3,7 @@ import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
+import { prepared } from '../store/prepared-statements.ts';
 import type { AgentsTable, Database } from '../store/schema.ts';
 import { assertAgentStepsOrThrow } from '../triggers/agent-step-graph.ts';
 import type { AgentDefinition } from './agent-definition.ts';
@@ -148,7 +149,8 @@ export async function getAgentOrThrow(
   actor: Actor,
   agentId: string,
 ): Promise<AgentView> {
-  const row = await deps.store.db
+  // Every run's create reads its agent: prepared, planned once per connection.
+  const latest = deps.store.db
     .selectFrom('agents')
     .innerJoin('agent_versions', (join) =>
       join
@@ -164,8 +166,8 @@ export async function getAgentOrThrow(
       'agent_versions.definition',
     ])
     .where('agents.id', '=', agentId)
-    .where('agents.org_id', '=', actor.orgId)
-    .executeTakeFirst();
+    .where('agents.org_id', '=', actor.orgId);
+  const row = await prepared(latest).executeTakeFirst();
   if (!row) throw new NotFoundError('agent', agentId);
   return {
     id: row.id,

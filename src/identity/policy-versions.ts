@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import { canonicalJson } from '../governance/digest.ts';
 import { NotFoundError } from '../platform/errors.ts';
+import { prepared } from '../store/prepared-statements.ts';
 import type { Database } from '../store/schema.ts';
 import type { Actor } from './actor.ts';
 import { defaultPolicy, type Policy, policySchema } from './policy.ts';
@@ -84,7 +85,7 @@ export async function currentPolicyAndCreditRate(
   db: Kysely<Database>,
   orgId: string,
 ): Promise<{ policy: PolicyVersion; creditRate: number }> {
-  const row = await db
+  const query = db
     .selectFrom('organizations as o')
     .leftJoin('policy_versions as p', (join) =>
       join.onRef('p.org_id', '=', 'o.id').on('p.version', '=', (eb) =>
@@ -103,8 +104,9 @@ export async function currentPolicyAndCreditRate(
       'p.created_by',
       'p.created_at',
     ])
-    .where('o.id', '=', orgId)
-    .executeTakeFirstOrThrow();
+    .where('o.id', '=', orgId);
+  // Every run's create reads this: prepared, it is planned once per connection, not every time.
+  const row = await prepared(query).executeTakeFirstOrThrow();
   const { credit_rate: creditRate, org_id, version, policy, sha256, created_by, created_at } = row;
   // The LEFT JOIN's columns are all null (no version yet: version 0) or none is.
   const inForce =

@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrations.ts';
 import { createMutex } from './mutex.ts';
 import { appConnectionUrl, prepareAppRole, userOf } from './postgres-app-role.ts';
 import { allowSearchIndexUnderRls, MARK_SEARCH_LEAKPROOF } from './postgres-search-under-rls.ts';
+import { namePreparedStatements } from './prepared-statements.ts';
 import type { Database } from './schema.ts';
 import { SchemaScopedPostgresDialect } from './schema-scoped-postgres-dialect.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
@@ -162,6 +163,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
       client.on('error', () => undefined);
     });
   }
+  scopedPool.on('connect', namePreparedStatements);
   const db = new Kysely<Database>({
     dialect: new SchemaScopedPostgresDialect({ pool: scopedPool, onReserveConnection: applyTenantScope }),
   });
