@@ -27,7 +27,10 @@ export function prepared<Q extends { modifyEnd(modifier: Expression<unknown>): Q
  * one statement on every connection, and only marked texts, a fixed set, are ever named.
  */
 export function namePreparedStatements(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  // Looked up on each call, not kept: whatever wraps the class's method (tracing, a test's spy)
+  // still sees every statement.
+  const query = (...args: unknown[]) =>
+    (Object.getPrototypeOf(client).query as (...a: unknown[]) => unknown).apply(client, args);
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) =>
     typeof config === 'string' && config.endsWith(MARK) && typeof values !== 'function'
       ? query({ name: nameOf(config), text: config, values }, callback)
