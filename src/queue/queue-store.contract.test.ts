@@ -364,6 +364,28 @@ describe.each(storeKinds)('queue store contract on %s', (kind) => {
       expect((await resultsOf(a.id)).map((r) => r.status)).toEqual(['canceled']);
     });
 
+    it('stores a step’s text as it was given, half of a surrogate pair replaced by U+FFFD', async () => {
+      await enqueue(1);
+      const [a] = await claim('w1', 1);
+      if (!a) throw new Error('nothing claimed');
+      await queue.commit([startCommit(a)]);
+      const text =
+        'a "quoted" \\ud800 that is text, C:\\dir\\, emoji 🎉, tab\tnew\nline, and a lone \ud800 half';
+      const usage = { inputTokens: 10, outputTokens: 20, note: 'x "y" \\z' };
+      const commit = stepCommit(a, 1);
+      await queue.commit([
+        { ...commit, result: { ...(commit.result as StepResultRecord), output: text, usage } },
+      ]);
+      const row = await deps.store.db
+        .selectFrom('step_results')
+        .select(['output', 'usage'])
+        .where('attempt_id', '=', a.id)
+        .executeTakeFirstOrThrow();
+      // Replaced: by one U+FFFD on PostgreSQL, by three on SQLite (its three bytes, each invalid).
+      expect(row.output?.replace(/\ufffd+/, '\ufffd')).toBe(text.replace('\ud800 half', '\ufffd half'));
+      expect(row.usage).toBe(JSON.stringify(usage));
+    });
+
     it('writes the other commits of a batch when one of them fails', async () => {
       const runIds = await enqueue(3);
       const claimed = await claim('w1', 3);
