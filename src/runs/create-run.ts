@@ -217,21 +217,28 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
     };
     const attempt = run.start ? newAttempt(deps, actor.orgId, id, 1, run.version, 1, now) : undefined;
     // One statement on PostgreSQL: five round trips were half of what creating a run waited for.
-    await executeTogether(trx, deps.store.kind, [
-      trx.insertInto('runs').values(row),
-      trx.insertInto('run_estimates').values(estimateRow),
-      ...(attempt ? [trx.insertInto('attempts').values(attempt)] : []),
-      runEventsInsert(trx, { id, orgId: actor.orgId }, now, events, 1),
-      auditInsert(trx, deps.ids, now, [
-        {
-          orgId: actor.orgId,
-          actor: actor.userId,
-          action: 'run.created',
-          target: id,
-          details: { agentId: run.agentId, agentVersion: run.version, trigger: run.trigger },
-        },
-      ]),
-    ]);
+    // Prepared: it has two shapes (with the first attempt or without), and planning it on every
+    // create cost ~100 µs of the database's CPU.
+    await executeTogether(
+      trx,
+      deps.store.kind,
+      [
+        trx.insertInto('runs').values(row),
+        trx.insertInto('run_estimates').values(estimateRow),
+        ...(attempt ? [trx.insertInto('attempts').values(attempt)] : []),
+        runEventsInsert(trx, { id, orgId: actor.orgId }, now, events, 1),
+        auditInsert(trx, deps.ids, now, [
+          {
+            orgId: actor.orgId,
+            actor: actor.userId,
+            action: 'run.created',
+            target: id,
+            details: { agentId: run.agentId, agentVersion: run.version, trigger: run.trigger },
+          },
+        ]),
+      ],
+      { prepared: true },
+    );
     return { row, estimate: estimateRow, attempt };
   };
   // On PostgreSQL the run's rows are one statement, atomic without a transaction around it: that

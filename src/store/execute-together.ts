@@ -11,19 +11,20 @@ export type Write = Compilable & OperationNodeSource;
  * when the whole statement ends, so a child row may sit beside its parent's insert. One round trip
  * instead of one per write: creating a run went from nine round trips in its transaction to four.
  * On SQLite a statement costs no round trip and data-modifying CTEs do not exist: the writes run
- * one after another, in order.
+ * one after another, in order. `prepared` sends the statement as one prepared per connection
+ * (`prepared-statements.ts`): for a caller whose statement has a few shapes at most.
  */
 export async function executeTogether<DB>(
   db: Kysely<DB>,
   kind: StoreKind,
   writes: readonly Write[],
+  options: { prepared?: boolean } = {},
 ): Promise<void> {
   if (kind === 'sqlite' || writes.length < 2) {
     for (const write of writes) await db.executeQuery(write.compile());
     return;
   }
   const ctes = writes.slice(0, -1).map((write, i) => sql`${sql.id(`w${i}`)} AS (${write})`);
-  // Prepared: its callers' shapes are few (a run's create: with its first attempt or without), and
-  // planning the statement every time cost ~100 µs of the database's CPU per create.
-  await sql`WITH ${sql.join(ctes)} ${writes[writes.length - 1]}${preparedMark}`.execute(db);
+  const mark = options.prepared ? preparedMark : sql``;
+  await sql`WITH ${sql.join(ctes)} ${writes[writes.length - 1]}${mark}`.execute(db);
 }
