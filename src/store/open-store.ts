@@ -95,6 +95,13 @@ function openSqlite(options: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Statement journals in memory. Inside a transaction every statement that may abort copies each
+  // page it touches first; past 64 KiB that copy spills to a temp file and stays there for the rest
+  // of the transaction, so a group commit of a few hundred steps wrote 24 KiB per step to it in
+  // 6 syscalls (engine benchmark: 38.7 → 14.5 KiB written per step; CPU per step 4–20 % lower in
+  // three alternating pairs). A journal holds one statement's pages, so memory stays small; big
+  // sorts still spill to files.
+  sqlite.pragma('temp_store = MEMORY');
   // The process that opens the store as its owner (it migrates) checkpoints; others leave it be.
   const checkpointer =
     file !== ':memory:' && options.migrate !== false ? startCheckpointer(sqlite, file) : undefined;
