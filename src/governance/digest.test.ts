@@ -74,6 +74,15 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(() => canonicalJson(undefined)).toThrow('value has no canonical JSON form');
   });
 
+  it('keeps keys JavaScript would reorder or swallow where JCS puts them', () => {
+    // An object copied key by key would list "10" before "9" and take `__proto__` as its prototype.
+    const value = JSON.parse(
+      '{"b":{"9":1,"10":2,"a":3},"__proto__":{"x":1},"a":[{"01":0,"1":1}]}',
+    ) as unknown;
+    expect(canonicalJson(value)).toBe(canonicalJsonByReference(value));
+    expect(canonicalJson(value)).toBe('{"__proto__":{"x":1},"a":[{"01":0,"1":1}],"b":{"10":2,"9":1,"a":3}}');
+  });
+
   it('matches the RFC 8785 examples', () => {
     // RFC 8785 §3.2.2 and §3.2.3: numbers as ECMAScript writes them, keys by UTF-16 code units.
     const numbers = [Number('333333333.33333329'), 1e30, 4.5, 2e-3, 1e-27];
