@@ -53,7 +53,7 @@ function sortedCopy(value: unknown): unknown {
       }
       const record = value as Record<string, unknown>;
       const copy: Record<string, unknown> = {};
-      for (const key of Object.keys(record).sort()) {
+      for (const key of sortedKeys(record)) {
         // Index-like keys come first in any object, whatever their insertion; `__proto__` is no key.
         const first = key.charCodeAt(0);
         if ((first >= 48 && first <= 57) || key === '__proto__') throw keyOutOfOrder;
@@ -70,6 +70,22 @@ function sortedCopy(value: unknown): unknown {
     default:
       return undefined;
   }
+}
+
+/**
+ * An object's keys in code-unit order. Records hold small objects: an insertion sort in place
+ * spares `Array.prototype.sort` its work array (a third of what sealing a record allocated).
+ */
+function sortedKeys(record: object): string[] {
+  const keys = Object.keys(record);
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] as string) > key; j--) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /** `undefined` for what JSON leaves out (undefined, functions, symbols): omitted in objects, null in arrays. */
