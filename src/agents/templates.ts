@@ -88,7 +88,8 @@ export function createTemplates(cacheSize = 2000): Templates {
 /**
  * A template that is text and `{{ a.b.c }}` outputs only: most prompts. Liquid renders those through
  * generators and scopes (a tenth of the engine's allocation per step); `renderPlain` looks the paths
- * up directly (engine benchmark, SQLite: CPU per step 8–10 % lower in two alternating pairs). Anything else (tags, filters, whitespace control) is left to Liquid.
+ * up directly (engine benchmark, SQLite: CPU per step 8–10 % lower in two alternating pairs).
+ * Anything else (tags, filters, whitespace control) is left to Liquid.
  */
 type PlainTemplate = Array<string | string[]>;
 
