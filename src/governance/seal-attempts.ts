@@ -4,7 +4,12 @@ import { recordUsageHistory } from '../models/usage-history.ts';
 import type { Database } from '../store/schema.ts';
 import { appendRecords } from './append-record.ts';
 import { appendAudits } from './audit-log.ts';
-import { type BuiltRecord, buildAttemptRecords, type DefinitionCache } from './build-attempt-record.ts';
+import {
+  attemptFinished,
+  type BuiltRecord,
+  buildAttemptRecords,
+  type DefinitionCache,
+} from './build-attempt-record.ts';
 
 export type SealDeps = Pick<Deps, 'store' | 'ids' | 'clock' | 'config' | 'usageHistory'>;
 
@@ -43,7 +48,7 @@ export async function sealAttemptsIn(
       .set({ sealed: 1 })
       .where('id', 'in', attemptIds.slice(i, i + CLAIM_CHUNK))
       .where('sealed', '=', 0)
-      .where('status', 'in', ['completed', 'failed', 'canceled'])
+      .where(attemptFinished)
       .returning('id')
       .execute();
     for (const r of rows) claimed.add(r.id);
