@@ -165,7 +165,6 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     );
     await sleep(options.warmupSeconds * 1000);
 
-    (globalThis as any).__stmtTimer?.start();
     const profiler = options.profileFile ? await startProfiler() : undefined;
     const callsBefore = calls;
     const cpuBefore = process.cpuUsage();
@@ -182,7 +181,6 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     }
     const seconds = (performance.now() - started) / 1000;
     const windowCalls = calls - callsBefore;
-    (globalThis as any).__stmtTimer?.stop();
     const cpu = process.cpuUsage(cpuBefore);
     const machineMicros = machineCpuMicros(machineBefore, readMachineCpu());
     const walAfter = await walPosition(deps.store.pool);

@@ -182,13 +182,10 @@ async function assertAllCompleted(db: Kysely<Database>, runs: number, stepsPerRu
 async function startProfiler() {
   const session = new Session();
   session.connect();
-  const alloc = !!process.env.XALLOC;
-  if (alloc) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
-  else { await session.post('Profiler.enable');
-  await session.post('Profiler.start'); }
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
   return {
     async stopTo(file: string) {
-      if (alloc) { const { profile } = await session.post('HeapProfiler.stopSampling'); fs.writeFileSync(file, JSON.stringify(profile)); session.disconnect(); return; }
       const { profile } = await session.post('Profiler.stop');
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, JSON.stringify(profile));
