@@ -5,6 +5,7 @@ import {
   type ClaimedRunRow,
   eventsOf,
   type QueueStore,
+  stepResultValues,
   toClaimedAttempt,
 } from './queue-store.ts';
 
@@ -212,27 +213,10 @@ function commitParams(commits: AttemptCommit[]): unknown[] {
       events.length,
       c.result?.credits ?? 0,
     ]);
-    const r = c.result;
-    if (r) {
-      push(13, [
-        c.attemptId,
-        r.number,
-        c.orgId,
-        c.runId,
-        r.key,
-        r.name,
-        r.status,
-        r.output,
-        r.error,
-        r.model,
-        r.reasoningEffort,
-        r.queuedAt,
-        r.startedAt,
-        r.finishedAt,
-        JSON.stringify(r.usage),
-        r.credits,
-      ]);
-      push(35, [JSON.stringify(r.files ?? [])]);
+    if (c.result) {
+      const values = stepResultValues(c, c.result);
+      push(13, values.slice(0, 16));
+      push(35, values.slice(16));
     }
     events.forEach((e, i) => {
       push(29, [c.runId, i + 1, c.orgId, e.type, JSON.stringify(e.data), c.at]);

@@ -150,6 +150,49 @@ export function eventsOf(commit: AttemptCommit): Array<{ type: string; data: unk
   return events;
 }
 
+/** A step result's columns attempt_id … files, in the order both dialects write them. */
+export type StepResultValues = [
+  attemptId: string,
+  number: number,
+  orgId: string,
+  runId: string,
+  key: string,
+  name: string,
+  status: string,
+  output: string | null,
+  error: string | null,
+  model: string,
+  reasoningEffort: string | null,
+  queuedAt: number | null,
+  startedAt: number | null,
+  finishedAt: number,
+  usage: string,
+  credits: number,
+  files: string,
+];
+
+export function stepResultValues(commit: AttemptCommit, r: StepResultRecord): StepResultValues {
+  return [
+    commit.attemptId,
+    r.number,
+    commit.orgId,
+    commit.runId,
+    r.key,
+    r.name,
+    r.status,
+    r.output,
+    r.error,
+    r.model,
+    r.reasoningEffort,
+    r.queuedAt,
+    r.startedAt,
+    r.finishedAt,
+    JSON.stringify(r.usage),
+    r.credits,
+    JSON.stringify(r.files ?? []),
+  ];
+}
+
 /** The attempt columns a claim returns, as both dialects name them. */
 export interface AttemptRow {
   id: string;

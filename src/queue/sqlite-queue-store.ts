@@ -5,32 +5,13 @@ import {
   type ClaimedRunRow,
   eventsOf,
   type QueueStore,
+  type StepResultValues,
+  stepResultValues,
   toClaimedAttempt,
 } from './queue-store.ts';
 
 const claimColumns =
   'id, org_id, run_id, number, agent_version, from_step, current_step, lease_generation, created_at';
-
-/** attempt_id … files, as `insertResult` lists them. */
-type StepResultParams = [
-  attemptId: string,
-  number: number,
-  orgId: string,
-  runId: string,
-  key: string,
-  name: string,
-  status: string,
-  output: string | null,
-  error: string | null,
-  model: string,
-  reasoningEffort: string | null,
-  queuedAt: number | null,
-  startedAt: number | null,
-  finishedAt: number,
-  usage: string,
-  credits: number,
-  files: string,
-];
 
 /**
  * SQLite has one writer, so a claim needs no SKIP LOCKED: the UPDATE … WHERE id IN (SELECT … LIMIT)
@@ -83,7 +64,7 @@ export function createSqliteQueueStore(
   );
   // Parameters by position: better-sqlite3 binds a named one by looking its name up on the object
   // given (engine benchmark: the insert 7.4 → 6.2 µs).
-  const insertResult = db.prepare<StepResultParams>(
+  const insertResult = db.prepare<StepResultValues>(
     `INSERT INTO step_results (attempt_id, number, org_id, run_id, key, name, status, output, error, model,
        reasoning_effort, reused, queued_at, started_at, finished_at, usage, credits, tool_calls, sources, files)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, '[]', '[]', ?)`,
@@ -112,28 +93,7 @@ export function createSqliteQueueStore(
       ? finishAttempt.run(c.finish.status, c.at, c.finish.error, c.attemptId, c.leaseGeneration)
       : advanceAttempt.run(c.next?.number ?? null, c.next ? c.at : null, c.attemptId, c.leaseGeneration);
     if (held.changes === 0) return false;
-    if (c.result) {
-      const r = c.result;
-      insertResult.run(
-        c.attemptId,
-        r.number,
-        c.orgId,
-        c.runId,
-        r.key,
-        r.name,
-        r.status,
-        r.output,
-        r.error,
-        r.model,
-        r.reasoningEffort,
-        r.queuedAt,
-        r.startedAt,
-        r.finishedAt,
-        JSON.stringify(r.usage),
-        r.credits,
-        JSON.stringify(r.files ?? []),
-      );
-    }
+    if (c.result) insertResult.run(...stepResultValues(c, c.result));
     const events = eventsOf(c);
     const row = c.finish
       ? finishRun.get(
