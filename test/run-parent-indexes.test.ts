@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryPlan } from './support/query-plan.ts';
 import { createReportRun, createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
 
 /**
@@ -14,22 +15,6 @@ describe.each(storeKinds)('run parent indexes (%s)', (kind) => {
     await createReportRun(deps, { start: false });
   });
   afterAll(() => deps?.close());
-
-  const plan = async (query: string): Promise<string> => {
-    if (kind === 'sqlite') {
-      const { rows } = await sql
-        .raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`)
-        .execute(deps.store.db);
-      return rows.map((r) => r.detail).join('\n');
-    }
-    // A table this small is read whole unless the planner is told sequential scans cost the earth.
-    return deps.store.db.connection().execute(async (db) => {
-      await sql`SET enable_seqscan = off`.execute(db);
-      const { rows } = await sql.raw<{ 'QUERY PLAN': string }>(`EXPLAIN ${query}`).execute(db);
-      await sql`RESET enable_seqscan`.execute(db);
-      return rows.map((r) => r['QUERY PLAN']).join('\n');
-    });
-  };
 
   it('keeps entries for child runs only', async () => {
     const definitions =
@@ -63,6 +48,6 @@ describe.each(storeKinds)('run parent indexes (%s)', (kind) => {
       `SELECT id FROM runs WHERE parent_attempt_id = 'a' AND parent_step = 1 AND parent_tool_call = 't'`,
     ],
   ])('finds children through %s', async (index, query) => {
-    expect(await plan(query)).toContain(index);
+    expect(await queryPlan(deps, query)).toContain(index);
   });
 });
