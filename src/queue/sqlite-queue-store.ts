@@ -73,6 +73,7 @@ export function createSqliteQueueStore(
     `UPDATE runs SET status = coalesce(?, status), status_text = ?, updated_at = ?, event_seq = event_seq + ?
      WHERE id = ? RETURNING event_seq`,
   );
+  // The status and time are passed twice: better-sqlite3 takes `?1` for a named parameter.
   const finishRun = db.prepare<
     [string, string, number, number, string | null, string, string, string, number, string],
     { event_seq: number }
