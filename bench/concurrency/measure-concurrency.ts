@@ -137,8 +137,10 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
         return written;
       },
     };
-    const worker = createWorker({ ...deps, queue }, { concurrency: options.inflight });
+    // Sealing in its own thread, as `agentruns serve` and `agentruns worker` run it.
+    const worker = createWorker({ ...deps, queue }, { concurrency: options.inflight, sealThread: true });
     worker.start();
+    await worker.ready();
     await sleep(500);
     // Start-up's garbage is collected first: the base is the idle worker alone.
     collectGarbage();

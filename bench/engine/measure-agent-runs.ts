@@ -95,8 +95,10 @@ export async function measureAgentRuns(options: AgentRunsRoundOptions): Promise<
           deps.tracing ?? disabledTracing,
         ),
       },
-      { concurrency: options.concurrency },
+      // Sealing in its own thread, as `agentruns serve` and `agentruns worker` run it; up before the clock starts.
+      { concurrency: options.concurrency, sealThread: true },
     );
+    await worker.ready();
     statements?.reset();
     const profiler = options.profileFile ? await startProfiler() : undefined;
     const started = performance.now();

@@ -36,6 +36,13 @@ export interface WorkerOptions {
   fileRenderer?: FileRenderer;
   /** Called with each generated file and the thread that rendered it (tests). */
   onFileRendered?: (fileId: string, threadId: number) => void;
+  /**
+   * Seal governed records in a thread of their own, with its own connection to the store
+   * (`governance/seal-thread.ts`): `agentruns serve` and `agentruns worker` do. Needs a store another
+   * connection can open (a SQLite file, PostgreSQL); otherwise, and by default, sealing runs on
+   * the event loop.
+   */
+  sealThread?: boolean;
 }
 
 export interface Worker {
@@ -55,6 +62,8 @@ export interface Worker {
   kill(): void;
   /** Extends the leases held now; aborts the attempts this worker no longer holds. */
   heartbeat(): Promise<void>;
+  /** Resolves once the worker's sealing thread, when it seals in one, is up: for a caller that times what follows. */
+  ready(): Promise<void>;
 }
 
 /** How often a worker seals finished attempts another process left unsealed (it crashed). */
@@ -132,7 +141,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     agentSteps,
     tools,
   };
-  const sealer = createRecordSealer(deps);
+  const sealer = createRecordSealer(deps, { thread: options.sealThread === true });
   const held = new Map<string, Held>();
   /**
    * Attempts of `held` still running their steps: what `concurrency` bounds. Those that ended and
@@ -141,6 +150,21 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
   let executing = 0;
   const hasSlot = () => executing < concurrency && held.size < 2 * concurrency;
   let running = false;
+  /** `runOnce` calls in progress: they claim as slots free up, as a started worker does. */
+  let draining = 0;
+  const claiming = () => running || draining > 0;
+  /** Resolved when an attempt of `held` ends (what `runOnce` waits on between claims). */
+  let ended: { promise: Promise<void>; resolve: () => void } | undefined;
+  const nextEnd = () => {
+    if (!ended) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      ended = { promise, resolve };
+    }
+    return ended.promise;
+  };
   let dead = false;
   let pumping: Promise<void> | undefined;
   let pumpAgain = false;
@@ -163,7 +187,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
     const endExecution = () => {
       executed = true;
       executing--;
-      if (running) void pump();
+      if (claiming()) void pump();
     };
     const done = (async () => {
       try {
@@ -182,8 +206,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       } finally {
         const sealsHeldClaimsBack = held.size >= 2 * concurrency;
         held.delete(attempt.id);
+        ended?.resolve();
+        ended = undefined;
         if (!executed) endExecution();
-        else if (sealsHeldClaimsBack && running) void pump();
+        else if (sealsHeldClaimsBack && claiming()) void pump();
       }
     })();
     held.set(attempt.id, { attempt, controller, done });
@@ -257,6 +283,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
           () => void heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed')),
         ),
       );
+      void sealer.open();
       void sealer.sweep();
       void pump();
     },
@@ -264,16 +291,21 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       const unsubscribe = deps.bus.subscribe('cancel', (attemptId) =>
         held.get(attemptId)?.controller.abort(new CanceledError('run canceled')),
       );
+      draining++;
       try {
         for (;;) {
           await pump();
           if (held.size === 0) return;
-          await Promise.race([...held.values()].map((h) => h.done));
+          await nextEnd();
         }
       } finally {
+        draining--;
         unsubscribe();
-        // A caller that only drains (tests, a one-off command) leaves no rendering thread behind.
-        if (!running && ownsRenderer) await renderer.close();
+        // A caller that only drains (tests, a one-off command) leaves no thread behind.
+        if (!running) {
+          if (ownsRenderer) await renderer.close();
+          await sealer.close();
+        }
       }
     },
     async stop(graceMs = 10_000) {
@@ -293,6 +325,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       for (const end of stopHolding.splice(0)) end();
       await tools.close();
       if (ownsRenderer) await renderer.close();
+      await sealer.close();
       if (handedBack.length > 0) {
         await deps.queue.release(handedBack).catch((error: unknown) => {
           logger.warn({ err: error }, 'could not hand leases back; they expire instead');
@@ -307,7 +340,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
       for (const h of held.values()) h.controller.abort(new CanceledError('worker killed'));
       void tools.close();
       if (ownsRenderer) void renderer.close();
+      void sealer.close();
     },
     heartbeat,
+    ready: () => sealer.open(),
   };
 }

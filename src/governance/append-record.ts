@@ -52,42 +52,67 @@ export async function appendRecord(
   return record;
 }
 
+/** An organization's chain as a seal found it: the head (seq 0 and the genesis hash when empty) and signing. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+  signing: SigningState;
+}
+
 /**
- * Appends records in the given order, each organization's to its own chain, inside `trx`: per
- * organization one head read and one signing-key read, then one multi-row INSERT for all of them
- * (sealing 500 attempts that finished together costs a handful of statements, not 2,500).
- * On PostgreSQL a per-organization advisory lock held to the end of the transaction orders the
- * writers, and the unique (org_id, seq) refuses a fork whatever happens; SQLite has one writer.
+ * Records chained ahead of their transaction (`chainRecords`): the heads they were linked to and
+ * their rows, which hold everything but the row id. Computing them is most of a seal (canonical
+ * JSON, SHA-256, the receipt and its signature), so a sealer does it before it takes the writer
+ * lock and, inside, checks the heads have not moved.
  */
-export async function appendRecords(
-  trx: Kysely<Database>,
-  deps: AppendDeps,
-  inputs: readonly AppendInput[],
-): Promise<AppendedRecord[]> {
-  const heads = new Map<string, { seq: number; hash: string; signing: SigningState }>();
-  for (const orgId of new Set(inputs.map((i) => i.orgId))) {
-    if (deps.store.kind === 'postgres')
-      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`agentruns.chain:${orgId}`}, 0))`.execute(
-        trx,
-      );
-    const head = await chainHead(trx, orgId);
+export interface ChainedRecords {
+  heads: ReadonlyMap<string, ChainHead>;
+  rows: ReadonlyArray<Omit<Insertable<GovernedRecordsTable>, 'id'>>;
+}
+
+/**
+ * Each organization's chain head and signing state. Inside the appending transaction on
+ * PostgreSQL, `lock` takes the organization's advisory lock first, held to the end of the
+ * transaction: it orders the writers, and the unique (org_id, seq) refuses a fork whatever happens;
+ * SQLite has one writer.
+ */
+export async function readChainHeads(
+  db: Kysely<Database>,
+  deps: Pick<AppendDeps, 'store' | 'config'>,
+  orgIds: Iterable<string>,
+  options: { lock: boolean },
+): Promise<Map<string, ChainHead>> {
+  const heads = new Map<string, ChainHead>();
+  for (const orgId of new Set(orgIds)) {
+    if (options.lock && deps.store.kind === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`agentruns.chain:${orgId}`}, 0))`.execute(db);
+    const head = await chainHead(db, orgId);
     heads.set(orgId, {
       seq: head ? Number(head.seq) : 0,
       hash: head?.hash ?? GENESIS_HASH,
-      signing: await signingStateFor(trx, deps.config, orgId),
+      signing: await signingStateFor(db, deps.config, orgId),
     });
   }
-  const now = deps.clock.now();
+  return heads;
+}
+
+/** Links `inputs`, in order, to the chains after `heads`: each record's body, hash and receipt. */
+export async function chainRecords(
+  heads: ReadonlyMap<string, ChainHead>,
+  inputs: readonly AppendInput[],
+  now: number,
+): Promise<ChainedRecords> {
+  const tips = new Map([...heads].map(([orgId, head]) => [orgId, { seq: head.seq, hash: head.hash }]));
   const sealedAt = new Date(now).toISOString();
-  const rows: Insertable<GovernedRecordsTable>[] = [];
+  const rows: Array<Omit<Insertable<GovernedRecordsTable>, 'id'>> = [];
   for (const input of inputs) {
-    const head = heads.get(input.orgId);
-    if (!head) throw new Error(`no chain head read for ${input.orgId}`);
-    const link: RecordLink = { orgId: input.orgId, seq: head.seq + 1, prevHash: head.hash, sealedAt };
+    const tip = tips.get(input.orgId);
+    const signing = heads.get(input.orgId)?.signing;
+    if (!tip || !signing) throw new Error(`no chain head read for ${input.orgId}`);
+    const link: RecordLink = { orgId: input.orgId, seq: tip.seq + 1, prevHash: tip.hash, sealedAt };
     const value = input.body(link);
     const body = canonicalJson(value);
     const hash = sha256HexSync(body);
-    const { signing } = head;
     const statement = recordStatement({ ...link, hash, kind: input.kind, runId: input.runId }, value.files);
     const receipt = await createReceipt(
       statement,
@@ -97,7 +122,6 @@ export async function appendRecords(
         : 'signing is disabled for this organization',
     );
     rows.push({
-      id: deps.ids.next('grc'),
       org_id: input.orgId,
       seq: link.seq,
       kind: input.kind,
@@ -111,13 +135,67 @@ export async function appendRecords(
       key_id: signing.signer?.keyId ?? null,
       created_at: now,
     });
-    head.seq = link.seq;
-    head.hash = hash;
+    tip.seq = link.seq;
+    tip.hash = hash;
   }
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+  return { heads, rows };
+}
+
+/** Rows `from`…`to` of `chained`, with the heads they link to: the initial ones moved past the rows before. */
+export function chainedSlice(chained: ChainedRecords, from: number, to: number): ChainedRecords {
+  const heads = new Map(chained.heads);
+  for (const row of chained.rows.slice(0, from)) {
+    const head = heads.get(row.org_id);
+    if (head) heads.set(row.org_id, { ...head, seq: Number(row.seq), hash: row.hash });
+  }
+  return { heads, rows: chained.rows.slice(from, to) };
+}
+
+/** Whether records chained after `before` still link to `now` (same heads, same signing key). */
+function sameHeads(before: ReadonlyMap<string, ChainHead>, now: ReadonlyMap<string, ChainHead>): boolean {
+  if (before.size !== now.size) return false;
+  for (const [orgId, head] of now) {
+    const was = before.get(orgId);
+    if (
+      !was ||
+      was.seq !== head.seq ||
+      was.hash !== head.hash ||
+      was.signing.enabled !== head.signing.enabled ||
+      was.signing.signer?.keyId !== head.signing.signer?.keyId
+    )
+      return false;
+  }
+  return true;
+}
+
+/**
+ * Appends records in the given order, each organization's to its own chain, inside `trx`: per
+ * organization one head read and one signing-key read, then one multi-row INSERT for all of them
+ * (sealing 500 attempts that finished together costs a handful of statements, not 2,500).
+ * `chained`, the same inputs chained before the transaction, is used when the heads have not moved
+ * since; otherwise the records are chained again here.
+ */
+export async function appendRecords(
+  trx: Kysely<Database>,
+  deps: AppendDeps,
+  inputs: readonly AppendInput[],
+  chained?: ChainedRecords,
+): Promise<AppendedRecord[]> {
+  const heads = await readChainHeads(
+    trx,
+    deps,
+    inputs.map((i) => i.orgId),
+    { lock: true },
+  );
+  const { rows } =
+    chained && chained.rows.length === inputs.length && sameHeads(chained.heads, heads)
+      ? chained
+      : await chainRecords(heads, inputs, deps.clock.now());
+  const withIds = rows.map((row) => ({ id: deps.ids.next('grc'), ...row }));
+  for (let i = 0; i < withIds.length; i += INSERT_CHUNK)
     await trx
       .insertInto('governed_records')
-      .values(rows.slice(i, i + INSERT_CHUNK))
+      .values(withIds.slice(i, i + INSERT_CHUNK))
       .execute();
-  return rows.map((r) => ({ id: r.id, seq: Number(r.seq), hash: r.hash }));
+  return withIds.map((r) => ({ id: r.id, seq: Number(r.seq), hash: r.hash }));
 }

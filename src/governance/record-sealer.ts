@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DefinitionCache } from './build-attempt-record.ts';
 import { type SealDeps, sealAttempts, sealPendingAttempts } from './seal-attempts.ts';
+import { type SealThread, startSealThread } from './seal-thread.ts';
 
 /**
  * The worker's sealer: attempts that finish in the same turn are sealed in one transaction (500
@@ -12,16 +13,43 @@ export interface RecordSealer {
   seal(attemptId: string): Promise<void>;
   /** Seals whatever finished without a record (after a crash); logs and swallows errors. */
   sweep(): Promise<void>;
+  /**
+   * Starts the sealing thread now rather than at the first seal, and resolves once it is ready
+   * (at once without one).
+   */
+  open(): Promise<void>;
+  /** Waits for the seals asked for, then ends the sealing thread (the next seal starts another). */
+  close(): Promise<void>;
+}
+
+export interface RecordSealerOptions {
+  /**
+   * Seal in a thread of its own (`seal-thread.ts`), with its own connection to the store; needs a
+   * store another connection can open (a SQLite file, PostgreSQL), else sealing stays on the
+   * event loop.
+   */
+  thread?: boolean;
 }
 
 /** Attempts sealed in one transaction at most (the sweep's page, too). */
 const MAX_BATCH = 500;
 
-export function createRecordSealer(deps: SealDeps & { logger: Logger }): RecordSealer {
+export function createRecordSealer(
+  deps: SealDeps & { logger: Logger },
+  options: RecordSealerOptions = {},
+): RecordSealer {
   const pending: Array<{ attemptId: string; done: () => void }> = [];
   let queued = false;
   let chain: Promise<void> = Promise.resolve();
   const definitions: DefinitionCache = new Map();
+  const threaded = options.thread === true && deps.store.reopen !== undefined;
+  let thread: SealThread | undefined;
+  const threadOrNew = () => {
+    thread ??= startSealThread(deps, deps.logger, definitions);
+    return thread;
+  };
+  const sealBatch = (attemptIds: readonly string[]) =>
+    threaded ? threadOrNew().seal(attemptIds) : sealAttempts(deps, attemptIds, definitions);
 
   // One seal transaction at a time: they all append to the same chains. The batch is what waits
   // when the previous transaction ends, not what arrived in one turn: taken at flush time, the
@@ -33,11 +61,7 @@ export function createRecordSealer(deps: SealDeps & { logger: Logger }): RecordS
     queued = pending.length > 0;
     if (queued) chain = chain.then(flush);
     try {
-      await sealAttempts(
-        deps,
-        batch.map((p) => p.attemptId),
-        definitions,
-      );
+      await sealBatch(batch.map((p) => p.attemptId));
     } catch (error) {
       deps.logger.error({ err: error, attempts: batch.length }, 'sealing failed; the next sweep retries');
     } finally {
@@ -68,6 +92,18 @@ export function createRecordSealer(deps: SealDeps & { logger: Logger }): RecordS
         ),
       );
       return chain;
+    },
+    async open() {
+      if (threaded) await threadOrNew().ready;
+    },
+    async close() {
+      for (let last: Promise<void> | undefined; last !== chain; ) {
+        last = chain;
+        await last;
+      }
+      const closing = thread;
+      thread = undefined;
+      await closing?.close();
     },
   };
 }

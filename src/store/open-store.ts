@@ -49,6 +49,13 @@ export interface Store {
   warnings: readonly string[];
   /** SQLite only: runs a synchronous transaction on the raw handle under the same lock. */
   sqliteWrite<T>(fn: (db: SqliteDatabase.Database) => T): Promise<T>;
+  /**
+   * Holds the writer lock (what `transaction` and `sqliteWrite` take) while `fn` runs, for a
+   * writer on another connection of this process (the sealing thread's): this connection then
+   * starts no write that would wait on that one's, which in better-sqlite3 would block the event
+   * loop. On PostgreSQL, where writers wait on the server, it just runs `fn`.
+   */
+  holdWriter<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -119,6 +126,7 @@ function openSqlite(options: StoreOptions): Store {
     reopen: file === ':memory:' ? undefined : { sqlitePath: file },
     transaction: createGroupCommit(db, lock),
     sqliteWrite: (fn) => lock.run(() => sqlite.transaction(() => fn(sqlite)).immediate()),
+    holdWriter: (fn) => lock.run(fn),
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();
@@ -188,6 +196,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     },
     transaction: (fn) => db.transaction().execute(fn),
     sqliteWrite: () => Promise.reject(new Error('sqliteWrite is for SQLite stores')),
+    holdWriter: (fn) => fn(),
     close: async () => {
       await db.destroy();
       await pool.end();

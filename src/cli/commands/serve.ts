@@ -32,6 +32,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
         childRunDepthLimit: config.childRunDepthLimit,
         leaseMs: config.workerLeaseMs,
         pollIntervalMs: config.workerPollMs,
+        sealThread: true,
       })
     : undefined;
   worker?.start();

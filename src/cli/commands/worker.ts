@@ -17,6 +17,7 @@ export async function work(config: Config): Promise<void> {
     childRunDepthLimit: config.childRunDepthLimit,
     leaseMs: config.workerLeaseMs,
     pollIntervalMs: config.workerPollMs,
+    sealThread: true,
   });
   worker.start();
   const extraction = createExtractionWorker(deps);
