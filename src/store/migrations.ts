@@ -20,6 +20,7 @@ import { usageHistoryMigration } from './migrations/0022-usage-history.ts';
 import { tenantPolicyEstimateMigration } from './migrations/0023-tenant-policy-estimate.ts';
 import { runSearchOnChangeMigration } from './migrations/0024-run-search-on-change.ts';
 import { runParentIndexesPartialMigration } from './migrations/0025-run-parent-indexes-partial.ts';
+import { attemptQueueIndexesPartialMigration } from './migrations/0026-attempt-queue-indexes-partial.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -50,6 +51,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0023_tenant_policy_estimate': tenantPolicyEstimateMigration(kind),
     '0024_run_search_on_change': runSearchOnChangeMigration(kind),
     '0025_run_parent_indexes_partial': runParentIndexesPartialMigration(),
+    '0026_attempt_queue_indexes_partial': attemptQueueIndexesPartialMigration(),
   };
 }
 
