@@ -7,7 +7,13 @@ import { createRecordSealer } from '../src/governance/record-sealer.ts';
 import { sealPendingAttempts } from '../src/governance/seal-attempts.ts';
 import { cancelRun, deleteRun, rerunRun } from '../src/runs/run-actions.ts';
 import { createProbeProvider } from './support/probe-provider.ts';
-import { createReportRun, createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
+import {
+  createReportRun,
+  createTestDeps,
+  governedRecords,
+  storeKinds,
+  type TestDeps,
+} from './support/test-deps.ts';
 
 describe.each(storeKinds)('governed records on %s', (kind) => {
   let deps: TestDeps;
@@ -15,13 +21,7 @@ describe.each(storeKinds)('governed records on %s', (kind) => {
     await deps.close();
   });
 
-  const records = () =>
-    deps.store.db
-      .selectFrom('governed_records')
-      .selectAll()
-      .where('org_id', '=', deps.admin.orgId)
-      .orderBy('seq')
-      .execute();
+  const records = () => governedRecords(deps);
 
   it('seals a completed attempt as canonical JSON chained from the genesis hash', async () => {
     deps = await createTestDeps(kind);

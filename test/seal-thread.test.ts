@@ -11,7 +11,13 @@ import type { AttemptRecordBody } from '../src/governance/governed-record.ts';
 import { startSealThread } from '../src/governance/seal-thread.ts';
 import { setSigning } from '../src/governance/signing-keys.ts';
 import type { Store } from '../src/store/open-store.ts';
-import { createReportRun, createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
+import {
+  createReportRun,
+  createTestDeps,
+  governedRecords,
+  storeKinds,
+  type TestDeps,
+} from './support/test-deps.ts';
 
 describe.each(storeKinds)('sealing in a thread on %s', (kind) => {
   let deps: TestDeps;
@@ -19,13 +25,7 @@ describe.each(storeKinds)('sealing in a thread on %s', (kind) => {
     await deps.close();
   });
 
-  const records = () =>
-    deps.store.db
-      .selectFrom('governed_records')
-      .selectAll()
-      .where('org_id', '=', deps.admin.orgId)
-      .orderBy('seq')
-      .execute();
+  const records = () => governedRecords(deps);
 
   /** Three attempts sealed, then their records removed: what appending them again takes. */
   const threeRecordsToAppendAgain = async () => {

@@ -205,3 +205,13 @@ export async function createReportRun(
   );
   return { agent, run };
 }
+
+/** The administrator's organization's governed records, in chain order. */
+export function governedRecords(deps: TestDeps) {
+  return deps.store.db
+    .selectFrom('governed_records')
+    .selectAll()
+    .where('org_id', '=', deps.admin.orgId)
+    .orderBy('seq')
+    .execute();
+}
