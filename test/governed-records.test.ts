@@ -4,7 +4,7 @@ import { checkStoredChain } from '../src/governance/check-stored-chain.ts';
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../src/governance/digest.ts';
 import type { AttemptRecordBody, TombstoneRecordBody } from '../src/governance/governed-record.ts';
 import { createRecordSealer } from '../src/governance/record-sealer.ts';
-import { sealPendingAttempts } from '../src/governance/seal-attempts.ts';
+import { sealAttempts, sealPendingAttempts } from '../src/governance/seal-attempts.ts';
 import { cancelRun, deleteRun, rerunRun } from '../src/runs/run-actions.ts';
 import { createProbeProvider } from './support/probe-provider.ts';
 import {
@@ -79,6 +79,42 @@ describe.each(storeKinds)('governed records on %s', (kind) => {
     const all = await records();
     expect(all.map((r) => r.seq)).toEqual([1, 2]);
     expect(all[1]?.prev_hash).toBe(all[0]?.hash);
+    expect((await checkStoredChain(deps, deps.admin)).ok).toBe(true);
+  });
+
+  it('seals in transactions of 100, each forgetting the estimate history it added to once committed', async () => {
+    deps = await createTestDeps(kind);
+    for (let i = 0; i < 101; i++) await createReportRun(deps, { customer: `Customer ${i}` });
+    await createWorker(deps).runOnce();
+    await deps.store.db.deleteFrom('governed_records').execute();
+    await deps.store.db.deleteFrom('usage_history').execute();
+    await deps.store.db.updateTable('attempts').set({ sealed: 0 }).execute();
+    const attempts = await deps.store.db
+      .selectFrom('attempts')
+      .innerJoin('runs', 'runs.id', 'attempts.run_id')
+      .select(['attempts.id', 'runs.agent_id'])
+      .orderBy('attempts.id')
+      .execute();
+    const ids = attempts.map((a) => a.id);
+    // The second transaction fails: the first one's 100 records stay, and their agent is forgotten.
+    let transactions = 0;
+    const store = {
+      ...deps.store,
+      transaction: <T>(fn: Parameters<typeof deps.store.transaction<T>>[0]): Promise<T> =>
+        ++transactions === 2 ? Promise.reject(new Error('disk full')) : deps.store.transaction(fn),
+    };
+    const forgotten: string[] = [];
+    const usageHistory = { invalidate: (_orgId: string, agentId: string) => forgotten.push(agentId) };
+    await expect(sealAttempts({ ...deps, store, usageHistory }, ids)).rejects.toThrow('disk full');
+    expect(transactions).toBe(2);
+    expect((await records()).map((r) => r.attempt_id)).toEqual(ids.slice(0, 100));
+    // Each report run has an agent of its own: the first transaction's hundred, and not the last.
+    expect(forgotten.sort()).toEqual(
+      attempts
+        .slice(0, 100)
+        .map((a) => a.agent_id)
+        .sort(),
+    );
     expect((await checkStoredChain(deps, deps.admin)).ok).toBe(true);
   });
 

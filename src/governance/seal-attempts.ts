@@ -151,19 +151,23 @@ export async function sealAttempts(
   const chained = await chainRecords(heads, inputs, deps.clock.now());
   let written = 0;
   for (let from = 0; from < ordered.length; from += TRANSACTION_CHUNK) {
-    const to = from + TRANSACTION_CHUNK;
+    const chunk = ordered.slice(from, from + TRANSACTION_CHUNK);
     written += await deps.store.transaction((trx) =>
-      sealAttemptsIn(trx, deps, ordered.slice(from, to), {
+      sealAttemptsIn(trx, deps, chunk, {
         prebuilt: built,
         definitions,
-        chained: chainedSlice(chained, from, to),
+        chained: chainedSlice(chained, from, from + chunk.length),
       }),
     );
+    // Once committed, each transaction's own: forgotten earlier, an estimate read before the commit
+    // would cache the history without these attempts; forgotten after the last, a later one that
+    // failed would leave the committed ones cached without. (The other sealers need not: a cancel's
+    // attempt adds no samples, and a deleted run's go with it, which `deleteRun` forgets.)
+    forgetCachedHistory(
+      deps,
+      chunk.flatMap((id) => built.get(id) ?? []),
+    );
   }
-  // Once committed: forgotten earlier, an estimate read before the commit would cache the history
-  // without these attempts. (The other sealers need not: a cancel's attempt adds no samples, and a
-  // deleted run's go with it, which `deleteRun` forgets.)
-  forgetCachedHistory(deps, built.values());
   return written;
 }
 
