@@ -13,7 +13,7 @@ import { runListTable, runRunListBench } from './runlist/runlist-bench.ts';
  *  --latency-runs 500
  *  --chunks 100000 --queries 100 --connections 1000 --duration 10 --load-rounds 2
  *  --inflight 1000,2000,4000 --concurrency-duration 60 --concurrency-warmup 10 --stores sqlite,postgres
- *  --profile DIR --no-write]`
+ *  --profile DIR --allocation-profile DIR --no-write]`
  * Writes bench/results/engine.json, retrieval.json, load.json, concurrency.json and their tables in
  * bench/README.md. `--suite concurrency` runs that one alone.
  */
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     },
     /** Writes CPU profiles of the Agent Runs drains to this directory (and slows them). */
     profile: { type: 'string' },
+    /** Concurrency: writes sampling allocation profiles of the rounds to this directory (and slows them). */
+    'allocation-profile': { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     /** Which benchmarks to run, comma-separated. */
     suite: { type: 'string', default: 'engine,retrieval,load,concurrency' },
@@ -144,11 +146,12 @@ if (suites.has('concurrency')) {
     warmupSeconds: positive('concurrency-warmup', values['concurrency-warmup']),
     postgresUrl: values['postgres-url'],
     profileDir: values.profile,
+    allocationProfileDir: values['allocation-profile'],
     log: (line) => console.log(line),
   });
   const table = concurrencyTable(concurrency);
   console.log(`\n${table}\n`);
-  if (!values['no-write'] && values.profile === undefined) {
+  if (!values['no-write'] && values.profile === undefined && values['allocation-profile'] === undefined) {
     recordResults('concurrency', concurrency, 'concurrency-table', table);
   }
   if (concurrency.targets.some((t) => !t.met)) process.exitCode = 1;

@@ -8,6 +8,7 @@ import {
 } from '../src/governance/append-record.ts';
 import { checkStoredChain } from '../src/governance/check-stored-chain.ts';
 import type { AttemptRecordBody } from '../src/governance/governed-record.ts';
+import { createRecordSealer } from '../src/governance/record-sealer.ts';
 import { startSealThread } from '../src/governance/seal-thread.ts';
 import { setSigning } from '../src/governance/signing-keys.ts';
 import type { Store } from '../src/store/open-store.ts';
@@ -131,6 +132,39 @@ describe.each(storeKinds)('sealing in a thread on %s', (kind) => {
     expect(await seal.seal(ids)).toBe(0);
     await seal.close();
     expect((await records()).map((r) => r.seq)).toEqual([1]);
+  });
+
+  it('sweeps what a crash left unsealed through the thread, leaving what was asked for to its batch', async () => {
+    deps = await createTestDeps(kind);
+    for (const customer of ['Acme', 'Globex', 'Initech']) await createReportRun(deps, { customer });
+    await createWorker(deps).runOnce();
+    await deps.store.db.deleteFrom('governed_records').execute();
+    await deps.store.db.updateTable('attempts').set({ sealed: 0 }).execute();
+    const ids = (await deps.store.db.selectFrom('attempts').select('id').orderBy('id').execute()).map(
+      (r) => r.id,
+    );
+    // Seal transactions on this thread's connection: none, the thread seals on its own.
+    let inline = 0;
+    const store = {
+      ...deps.store,
+      transaction: <T>(fn: Parameters<typeof deps.store.transaction<T>>[0]): Promise<T> => {
+        inline++;
+        return deps.store.transaction(fn);
+      },
+    };
+    const sealer = createRecordSealer({ ...deps, store }, { thread: true });
+    await sealer.open();
+    // The first attempt is asked for (its batch not yet sent) when the sweep starts.
+    const asked = sealer.seal(ids[0] ?? '');
+    await sealer.sweep();
+    await asked;
+    await sealer.close();
+    const all = await records();
+    // The sweep sealed the other two first; the asked one came with its own batch, once.
+    expect(all.map((r) => r.attempt_id)).toEqual([ids[1], ids[2], ids[0]]);
+    expect(all.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(inline).toBe(0);
+    expect((await checkStoredChain(deps, deps.admin)).ok).toBe(true);
   });
 
   it('chains again inside the transaction when another sealer moved the head in between', async () => {

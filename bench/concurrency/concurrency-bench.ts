@@ -21,6 +21,8 @@ export interface ConcurrencyOptions {
   warmupSeconds: number;
   postgresUrl: string;
   profileDir?: string | undefined;
+  /** Writes sampling allocation profiles of the rounds here (and slows them). */
+  allocationProfileDir?: string | undefined;
   log: (line: string) => void;
 }
 
@@ -78,6 +80,9 @@ export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<
           postgresUrl: options.postgresUrl,
           profileFile: options.profileDir
             ? path.join(options.profileDir, `concurrency-${store}-${n}.cpuprofile`)
+            : undefined,
+          allocationProfileFile: options.allocationProfileDir
+            ? path.join(options.allocationProfileDir, `concurrency-${store}-${n}.heapprofile`)
             : undefined,
         });
         rounds.push(round);

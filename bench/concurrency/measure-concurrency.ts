@@ -29,6 +29,13 @@ export interface ConcurrencyRoundOptions {
   postgresUrl: string;
   /** Writes a CPU profile of the measured window here (and slows it). */
   profileFile?: string | undefined;
+  /**
+   * Writes a sampling allocation profile of the measured window here (`.heapprofile`, garbage
+   * included: what the window allocated, not what it kept), and slows it.
+   */
+  allocationProfileFile?: string | undefined;
+  /** Writes a heap snapshot here at the window's end, with the runs in flight (what they keep alive). */
+  heapSnapshotFile?: string | undefined;
 }
 
 export interface ConcurrencyRound {
@@ -168,6 +175,7 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     await sleep(options.warmupSeconds * 1000);
 
     const profiler = options.profileFile ? await startProfiler() : undefined;
+    const allocations = options.allocationProfileFile ? await startAllocationSampling() : undefined;
     const callsBefore = calls;
     const cpuBefore = process.cpuUsage();
     const machineBefore = readMachineCpu();
@@ -188,9 +196,11 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     const walAfter = await walPosition(deps.store.pool);
     const elu = performance.eventLoopUtilization(eluBefore);
     if (profiler && options.profileFile) await profiler.stopTo(options.profileFile);
+    if (allocations && options.allocationProfileFile) await allocations.stopTo(options.allocationProfileFile);
     // What the runs in flight keep alive, without the garbage the window's medians include.
     collectGarbage();
     const heapLive = process.memoryUsage().heapUsed;
+    if (options.heapSnapshotFile) v8.writeHeapSnapshot(options.heapSnapshotFile);
 
     closing = true;
     await worker.stop(2000);
@@ -258,6 +268,26 @@ async function startProfiler() {
   return {
     async stopTo(file: string) {
       const { profile } = await session.post('Profiler.stop');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+/** V8's sampling heap profiler, counting objects the collector has freed since (the window's garbage). */
+async function startAllocationSampling() {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 16 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return {
+    async stopTo(file: string) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, JSON.stringify(profile));
       session.disconnect();

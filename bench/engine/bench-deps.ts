@@ -34,7 +34,7 @@ export async function openBenchDeps(options: {
     logLevel: 'silent',
   };
   const deps = await createDeps(config, {
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.AGENTRUNS_BENCH_LOG_LEVEL ?? 'silent' }),
     storeOptions: { pgSchema: schema },
   });
   try {

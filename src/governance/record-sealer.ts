@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DefinitionCache } from './build-attempt-record.ts';
-import { type SealDeps, sealAttempts, sealPendingAttempts } from './seal-attempts.ts';
+import { type SealDeps, sealAttempts, unsealedAttemptIds } from './seal-attempts.ts';
 import { type SealThread, startSealThread } from './seal-thread.ts';
 
 /**
@@ -39,6 +39,8 @@ export function createRecordSealer(
   options: RecordSealerOptions = {},
 ): RecordSealer {
   const pending: Array<{ attemptId: string; done: () => void }> = [];
+  /** Attempts asked for through `seal` and not sealed yet: the sweep leaves them to their batch. */
+  const asked = new Set<string>();
   let queued = false;
   let chain: Promise<void> = Promise.resolve();
   const definitions: DefinitionCache = new Map();
@@ -50,6 +52,19 @@ export function createRecordSealer(
   };
   const sealBatch = (attemptIds: readonly string[]) =>
     threaded ? threadOrNew().seal(attemptIds) : sealAttempts(deps, attemptIds, definitions);
+  // Where the batches go (the thread, when there is one), minus what they will seal anyway: under
+  // load most unsealed attempts are waiting for their batch, and sealing them here as well would
+  // do their work twice.
+  const sealUnsealed = async () => {
+    let total = 0;
+    for (let after = ''; ; ) {
+      const ids = await unsealedAttemptIds(deps.store.db, MAX_BATCH, after);
+      const unasked = ids.filter((id) => !asked.has(id));
+      if (unasked.length > 0) total += await sealBatch(unasked);
+      if (ids.length < MAX_BATCH) return total;
+      after = ids.at(-1) ?? after;
+    }
+  };
 
   // One seal transaction at a time: they all append to the same chains. The batch is what waits
   // when the previous transaction ends, not what arrived in one turn: taken at flush time, the
@@ -65,7 +80,10 @@ export function createRecordSealer(
     } catch (error) {
       deps.logger.error({ err: error, attempts: batch.length }, 'sealing failed; the next sweep retries');
     } finally {
-      for (const p of batch) p.done();
+      for (const p of batch) {
+        asked.delete(p.attemptId);
+        p.done();
+      }
     }
   };
 
@@ -73,6 +91,7 @@ export function createRecordSealer(
     seal(attemptId) {
       return new Promise<void>((resolve) => {
         pending.push({ attemptId, done: resolve });
+        asked.add(attemptId);
         if (!queued) {
           queued = true;
           // setImmediate lets every attempt that ended in this turn join the batch.
@@ -84,7 +103,7 @@ export function createRecordSealer(
     },
     sweep() {
       chain = chain.then(() =>
-        sealPendingAttempts(deps, MAX_BATCH, definitions).then(
+        sealUnsealed().then(
           (count) => {
             if (count > 0) deps.logger.info({ count }, 'sealed finished attempts that had no record');
           },

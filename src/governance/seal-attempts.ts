@@ -182,7 +182,7 @@ function forgetCachedHistory(deps: Pick<SealDeps, 'usageHistory'>, records: Iter
  * Seals every finished attempt that has no record yet. The engine's finishing commit sets the
  * status with `sealed = 0` in its own transaction, so such an attempt is a durable outbox entry: a
  * crash between that commit and the seal leaves exactly these rows, and this sweep (at worker
- * start and on its timer) seals them. Reads the partial index `attempts_unsealed`.
+ * start and on its timer) seals them.
  */
 export async function sealPendingAttempts(
   deps: SealDeps,
@@ -190,22 +190,28 @@ export async function sealPendingAttempts(
   definitions?: DefinitionCache,
 ): Promise<number> {
   let total = 0;
-  for (;;) {
-    const rows = await deps.store.db
-      .selectFrom('attempts')
-      .select('id')
-      .where('sealed', '=', 0)
-      .where('status', 'in', ['completed', 'failed', 'canceled'])
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    if (rows.length === 0) return total;
-    const written = await sealAttempts(
-      deps,
-      rows.map((r) => r.id),
-      definitions,
-    );
-    total += written;
-    if (rows.length < limit || written === 0) return total;
+  for (let after = ''; ; ) {
+    const ids = await unsealedAttemptIds(deps.store.db, limit, after);
+    if (ids.length === 0) return total;
+    total += await sealAttempts(deps, ids, definitions);
+    if (ids.length < limit) return total;
+    after = ids.at(-1) ?? after;
   }
+}
+
+/**
+ * A page of finished attempts without a record, in id order after `after` (so a page whose
+ * attempts someone else is sealing does not come back). Reads the partial index `attempts_unsealed`.
+ */
+export async function unsealedAttemptIds(db: Kysely<Database>, limit: number, after = ''): Promise<string[]> {
+  const rows = await db
+    .selectFrom('attempts')
+    .select('id')
+    .where('sealed', '=', 0)
+    .where('status', 'in', ['completed', 'failed', 'canceled'])
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
 }

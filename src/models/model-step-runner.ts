@@ -68,6 +68,7 @@ export function createModelStepRunner(
       const timeoutMs = settings.timeoutMs ?? config.stepTimeoutMs;
       const channel = deltaChannel(input.runId);
       const publish = (delta: OutputDelta) => deps.bus.publish(channel, JSON.stringify(delta));
+      const gatherDelta = deltaGatherer(input.stepNumber, publish);
       const call = {
         model: settings.model,
         system: input.system,
@@ -80,7 +81,7 @@ export function createModelStepRunner(
         outputSchema: input.outputSchema,
         signal: input.signal,
         stepNumber: input.stepNumber,
-        onDelta: (text: string) => publish({ number: input.stepNumber, text }),
+        onDelta: gatherDelta,
         tools: input.tools,
       };
       const answer: CalledModel = await callModel(provider, call, {
@@ -106,6 +107,7 @@ export function createModelStepRunner(
             },
             'model call failed; retrying',
           );
+          // After the failed try's last deltas: they went out in the microtask the try queued.
           publish({ number: input.stepNumber, text: '', restart: true });
         },
       });
@@ -131,5 +133,25 @@ export function createModelStepRunner(
         },
       };
     },
+  };
+}
+
+/**
+ * A step's deltas that arrive in the same turn (one read of a stream holds several chunks: a
+ * server that answers quickly sends them together) go out as one, in a microtask: a follower
+ * appends them just the same, and every publish costs a JSON text and, on PostgreSQL, a share of
+ * a NOTIFY.
+ */
+function deltaGatherer(number: number, publish: (delta: OutputDelta) => void): (piece: string) => void {
+  let text = '';
+  const flush = () => {
+    const gathered = text;
+    text = '';
+    publish({ number, text: gathered });
+  };
+  return (piece) => {
+    if (piece === '') return;
+    if (text === '') queueMicrotask(flush);
+    text += piece;
   };
 }
