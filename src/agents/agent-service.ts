@@ -3,6 +3,7 @@ import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
+import { compiledOnce } from '../store/compiled-once.ts';
 import { prepared } from '../store/prepared-statements.ts';
 import type { AgentsTable, Database } from '../store/schema.ts';
 import { assertAgentStepsOrThrow } from '../triggers/agent-step-graph.ts';
@@ -144,30 +145,38 @@ function stripView(view: AgentView): AgentDefinition {
   return definition;
 }
 
+/**
+ * An agent with its latest version's definition. Every run's create reads it: compiled once, and
+ * prepared, so planned once per PostgreSQL connection.
+ */
+const latestAgentVersion = compiledOnce((db: Kysely<Database>, agentId: string, orgId: string) =>
+  prepared(
+    db
+      .selectFrom('agents')
+      .innerJoin('agent_versions', (join) =>
+        join
+          .onRef('agent_versions.agent_id', '=', 'agents.id')
+          .onRef('agent_versions.version', '=', 'agents.latest_version'),
+      )
+      .select([
+        'agents.id',
+        'agents.latest_version',
+        'agents.archived',
+        'agents.created_at',
+        'agents.updated_at',
+        'agent_versions.definition',
+      ])
+      .where('agents.id', '=', agentId)
+      .where('agents.org_id', '=', orgId),
+  ),
+);
+
 export async function getAgentOrThrow(
   deps: Pick<Deps, 'store'>,
   actor: Actor,
   agentId: string,
 ): Promise<AgentView> {
-  // Every run's create reads its agent: prepared, planned once per connection.
-  const latest = deps.store.db
-    .selectFrom('agents')
-    .innerJoin('agent_versions', (join) =>
-      join
-        .onRef('agent_versions.agent_id', '=', 'agents.id')
-        .onRef('agent_versions.version', '=', 'agents.latest_version'),
-    )
-    .select([
-      'agents.id',
-      'agents.latest_version',
-      'agents.archived',
-      'agents.created_at',
-      'agents.updated_at',
-      'agent_versions.definition',
-    ])
-    .where('agents.id', '=', agentId)
-    .where('agents.org_id', '=', actor.orgId);
-  const row = await prepared(latest).executeTakeFirst();
+  const [row] = await latestAgentVersion(deps.store.db, agentId, actor.orgId);
   if (!row) throw new NotFoundError('agent', agentId);
   return {
     id: row.id,

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
 import { canonicalJson } from '../governance/digest.ts';
 import { NotFoundError } from '../platform/errors.ts';
+import { compiledOnce } from '../store/compiled-once.ts';
 import { prepared } from '../store/prepared-statements.ts';
 import type { Database } from '../store/schema.ts';
 import type { Actor } from './actor.ts';
@@ -78,6 +79,35 @@ function versionZero(): PolicyVersion {
 }
 
 /**
+ * The organization's credit rate and its policy version in force (none yet: nulls). Every run's
+ * create reads it: compiled once, and prepared, so planned once per PostgreSQL connection.
+ */
+const policyAndCreditRate = compiledOnce((db: Kysely<Database>, orgId: string) =>
+  prepared(
+    db
+      .selectFrom('organizations as o')
+      .leftJoin('policy_versions as p', (join) =>
+        join.onRef('p.org_id', '=', 'o.id').on('p.version', '=', (eb) =>
+          eb
+            .selectFrom('policy_versions as latest')
+            .select((e) => e.fn.max('latest.version').as('version'))
+            .whereRef('latest.org_id', '=', 'o.id'),
+        ),
+      )
+      .select([
+        'o.credit_rate',
+        'p.org_id',
+        'p.version',
+        'p.policy',
+        'p.sha256',
+        'p.created_by',
+        'p.created_at',
+      ])
+      .where('o.id', '=', orgId),
+  ),
+);
+
+/**
  * The version in force and the organization's credit rate, in one statement: creating a run
  * checks the one and prices its estimate with the other.
  */
@@ -85,28 +115,8 @@ export async function currentPolicyAndCreditRate(
   db: Kysely<Database>,
   orgId: string,
 ): Promise<{ policy: PolicyVersion; creditRate: number }> {
-  const query = db
-    .selectFrom('organizations as o')
-    .leftJoin('policy_versions as p', (join) =>
-      join.onRef('p.org_id', '=', 'o.id').on('p.version', '=', (eb) =>
-        eb
-          .selectFrom('policy_versions as latest')
-          .select((e) => e.fn.max('latest.version').as('version'))
-          .whereRef('latest.org_id', '=', 'o.id'),
-      ),
-    )
-    .select([
-      'o.credit_rate',
-      'p.org_id',
-      'p.version',
-      'p.policy',
-      'p.sha256',
-      'p.created_by',
-      'p.created_at',
-    ])
-    .where('o.id', '=', orgId);
-  // Every run's create reads this: prepared, it is planned once per connection, not every time.
-  const row = await prepared(query).executeTakeFirstOrThrow();
+  const [row] = await policyAndCreditRate(db, orgId);
+  if (!row) throw new NotFoundError('organization', orgId);
   const { credit_rate: creditRate, org_id, version, policy, sha256, created_by, created_at } = row;
   // The LEFT JOIN's columns are all null (no version yet: version 0) or none is.
   const inForce =

@@ -79,6 +79,7 @@ export async function createRun(
   checkProviders(await deps.models.knownForOrg(actor.orgId), modelSettings, stepOverrides);
   const name = input.name ?? defaultRunName(agent.name, variables);
   const siteIds = input.siteIds ?? definition.siteIds;
+  const notification = input.notification ?? definition.notification;
   const inserted = await insertRun(deps, actor, {
     agentId,
     version,
@@ -88,7 +89,7 @@ export async function createRun(
     modelSettings,
     stepOverrides,
     siteIds,
-    notification: input.notification ?? definition.notification,
+    notification,
     start: input.start,
     trigger,
     ...options,
@@ -105,6 +106,7 @@ export async function createRun(
     sites: await selectedSites(deps.store.db, actor.orgId, siteIds),
     benchmarks: [],
     children: [],
+    values: { modelSettings, variables, stepOverrides, notification, estimate: inserted.estimateDetail },
   });
 }
 
@@ -129,6 +131,8 @@ export interface InsertedRun {
   row: RunsTable;
   estimate: RunEstimatesTable;
   attempt: AttemptsTable | undefined;
+  /** `estimate.detail` as the value it was written from. */
+  estimateDetail: unknown;
 }
 
 /** Writes the run (and its first attempt when `start`), its events and the audit entry. */
@@ -239,7 +243,7 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
       ],
       { prepared: true },
     );
-    return { row, estimate: estimateRow, attempt };
+    return { row, estimate: estimateRow, attempt, estimateDetail: estimate };
   };
   // On PostgreSQL the run's rows are one statement, atomic without a transaction around it: that
   // spares BEGIN and COMMIT, two of a create's round trips. A trigger's claim (`within`) joins

@@ -117,17 +117,39 @@ export interface RunParts {
   sites: SelectedSite[];
   benchmarks: BenchmarkResultView[];
   children: Array<Pick<RunsTable, 'id' | 'name' | 'agent_id' | 'status' | 'parent_step'>>;
+  /** The row's JSON columns as values, when the caller has them (it just wrote them): not parsed again. */
+  values?: RunValues;
+}
+
+/** What a run row keeps as JSON text, as values. */
+export interface RunValues {
+  modelSettings: ModelSettings;
+  variables: RunVariable[];
+  stepOverrides: StepOverride[];
+  notification: Notification;
+  /** The estimate's detail (`run_estimates.detail`); null without an estimate. */
+  estimate: unknown;
+}
+
+function runValuesOf(row: RunsTable, estimate: RunEstimatesTable | undefined): RunValues {
+  return {
+    modelSettings: JSON.parse(row.model_settings) as ModelSettings,
+    variables: JSON.parse(row.variables) as RunVariable[],
+    stepOverrides: JSON.parse(row.step_overrides) as StepOverride[],
+    notification: JSON.parse(row.notification) as Notification,
+    estimate: estimate ? JSON.parse(estimate.detail) : null,
+  };
 }
 
 /** The run's view from its parts. */
 export function runDetailsOf(deps: Pick<Deps, 'models'>, parts: RunParts): RunDetails {
   const { row, attempt, estimate } = parts;
-  const steps = stepViews(deps, parts);
+  const values = parts.values ?? runValuesOf(row, estimate);
+  const steps = stepViews(deps, parts, values);
   for (const step of steps) {
     step.sources = parts.sources.get(step.number) ?? [];
     step.toolCalls = parts.toolCalls.get(step.number) ?? [];
   }
-  const modelSettings = JSON.parse(row.model_settings) as ModelSettings;
   return {
     ...toRunSummary(row),
     parentRunId: row.parent_run_id,
@@ -139,15 +161,15 @@ export function runDetailsOf(deps: Pick<Deps, 'models'>, parts: RunParts): RunDe
       step: c.parent_step,
     })),
     agentName: parts.agentName,
-    variables: JSON.parse(row.variables) as RunVariable[],
-    modelSettings,
-    stepOverrides: JSON.parse(row.step_overrides) as StepOverride[],
+    variables: values.variables,
+    modelSettings: values.modelSettings,
+    stepOverrides: values.stepOverrides,
     estimatedCredits: row.estimated_credits,
     estimatedCreditsRange: estimate ? { low: estimate.credits_low, high: estimate.credits_high } : null,
-    estimate: estimate ? JSON.parse(estimate.detail) : null,
+    estimate: values.estimate,
     estimateError: estimateErrorOf(row.estimated_credits, row.actual_credits),
     actualCredits: row.actual_credits,
-    notification: withoutWebhookSecret(JSON.parse(row.notification) as Notification),
+    notification: withoutWebhookSecret(values.notification),
     simulated: steps.some((s) => s.simulated),
     steps,
     output: row.output,
@@ -162,10 +184,9 @@ export function runDetailsOf(deps: Pick<Deps, 'models'>, parts: RunParts): RunDe
 /** Every step of the attempt's agent version: its result where there is one, else pending or running. */
 function stepViews(
   deps: Pick<Deps, 'models'>,
-  { row: run, attempt, results, definition }: RunParts,
+  { attempt, results, definition }: RunParts,
+  { modelSettings: settings, stepOverrides: overrides }: RunValues,
 ): StepView[] {
-  const settings = JSON.parse(run.model_settings) as ModelSettings;
-  const overrides = JSON.parse(run.step_overrides) as StepOverride[];
   const byNumber = new Map(results.map((r) => [r.number, r]));
   return definition.steps.map((step, i) => {
     const number = i + 1;
