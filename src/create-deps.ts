@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { createTemplates } from './agents/templates.ts';
 import type { Deps } from './deps.ts';
 import { envProviders } from './models/env-providers.ts';
+import { createModelHttpAgent } from './models/idle-stack-pool.ts';
 import { createModelRegistry } from './models/model-registry.ts';
 import { createNamedProviderSource } from './models/named-providers.ts';
 import { createPriceBook } from './models/price-book.ts';
@@ -50,10 +51,12 @@ export async function createDeps(
   for (const warning of store.warnings) logger.warn(warning);
   const secrets = createSecretBox(loadSecretKey(config.models.secretKey, config.dataDir));
   const metrics = createMetrics({ store, clock });
+  // Every named provider's calls share one agent, one pool per origin, closed with the rest.
+  const modelHttp = createModelHttpAgent();
   const tracing = createTracing({ url: config.otlpTracesUrl, serviceName: config.serviceName });
   const models = instrumentModels(
     createModelRegistry([createSimulatedProvider(clock), ...envProviders(config.models)], {
-      named: createNamedProviderSource({ store }, secrets),
+      named: createNamedProviderSource({ store }, secrets, modelHttp),
       now: clock.now,
     }),
     metrics,
@@ -87,6 +90,8 @@ export async function createDeps(
     close: async () => {
       await tracing.shutdown().catch(() => undefined);
       await bus?.close();
+      // Destroyed, not closed: a call still waiting on a model that hangs must not hold this up.
+      await modelHttp.destroy();
       await store.close();
     },
   };

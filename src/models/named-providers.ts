@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import { appendAudit } from '../governance/audit-log.ts';
@@ -208,6 +209,8 @@ export async function deleteNamedProvider(deps: ProviderDeps, actor: Actor, name
 export function createNamedProviderSource(
   deps: Pick<Deps, 'store'>,
   secrets: SecretBox,
+  /** Where their requests go out (the process's model HTTP agent); undici's global one when absent. */
+  dispatcher?: Dispatcher,
 ): NamedProviderSource {
   return {
     async load(orgId): Promise<ModelProvider[]> {
@@ -225,6 +228,7 @@ export function createNamedProviderSource(
             row.headers_sealed === null
               ? undefined
               : (JSON.parse(secrets.openOrThrow(row.headers_sealed)) as Record<string, string>),
+          dispatcher,
         }),
       );
     },

@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser';
-import { request, errors as undiciErrors } from 'undici';
+import { type Dispatcher, request, errors as undiciErrors } from 'undici';
 import { messageOf, ProviderError } from '../platform/errors.ts';
 import { createAiSdkProvider } from './ai-sdk-provider.ts';
 import { classifyHttpFailure, classifyProviderError } from './classify-provider-error.ts';
@@ -13,6 +13,8 @@ export interface OpenAICompatibleSettings {
   baseUrl: string;
   apiKey?: string | undefined;
   headers?: Record<string, string> | undefined;
+  /** The connections the requests go over (`idle-stack-pool.ts`); undici's global agent when absent. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 /**
@@ -67,6 +69,7 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
           headers,
           body,
           signal: call.signal,
+          ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
           // The step's deadline (call-model.ts) bounds the call; a reasoning model may think for minutes.
           headersTimeout: 0,
           bodyTimeout: 0,
