@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DefinitionCache } from './build-attempt-record.ts';
-import { type SealDeps, sealAttempts, unsealedAttemptIds } from './seal-attempts.ts';
+import { type SealDeps, sealAttempts, sealPendingAttempts } from './seal-attempts.ts';
 import { type SealThread, startSealThread } from './seal-thread.ts';
 
 /**
@@ -52,20 +52,6 @@ export function createRecordSealer(
   };
   const sealBatch = (attemptIds: readonly string[]) =>
     threaded ? threadOrNew().seal(attemptIds) : sealAttempts(deps, attemptIds, definitions);
-  // Where the batches go (the thread, when there is one), minus what they will seal anyway: under
-  // load most unsealed attempts are waiting for their batch, and sealing them here as well would
-  // do their work twice.
-  const sealUnsealed = async () => {
-    let total = 0;
-    for (let after = ''; ; ) {
-      const ids = await unsealedAttemptIds(deps.store.db, MAX_BATCH, after);
-      const unasked = ids.filter((id) => !asked.has(id));
-      if (unasked.length > 0) total += await sealBatch(unasked);
-      if (ids.length < MAX_BATCH) return total;
-      after = ids.at(-1) ?? after;
-    }
-  };
-
   // One seal transaction at a time: they all append to the same chains. The batch is what waits
   // when the previous transaction ends, not what arrived in one turn: taken at flush time, the
   // batches queued behind a slow seal held one to three attempts each, and sealing fell behind
@@ -103,7 +89,10 @@ export function createRecordSealer(
     },
     sweep() {
       chain = chain.then(() =>
-        sealUnsealed().then(
+        // The batches' way (the thread, when there is one), minus what they will seal anyway: under
+        // load most unsealed attempts are waiting for their batch, and sealing them here as well
+        // would do their work twice.
+        sealPendingAttempts(deps, { limit: MAX_BATCH, seal: sealBatch, skip: (id) => asked.has(id) }).then(
           (count) => {
             if (count > 0) deps.logger.info({ count }, 'sealed finished attempts that had no record');
           },

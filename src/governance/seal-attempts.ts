@@ -178,40 +178,42 @@ function forgetCachedHistory(deps: Pick<SealDeps, 'usageHistory'>, records: Iter
   }
 }
 
+/** Where `sealPendingAttempts` sends each page, and what it leaves alone. */
+export interface PendingSealOptions {
+  /** Attempts per page (and per `seal`). */
+  limit?: number;
+  definitions?: DefinitionCache | undefined;
+  /** Seals a page; `sealAttempts` on this thread by default (a worker's sealer passes its batches' way). */
+  seal?: (attemptIds: readonly string[]) => Promise<number>;
+  /** Attempts someone else is about to seal anyway (a sealer's batches waiting): not sealed twice. */
+  skip?: (attemptId: string) => boolean;
+}
+
 /**
  * Seals every finished attempt that has no record yet. The engine's finishing commit sets the
  * status with `sealed = 0` in its own transaction, so such an attempt is a durable outbox entry: a
  * crash between that commit and the seal leaves exactly these rows, and this sweep (at worker
- * start and on its timer) seals them.
+ * start and on its timer) seals them. Pages go in id order through the partial index
+ * `attempts_unsealed`, each after the last id of the one before, so a page left unsealed (skipped,
+ * or sealed by someone else meanwhile) does not come back. Returns how many records were written.
  */
-export async function sealPendingAttempts(
-  deps: SealDeps,
-  limit = 500,
-  definitions?: DefinitionCache,
-): Promise<number> {
+export async function sealPendingAttempts(deps: SealDeps, options: PendingSealOptions = {}): Promise<number> {
+  const limit = options.limit ?? 500;
+  const seal = options.seal ?? ((ids: readonly string[]) => sealAttempts(deps, ids, options.definitions));
   let total = 0;
   for (let after = ''; ; ) {
-    const ids = await unsealedAttemptIds(deps.store.db, limit, after);
-    if (ids.length === 0) return total;
-    total += await sealAttempts(deps, ids, definitions);
-    if (ids.length < limit) return total;
-    after = ids.at(-1) ?? after;
+    const rows = await deps.store.db
+      .selectFrom('attempts')
+      .select('id')
+      .where('sealed', '=', 0)
+      .where('status', 'in', ['completed', 'failed', 'canceled'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    const ids = rows.map((r) => r.id).filter((id) => !options.skip?.(id));
+    if (ids.length > 0) total += await seal(ids);
+    if (rows.length < limit) return total;
+    after = rows.at(-1)?.id ?? after;
   }
-}
-
-/**
- * A page of finished attempts without a record, in id order after `after` (so a page whose
- * attempts someone else is sealing does not come back). Reads the partial index `attempts_unsealed`.
- */
-export async function unsealedAttemptIds(db: Kysely<Database>, limit: number, after = ''): Promise<string[]> {
-  const rows = await db
-    .selectFrom('attempts')
-    .select('id')
-    .where('sealed', '=', 0)
-    .where('status', 'in', ['completed', 'failed', 'canceled'])
-    .where('id', '>', after)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.id);
 }
