@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type pg from 'pg';
@@ -12,6 +10,7 @@ import { createRun } from '../../src/runs/create-run.ts';
 import type { StoreKind } from '../../src/store/store-kind.ts';
 import { openBenchDeps } from '../engine/bench-deps.ts';
 import { median } from '../engine/bench-stats.ts';
+import { startAllocationProfile, startCpuProfile } from '../engine/inspector-profiles.ts';
 import { benchAgent, dropSchema } from '../engine/measure-agent-runs.ts';
 import { machineCpuMicros, readMachineCpu } from './machine-cpu.ts';
 
@@ -174,8 +173,8 @@ export async function measureConcurrency(options: ConcurrencyRoundOptions): Prom
     );
     await sleep(options.warmupSeconds * 1000);
 
-    const profiler = options.profileFile ? await startProfiler() : undefined;
-    const allocations = options.allocationProfileFile ? await startAllocationSampling() : undefined;
+    const profiler = options.profileFile ? await startCpuProfile() : undefined;
+    const allocations = options.allocationProfileFile ? await startAllocationProfile() : undefined;
     const callsBefore = calls;
     const cpuBefore = process.cpuUsage();
     const machineBefore = readMachineCpu();
@@ -259,38 +258,3 @@ function collectGarbage(): void {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startProfiler() {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stopTo(file: string) {
-      const { profile } = await session.post('Profiler.stop');
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
-}
-
-/** V8's sampling heap profiler, counting objects the collector has freed since (the window's garbage). */
-async function startAllocationSampling() {
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 16 * 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-  return {
-    async stopTo(file: string) {
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
-}

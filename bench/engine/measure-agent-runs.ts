@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { createAgent } from '../../src/agents/agent-service.ts';
@@ -17,6 +15,7 @@ import type { Database } from '../../src/store/schema.ts';
 import type { StoreKind } from '../../src/store/store-kind.ts';
 import { openBenchDeps } from './bench-deps.ts';
 import { percentile, type RoundResult } from './bench-stats.ts';
+import { startCpuProfile } from './inspector-profiles.ts';
 import { countStatements } from './statement-counter.ts';
 import { createStepTimeline, type StepTimeline } from './step-timeline.ts';
 
@@ -100,7 +99,7 @@ export async function measureAgentRuns(options: AgentRunsRoundOptions): Promise<
     );
     await worker.ready();
     statements?.reset();
-    const profiler = options.profileFile ? await startProfiler() : undefined;
+    const profiler = options.profileFile ? await startCpuProfile() : undefined;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     await worker.runOnce();
@@ -179,21 +178,6 @@ async function assertAllCompleted(db: Kysely<Database>, runs: number, stepsPerRu
     );
   }
   return Number(results.n);
-}
-
-async function startProfiler() {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stopTo(file: string) {
-      const { profile } = await session.post('Profiler.stop');
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
 }
 
 export async function dropSchema(url: string, schema: string): Promise<void> {
