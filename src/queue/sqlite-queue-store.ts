@@ -1,3 +1,4 @@
+import type SqliteDatabase from 'better-sqlite3';
 import type { Store } from '../store/open-store.ts';
 import {
   type AttemptCommit,
@@ -69,8 +70,14 @@ export function createSqliteQueueStore(
        reasoning_effort, reused, queued_at, started_at, finished_at, usage, credits, tool_calls, sources, files)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, '[]', '[]', ?)`,
   );
-  const touchRun = db.prepare<[string | null, string, number, number, string], { event_seq: number }>(
-    `UPDATE runs SET status = coalesce(?, status), status_text = ?, updated_at = ?, event_seq = event_seq + ?
+  // A step's progress leaves the status out of the SET list: SQLite rewrites the entry of every
+  // index on a column the statement sets, changed or not (`runs_org_status`, and the partial
+  // index of completed runs tested), so `status = coalesce(?, status)` cost both on every step.
+  const touchRun = db.prepare<[string, number, number, string], { event_seq: number }>(
+    `UPDATE runs SET status_text = ?, updated_at = ?, event_seq = event_seq + ? WHERE id = ? RETURNING event_seq`,
+  );
+  const startRun = db.prepare<[string, number, number, string], { event_seq: number }>(
+    `UPDATE runs SET status = 'running', status_text = ?, updated_at = ?, event_seq = event_seq + ?
      WHERE id = ? RETURNING event_seq`,
   );
   // The status and time are passed twice: better-sqlite3 takes `?1` for a named parameter.
@@ -84,9 +91,19 @@ export function createSqliteQueueStore(
        last_completed_at = CASE WHEN ? = 'completed' THEN ? ELSE last_completed_at END
      WHERE id = ? RETURNING event_seq`,
   );
-  const insertEvent = db.prepare<[string, number, string, string, string, number]>(
-    'INSERT INTO run_events (run_id, seq, org_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+  // A commit's events (two, as a rule) go in with one statement: each statement run has a cost of
+  // its own in better-sqlite3 and SQLite besides the rows it writes.
+  const insertEvents = new Map<number, SqliteDatabase.Statement>();
+  const insertEventsOf = (count: number): SqliteDatabase.Statement => {
+    let statement = insertEvents.get(count);
+    if (!statement) {
+      statement = db.prepare(
+        `INSERT INTO run_events (run_id, seq, org_id, type, data, created_at) VALUES ${Array(count).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      );
+      insertEvents.set(count, statement);
+    }
+    return statement;
+  };
 
   /** Writes one commit's rows; false (and nothing written) when the attempt is not held. */
   const writeOne = (c: AttemptCommit): boolean => {
@@ -109,10 +126,13 @@ export function createSqliteQueueStore(
           c.at,
           c.runId,
         )
-      : touchRun.get(c.started ? 'running' : null, c.statusText, c.at, events.length, c.runId);
+      : (c.started ? startRun : touchRun).get(c.statusText, c.at, events.length, c.runId);
+    if (events.length === 0) return true;
     let seq = (row?.event_seq ?? 0) - events.length;
+    const values: unknown[] = [];
     for (const event of events)
-      insertEvent.run(c.runId, ++seq, c.orgId, event.type, JSON.stringify(event.data), c.at);
+      values.push(c.runId, ++seq, c.orgId, event.type, JSON.stringify(event.data), c.at);
+    insertEventsOf(events.length).run(values);
     return true;
   };
   /** The same, in a savepoint of its own: for the retry after a commit of the batch threw. */
