@@ -5,6 +5,7 @@ import {
   type ClaimedRunRow,
   eventsOf,
   type QueueStore,
+  stepResultValues,
   toClaimedAttempt,
 } from './queue-store.ts';
 
@@ -64,9 +65,10 @@ WHERE a.id = l.id AND a.lease_generation = l.gen AND (a.status = 'running') IS T
  */
 const commitSql = `
 WITH c AS (
-  SELECT * FROM json_to_recordset($1::json) AS t(attempt_id text, run_id text, gen int, at bigint,
-    status_text text, started bool, next_number int, finish_status text, finish_output text, finish_search text,
-    finish_error text, n_events int, extra_credits float8)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bool[], $7::int[],
+    $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::float8[])
+  AS t(attempt_id, run_id, gen, at, status_text, started, next_number,
+    finish_status, finish_output, finish_search, finish_error, n_events, extra_credits)
 ), held AS (
   UPDATE attempts a SET
     current_step = coalesce(c.next_number, a.current_step),
@@ -83,9 +85,11 @@ WITH c AS (
     reasoning_effort, reused, queued_at, started_at, finished_at, usage, credits, tool_calls, sources, files)
   SELECT r.attempt_id, r.number, r.org_id, r.run_id, r.key, r.name, r.status, r.output, r.error, r.model,
     r.effort, 0, r.queued_at, r.started_at, r.finished_at, r.usage, r.credits, '[]', '[]', r.files
-  FROM json_to_recordset($2::json) AS r(attempt_id text, number int, org_id text, run_id text, key text,
-    name text, status text, output text, error text, model text, effort text, queued_at bigint,
-    started_at bigint, finished_at bigint, usage text, credits float8, files text)
+  FROM unnest($14::text[], $15::int[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
+    $21::text[], $22::text[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::bigint[],
+    $28::text[], $29::float8[], $36::text[])
+  AS r(attempt_id, number, org_id, run_id, key, name, status, output, error, model, effort,
+    queued_at, started_at, finished_at, usage, credits, files)
   JOIN held ON held.id = r.attempt_id
 ), touched AS (
   UPDATE runs u SET
@@ -105,7 +109,8 @@ WITH c AS (
 ), events AS (
   INSERT INTO run_events (run_id, seq, org_id, type, data, created_at)
   SELECT e.run_id, t.event_seq - t.n_events + e.idx, e.org_id, e.type, e.data, e.at
-  FROM json_to_recordset($3::json) AS e(run_id text, idx int, org_id text, type text, data text, at bigint)
+  FROM unnest($30::text[], $31::int[], $32::text[], $33::text[], $34::text[], $35::bigint[])
+  AS e(run_id, idx, org_id, type, data, at)
   JOIN touched t ON t.id = e.run_id
 )
 SELECT id FROM held`;
@@ -183,82 +188,39 @@ export function createPostgresQueueStore(
   };
 }
 
-/**
- * The batch as three JSON parameters (commits, results, events), each an array of flat rows that
- * PostgreSQL parses once (`json_to_recordset`). pg sends an array parameter as a text literal it
- * builds in JavaScript, escaping every element: the 36 column arrays this statement took cost
- * ~34 µs of the event loop per commit, `JSON.stringify` of the same values ~4 µs (commit A/B on
- * PostgreSQL: the event loop's CPU per step −30 to −45 %, the machine's the same). Nested JSON
- * instead (a result and its events inside their commit's row) cost PostgreSQL a parse per level:
- * +4 % of the machine's CPU.
- */
-function commitParams(commits: AttemptCommit[]): [string, string, string] {
-  const rows: unknown[] = [];
-  const results: unknown[] = [];
-  const events: unknown[] = [];
-  for (const c of commits) {
-    const own = eventsOf(c);
-    rows.push({
-      attempt_id: c.attemptId,
-      run_id: c.runId,
-      gen: c.leaseGeneration,
-      at: c.at,
-      status_text: c.statusText,
-      started: c.started !== undefined,
-      next_number: c.next?.number ?? null,
-      finish_status: c.finish?.status ?? null,
-      finish_output: c.finish?.output ?? null,
-      finish_search: c.finish?.searchText ?? null,
-      finish_error: c.finish?.error ?? null,
-      n_events: own.length,
-      extra_credits: c.result?.credits ?? 0,
+/** Column arrays for `unnest`: one array per column, one element per commit (or result, or event). */
+function commitParams(commits: AttemptCommit[]): unknown[] {
+  const cols: unknown[][] = Array.from({ length: 36 }, () => []);
+  const push = (from: number, values: unknown[]) => {
+    values.forEach((v, i) => {
+      cols[from + i]?.push(v);
     });
+  };
+  for (const c of commits) {
+    const events = eventsOf(c);
+    push(0, [
+      c.attemptId,
+      c.runId,
+      c.leaseGeneration,
+      c.at,
+      c.statusText,
+      c.started !== undefined,
+      c.next?.number ?? null,
+      c.finish?.status ?? null,
+      c.finish?.output ?? null,
+      c.finish?.searchText ?? null,
+      c.finish?.error ?? null,
+      events.length,
+      c.result?.credits ?? 0,
+    ]);
     if (c.result) {
-      const r = c.result;
-      results.push({
-        attempt_id: c.attemptId,
-        number: r.number,
-        org_id: c.orgId,
-        run_id: c.runId,
-        key: r.key,
-        name: r.name,
-        status: r.status,
-        output: r.output,
-        error: r.error,
-        model: r.model,
-        effort: r.reasoningEffort,
-        queued_at: r.queuedAt,
-        started_at: r.startedAt,
-        finished_at: r.finishedAt,
-        usage: JSON.stringify(r.usage),
-        credits: r.credits,
-        files: JSON.stringify(r.files ?? []),
-      });
+      const values = stepResultValues(c, c.result);
+      push(13, values.slice(0, 16));
+      push(35, values.slice(16));
     }
-    own.forEach((e, i) => {
-      events.push({
-        run_id: c.runId,
-        idx: i + 1,
-        org_id: c.orgId,
-        type: e.type,
-        data: JSON.stringify(e.data),
-        at: c.at,
-      });
+    events.forEach((e, i) => {
+      push(29, [c.runId, i + 1, c.orgId, e.type, JSON.stringify(e.data), c.at]);
     });
   }
-  return [json(rows), json(results), json(events)];
+  return cols;
 }
-
-/**
- * JSON text PostgreSQL accepts: `JSON.stringify` writes a lone half of a surrogate pair as an
- * escape PostgreSQL refuses (`\ud800`); such halves become U+FFFD, as pg's UTF-8 encoding of a text
- * parameter made them. The check finds the rare batch that needs it (and text holding a backslash
- * and "ud", which the second pass leaves as it is).
- */
-function json(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text.includes('\\ud') ? JSON.stringify(value, wellFormed) : text;
-}
-
-const wellFormed = (_key: string, value: unknown) =>
-  typeof value === 'string' && !value.isWellFormed() ? value.toWellFormed() : value;
