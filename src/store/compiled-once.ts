@@ -4,7 +4,6 @@ import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 type Argument = string | number;
 
 interface Compiled {
-  sql: string;
   /** Per parameter: the caller's argument it is (its index), or the constant the query itself put there. */
   sources: Array<{ argument: number } | { constant: unknown }>;
   template: CompiledQuery;
@@ -34,7 +33,7 @@ export function compiledOnce<DB, Args extends Argument[], Row>(
       if (!sources.some((s) => 'argument' in s && s.argument === i))
         throw new Error(`compiledOnce: argument ${i} is not a parameter of the query`);
     });
-    return { sql: template.sql, sources, template };
+    return { sources, template };
   };
   return async (db, ...args) => {
     const adapter = db.getExecutor().adapter;
