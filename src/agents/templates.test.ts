@@ -41,6 +41,16 @@ const path = fc.constantFrom(
   'vars.toString',
   'vars.constructor.name',
   'unknown.thing',
+  'size',
+  'first',
+  'vars.size',
+  'vars.last',
+  'steps.size',
+  'steps.later.size',
+  'steps.first.output',
+  'vars.nothing.size',
+  'vars.nothing.output',
+  'vars.missing.first',
 );
 const part = fc.oneof(
   fc.string({ maxLength: 8 }).filter((s) => !s.includes('{') && !s.includes('}')),

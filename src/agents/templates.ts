@@ -109,9 +109,14 @@ function plainTemplate(source: string): PlainTemplate | undefined {
     : parts;
 }
 
+/** Keys Liquid answers for any value, own property or not: an object's key count, an array's ends. */
+const liquidKeys = new Set(['size', 'first', 'last']);
+
 /**
- * The plain template rendered, or undefined when a path does not lead, own property by own
- * property, to a string: Liquid then renders it (its `size`, `first`, numbers, missing values).
+ * The plain template rendered, or undefined when Liquid must render it. A path leads, own property
+ * by own property, to a string (written as it is) or to nothing (written as nothing: a missing
+ * variable, a step not run yet, as in a run's estimate); anything else (numbers, arrays, `size`,
+ * `first` and `last`, a property of a string) is Liquid's.
  */
 function renderPlain(template: PlainTemplate, context: TemplateContext): string | undefined {
   let out = '';
@@ -122,12 +127,14 @@ function renderPlain(template: PlainTemplate, context: TemplateContext): string 
     }
     let value: unknown = context;
     for (const key of part) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, key))
-        return undefined;
-      value = (value as Record<string, unknown>)[key];
+      if (value === undefined || value === null) break;
+      if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+      if (Object.hasOwn(value, key)) value = (value as Record<string, unknown>)[key];
+      else if (liquidKeys.has(key)) return undefined;
+      else value = undefined;
     }
-    if (typeof value !== 'string') return undefined;
-    out += value;
+    if (typeof value === 'string') out += value;
+    else if (value !== undefined && value !== null) return undefined;
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Ids } from '../platform/ids.ts';
-import type { Database } from '../store/schema.ts';
+import type { AuditEventsTable, Database } from '../store/schema.ts';
 
 export interface AuditEntry {
   orgId: string;
@@ -31,20 +31,21 @@ export async function appendAudits(
   entries: readonly AuditEntry[],
 ): Promise<void> {
   for (let i = 0; i < entries.length; i += 200)
-    await auditInsert(db, ids, at, entries.slice(i, i + 200)).execute();
+    await db
+      .insertInto('audit_events')
+      .values(auditRows(ids, at, entries.slice(i, i + 200)))
+      .execute();
 }
 
-/** The INSERT of `entries`, built but not run (for `executeTogether`). */
-export function auditInsert(db: Kysely<Database>, ids: Ids, at: number, entries: readonly AuditEntry[]) {
-  return db.insertInto('audit_events').values(
-    entries.map((entry) => ({
-      id: ids.next('aud'),
-      org_id: entry.orgId,
-      actor: entry.actor,
-      action: entry.action,
-      target: entry.target,
-      details: JSON.stringify(entry.details ?? {}),
-      created_at: at,
-    })),
-  );
+/** The rows of `entries` (for `executeTogether`). */
+export function auditRows(ids: Ids, at: number, entries: readonly AuditEntry[]): AuditEventsTable[] {
+  return entries.map((entry) => ({
+    id: ids.next('aud'),
+    org_id: entry.orgId,
+    actor: entry.actor,
+    action: entry.action,
+    target: entry.target,
+    details: JSON.stringify(entry.details ?? {}),
+    created_at: at,
+  }));
 }

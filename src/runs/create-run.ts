@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { type AgentDefinition, type ModelSettings, modelSettingsSchema } from '../agents/agent-definition.ts';
 import { assertActive, getAgentOrThrow, getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
-import { auditInsert } from '../governance/audit-log.ts';
+import { auditRows } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { assertModelsPermitted } from '../identity/policy-rules.ts';
 import { currentPolicyAndCreditRate } from '../identity/policy-versions.ts';
@@ -11,11 +11,11 @@ import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
 import { selectedSites } from '../sites/run-source-context.ts';
 import { previewStepSources } from '../sites/step-sources.ts';
-import { executeTogether } from '../store/execute-together.ts';
+import { executeTogether, rowsInsert } from '../store/execute-together.ts';
 import type { AttemptsTable, Database, RunEstimatesTable, RunsTable } from '../store/schema.ts';
 import { runDetailsOf } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
-import { runEventsInsert } from './run-events.ts';
+import { runEventRows } from './run-events.ts';
 import type { CreateRunInput } from './run-input.ts';
 import type { RunDetails, RunTrigger, StepOverride } from './run-view.ts';
 import { statusText } from './status-text.ts';
@@ -227,19 +227,22 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
       trx,
       deps.store.kind,
       [
-        trx.insertInto('runs').values(row),
-        trx.insertInto('run_estimates').values(estimateRow),
-        ...(attempt ? [trx.insertInto('attempts').values(attempt)] : []),
-        runEventsInsert(trx, { id, orgId: actor.orgId }, now, events, 1),
-        auditInsert(trx, deps.ids, now, [
-          {
-            orgId: actor.orgId,
-            actor: actor.userId,
-            action: 'run.created',
-            target: id,
-            details: { agentId: run.agentId, agentVersion: run.version, trigger: run.trigger },
-          },
-        ]),
+        rowsInsert('runs', [row]),
+        rowsInsert('run_estimates', [estimateRow]),
+        rowsInsert('attempts', attempt ? [attempt] : []),
+        rowsInsert('run_events', runEventRows({ id, orgId: actor.orgId }, now, events, 1)),
+        rowsInsert(
+          'audit_events',
+          auditRows(deps.ids, now, [
+            {
+              orgId: actor.orgId,
+              actor: actor.userId,
+              action: 'run.created',
+              target: id,
+              details: { agentId: run.agentId, agentVersion: run.version, trigger: run.trigger },
+            },
+          ]),
+        ),
       ],
       { prepared: true },
     );

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import type { Database, RunEventsTable } from '../store/schema.ts';
 
 export interface RunEvent {
   seq: number;
@@ -38,27 +38,27 @@ export async function writeRunEvents(
   events: Array<{ type: string; data: unknown }>,
   firstSeq: number,
 ): Promise<void> {
-  await runEventsInsert(trx, run, at, events, firstSeq).execute();
+  await trx
+    .insertInto('run_events')
+    .values(runEventRows(run, at, events, firstSeq))
+    .execute();
 }
 
-/** The INSERT of `writeRunEvents`, built but not run (for `executeTogether`). */
-export function runEventsInsert(
-  db: Kysely<Database>,
+/** The rows `writeRunEvents` writes (for `executeTogether`). */
+export function runEventRows(
   run: { id: string; orgId: string },
   at: number,
   events: Array<{ type: string; data: unknown }>,
   firstSeq: number,
-) {
-  return db.insertInto('run_events').values(
-    events.map((event, i) => ({
-      run_id: run.id,
-      seq: firstSeq + i,
-      org_id: run.orgId,
-      type: event.type,
-      data: JSON.stringify(event.data),
-      created_at: at,
-    })),
-  );
+): RunEventsTable[] {
+  return events.map((event, i) => ({
+    run_id: run.id,
+    seq: firstSeq + i,
+    org_id: run.orgId,
+    type: event.type,
+    data: JSON.stringify(event.data),
+    created_at: at,
+  }));
 }
 
 /** Events of a run with a sequence number above `afterSeq`, oldest first. */

@@ -17,6 +17,11 @@ const MARK = '/* prepared */';
 /** The mark itself, for a statement written with `sql` (append it last). */
 export const preparedMark = sql.raw<unknown>(` ${MARK}`);
 
+/** `text` marked, for a statement written as text. */
+export function markedPrepared(text: string): string {
+  return `${text} ${MARK}`;
+}
+
 /** Marks `query` to be prepared once per connection on PostgreSQL. */
 export function prepared<Q extends { modifyEnd(modifier: Expression<unknown>): Q }>(query: Q): Q {
   return query.modifyEnd(preparedMark);
