@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { bundleModule } from './bundle-module.ts';
 
 /**
@@ -7,9 +7,17 @@ import { bundleModule } from './bundle-module.ts';
  * JavaScript entry that registers tsx's loader in the thread first (a thread does not inherit the
  * main thread's).
  */
-export async function startModuleThread(moduleUrl: URL, workerData: unknown): Promise<Worker> {
+export async function startModuleThread(
+  moduleUrl: URL,
+  workerData: unknown,
+  resourceLimits?: ResourceLimits,
+): Promise<Worker> {
   const bundle = await bundleModule(moduleUrl);
   return bundle
-    ? new Worker(bundle, { workerData })
-    : new Worker(new URL('./tsx-thread.js', import.meta.url), { workerData, argv: [moduleUrl.href] });
+    ? new Worker(bundle, { workerData, resourceLimits })
+    : new Worker(new URL('./tsx-thread.js', import.meta.url), {
+        workerData,
+        argv: [moduleUrl.href],
+        resourceLimits,
+      });
 }
