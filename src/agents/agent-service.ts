@@ -176,7 +176,7 @@ export async function getAgentOrThrow(
   actor: Actor,
   agentId: string,
 ): Promise<AgentView> {
-  const [row] = await latestAgentVersion(deps.store.db, agentId, actor.orgId);
+  const [row] = await latestAgentVersion(deps.store.reads, agentId, actor.orgId);
   if (!row) throw new NotFoundError('agent', agentId);
   return {
     id: row.id,

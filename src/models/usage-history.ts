@@ -137,7 +137,7 @@ export function createUsageHistoryBook(
       let versions = cache.get(agentKey);
       const hit = versions?.get(key.version);
       if (hit && now - hit.at < cacheMs) return hit.samples;
-      const samples = readUsageHistory(deps.store.db, { ...key, attempts: HISTORY_ATTEMPTS });
+      const samples = readUsageHistory(deps.store.reads, { ...key, attempts: HISTORY_ATTEMPTS });
       if (!versions) {
         if (cache.size >= CACHED_AGENTS) cache.delete(cache.keys().next().value as string);
         versions = new Map();

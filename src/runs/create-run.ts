@@ -144,7 +144,7 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
   // rate, in one read. A policy written between this read and the insert does not apply to this
   // run, which names the version it was checked against (on PostgreSQL a read inside the insert's
   // transaction, under READ COMMITTED, gave no more than that).
-  const { policy, creditRate } = await currentPolicyAndCreditRate(deps.store.db, actor.orgId);
+  const { policy, creditRate } = await currentPolicyAndCreditRate(deps.store.reads, actor.orgId);
   assertModelsPermitted(policy, run.modelSettings, run.stepOverrides);
   const estimate = await estimateRun(deps, {
     orgId: actor.orgId,

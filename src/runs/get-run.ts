@@ -34,7 +34,7 @@ export async function getRunRowOrThrow(
   actor: Actor,
   runId: string,
 ): Promise<RunsTable> {
-  const row = await deps.store.db
+  const row = await deps.store.reads
     .selectFrom('runs')
     .selectAll()
     .where('id', '=', runId)
@@ -48,21 +48,21 @@ export async function getRunRowOrThrow(
 export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string): Promise<RunDetails> {
   const row = await getRunRowOrThrow(deps, actor, runId);
   const [agent, attempt, estimate] = await Promise.all([
-    deps.store.db.selectFrom('agents').select('name').where('id', '=', row.agent_id).executeTakeFirst(),
+    deps.store.reads.selectFrom('agents').select('name').where('id', '=', row.agent_id).executeTakeFirst(),
     row.attempt > 0
-      ? deps.store.db
+      ? deps.store.reads
           .selectFrom('attempts')
           .selectAll()
           .where('run_id', '=', runId)
           .where('number', '=', row.attempt)
           .executeTakeFirst()
       : undefined,
-    deps.store.db.selectFrom('run_estimates').selectAll().where('run_id', '=', runId).executeTakeFirst(),
+    deps.store.reads.selectFrom('run_estimates').selectAll().where('run_id', '=', runId).executeTakeFirst(),
   ]);
   // At most four statements at once: each takes a connection of the pool for itself.
   const [results, definition, children] = await Promise.all([
     attempt
-      ? deps.store.db
+      ? deps.store.reads
           .selectFrom('step_results')
           .selectAll()
           .where('attempt_id', '=', attempt.id)
@@ -70,12 +70,12 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
           .execute()
       : [],
     getAgentVersionOrThrow(
-      deps.store.db,
+      deps.store.reads,
       row.org_id,
       row.agent_id,
       attempt?.agent_version ?? row.agent_version,
     ),
-    deps.store.db
+    deps.store.reads
       .selectFrom('runs')
       .select(['id', 'name', 'agent_id', 'status', 'parent_step'])
       .where('parent_run_id', '=', runId)
@@ -83,10 +83,10 @@ export async function getRunOrThrow(deps: ReadDeps, actor: Actor, runId: string)
       .execute(),
   ]);
   const [sources, sites, benchmarks, toolCalls] = await Promise.all([
-    attempt ? sourcesByStep(deps.store.db, attempt.id) : new Map<number, SourceUse[]>(),
-    selectedSites(deps.store.db, row.org_id, JSON.parse(row.site_ids) as string[]),
+    attempt ? sourcesByStep(deps.store.reads, attempt.id) : new Map<number, SourceUse[]>(),
+    selectedSites(deps.store.reads, row.org_id, JSON.parse(row.site_ids) as string[]),
     listRunBenchmarks(deps, row.org_id, runId),
-    attempt ? toolCallsByStep(deps.store.db, attempt.id) : new Map<number, ToolCallView[]>(),
+    attempt ? toolCallsByStep(deps.store.reads, attempt.id) : new Map<number, ToolCallView[]>(),
   ]);
   return runDetailsOf(deps, {
     row,
@@ -239,13 +239,13 @@ export interface AttemptView {
 export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string): Promise<AttemptView[]> {
   await getRunRowOrThrow(deps, actor, runId);
   const [attempts, results] = await Promise.all([
-    deps.store.db
+    deps.store.reads
       .selectFrom('attempts')
       .selectAll()
       .where('run_id', '=', runId)
       .orderBy('number', 'desc')
       .execute(),
-    deps.store.db
+    deps.store.reads
       .selectFrom('step_results')
       .selectAll()
       .where('run_id', '=', runId)
@@ -253,8 +253,8 @@ export async function listAttempts(deps: ReadDeps, actor: Actor, runId: string):
       .execute(),
   ]);
   const [sources, toolCalls] = await Promise.all([
-    Promise.all(attempts.map((a) => sourcesByStep(deps.store.db, a.id))),
-    Promise.all(attempts.map((a) => toolCallsByStep(deps.store.db, a.id))),
+    Promise.all(attempts.map((a) => sourcesByStep(deps.store.reads, a.id))),
+    Promise.all(attempts.map((a) => toolCallsByStep(deps.store.reads, a.id))),
   ]);
   return attempts.map((a, i) => ({
     id: a.id,

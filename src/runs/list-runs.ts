@@ -62,7 +62,7 @@ export async function listRuns(
   query: ListRunsQuery,
 ): Promise<{ items: RunSummary[]; nextCursor: string | null }> {
   const { column, direction } = sortSpec[query.sort];
-  const { db, kind } = deps.store;
+  const { reads: db, kind } = deps.store;
   const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
   const fewMatches = kind === 'sqlite' && (await matchesFewRuns(db, query.q));
   const pageOf = (filter: RunFilter) => {

@@ -14,6 +14,7 @@ import type { Database } from './schema.ts';
 import { SchemaScopedPostgresDialect } from './schema-scoped-postgres-dialect.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { createGroupCommit } from './sqlite-group-commit.ts';
+import { SqliteReadDialect } from './sqlite-read-dialect.ts';
 import type { StoreKind } from './store-kind.ts';
 import { currentTenantScope } from './tenant-scope.ts';
 
@@ -24,6 +25,13 @@ import { currentTenantScope } from './tenant-scope.ts';
 export interface Store {
   kind: StoreKind;
   db: Kysely<Database>;
+  /**
+   * For reads outside any transaction on a hot path: on a SQLite file a second connection that
+   * only reads, answering at once instead of queueing behind the writes on `db`'s one connection
+   * (`sqlite-read-dialect.ts`); it sees every committed write. On PostgreSQL, and an in-memory
+   * SQLite database no second connection can see, it is `db`.
+   */
+  reads: Kysely<Database>;
   /** Set on SQLite: the better-sqlite3 handle, for synchronous prepared statements. */
   sqlite: SqliteDatabase.Database | undefined;
   /**
@@ -115,10 +123,15 @@ function openSqlite(options: StoreOptions): Store {
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withCachedStatements(sqlite) }),
   });
+  const reads =
+    file === ':memory:'
+      ? db
+      : new Kysely<Database>({ dialect: new SqliteReadDialect(withCachedStatements(openReader(file))) });
   const lock = createMutex();
   return {
     kind: 'sqlite',
     db,
+    reads,
     sqlite,
     pool: undefined,
     pools: [],
@@ -129,9 +142,19 @@ function openSqlite(options: StoreOptions): Store {
     holdWriter: (fn) => lock.run(fn),
     close: async () => {
       await checkpointer?.stop();
+      if (reads !== db) await reads.destroy();
       await db.destroy();
     },
   };
+}
+
+/** The second connection of `Store.reads`: refuses writes, waits for the rare lock a reader meets. */
+function openReader(file: string): SqliteDatabase.Database {
+  const reader = new SqliteDatabase(file);
+  reader.pragma('busy_timeout = 5000');
+  reader.pragma('query_only = ON');
+  reader.pragma('temp_store = MEMORY');
+  return reader;
 }
 
 async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
@@ -185,6 +208,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   return {
     kind: 'postgres',
     db,
+    reads: db,
     sqlite: undefined,
     pool,
     pools: [pool, scopedPool],
