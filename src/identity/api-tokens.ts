@@ -196,7 +196,7 @@ async function tokenOwner(deps: Pick<Deps, 'store'>, tokenHash: string): Promise
     );
     return rows[0];
   }
-  return deps.store.db
+  return deps.store.reads
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .select([

@@ -128,7 +128,7 @@ async function sessionOwner(deps: Pick<Deps, 'store'>, tokenHash: string): Promi
     );
     return rows[0];
   }
-  return deps.store.db
+  return deps.store.reads
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select(['users.id as user_id', 'users.org_id', 'users.role', 'sessions.expires_at'])
