@@ -20,6 +20,23 @@ describe('Store.reads on a SQLite file', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** This process's open descriptors of the database file itself (Linux). */
+  const openDatabaseFiles = () =>
+    fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === path.join(dir, 'agentruns.db');
+      } catch {
+        return false;
+      }
+    }).length;
+
+  it.runIf(process.platform === 'linux')('opens its connection at the first read, not before', async () => {
+    const before = openDatabaseFiles();
+    expect(before).toBeGreaterThan(0);
+    await readKv(store, 'nothing');
+    expect(openDatabaseFiles()).toBe(before + 1);
+  });
+
   it('is a connection of its own that sees every committed write', async () => {
     expect(store.reads).not.toBe(store.db);
     await store.transaction((trx) => trx.insertInto('kv').values({ key: 'a', value: 'one' }).execute());

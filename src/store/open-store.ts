@@ -126,7 +126,9 @@ function openSqlite(options: StoreOptions): Store {
   const reads =
     file === ':memory:'
       ? db
-      : new Kysely<Database>({ dialect: new SqliteReadDialect(withCachedStatements(openReader(file))) });
+      : new Kysely<Database>({
+          dialect: new SqliteReadDialect(() => withCachedStatements(openReader(file))),
+        });
   const lock = createMutex();
   return {
     kind: 'sqlite',

@@ -18,15 +18,16 @@ import {
  * microseconds of work. Each statement is its own read transaction and sees every commit before it.
  */
 export class SqliteReadDialect extends SqliteDialect {
-  readonly #database: KyselySqliteDatabase;
+  readonly #open: () => KyselySqliteDatabase;
 
-  constructor(database: KyselySqliteDatabase) {
-    super({ database });
-    this.#database = database;
+  /** `open` runs at the first query: a process that never reads through it opens no connection. */
+  constructor(open: () => KyselySqliteDatabase) {
+    super({ database: async () => open() });
+    this.#open = open;
   }
 
   override createDriver(): Driver {
-    return new SqliteReadDriver(this.#database);
+    return new SqliteReadDriver(this.#open);
   }
 }
 
@@ -34,17 +35,21 @@ const noTransactions = () =>
   Promise.reject(new Error('the read connection takes no transactions: use Store.transaction'));
 
 class SqliteReadDriver implements Driver {
-  readonly #database: KyselySqliteDatabase;
-  readonly #connection: DatabaseConnection;
+  readonly #open: () => KyselySqliteDatabase;
+  #database: KyselySqliteDatabase | undefined;
+  #connection: DatabaseConnection | undefined;
 
-  constructor(database: KyselySqliteDatabase) {
-    this.#database = database;
-    this.#connection = new SqliteReadConnection(database);
+  constructor(open: () => KyselySqliteDatabase) {
+    this.#open = open;
   }
 
-  async init(): Promise<void> {}
+  async init(): Promise<void> {
+    this.#database = this.#open();
+    this.#connection = new SqliteReadConnection(this.#database);
+  }
 
   async acquireConnection(): Promise<DatabaseConnection> {
+    if (!this.#connection) throw new Error('the read connection is not open');
     return this.#connection;
   }
 
@@ -55,7 +60,7 @@ class SqliteReadDriver implements Driver {
   async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
-    this.#database.close();
+    this.#database?.close();
   }
 }
 
