@@ -44,16 +44,23 @@ describe.each(storeKinds)('sealing in a thread on %s', (kind) => {
     }));
   };
 
-  /** The store, counting the writer locks lent out: each is one seal transaction of the thread. */
+  /**
+   * The store, counting the writer locks lent out (each is one seal transaction of the thread) and
+   * the looks at whether one was handed back.
+   */
   const countingLends = (store: Store) => {
-    const counted = { lends: 0 };
+    const counted = { lends: 0, reclaims: 0 };
     return {
       counted,
       store: {
         ...store,
-        holdWriter: <T>(fn: () => Promise<T>) => {
+        lendWriter: (returned: Int32Array, onLent: () => void) => {
           counted.lends++;
-          return store.holdWriter(fn);
+          store.lendWriter(returned, onLent);
+        },
+        reclaimWriter: () => {
+          counted.reclaims++;
+          store.reclaimWriter();
         },
       },
     };
@@ -106,6 +113,8 @@ describe.each(storeKinds)('sealing in a thread on %s', (kind) => {
     // SQLite lends its writer lock for each seal transaction; PostgreSQL needs none.
     if (kind === 'sqlite') expect(counted.lends).toBeGreaterThan(0);
     else expect(counted.lends).toBe(0);
+    // Every step commit looks for a lock the thread handed back, not waiting for its message.
+    expect(counted.reclaims).toBeGreaterThanOrEqual(30);
     // The records added to the agent's estimate history, and this process's cache forgot it.
     expect(invalidated.length).toBeGreaterThan(0);
     expect(await deps.store.db.selectFrom('usage_history').select('attempt_id').execute()).toHaveLength(30);

@@ -22,7 +22,15 @@ interface Pending {
 export function createStepCommitter(
   queue: QueueStore,
   bus: EventBus,
-  options: { maxBatch?: number; maxInFlight?: number } = {},
+  options: {
+    maxBatch?: number;
+    maxInFlight?: number;
+    /**
+     * Runs as each commit joins the queue: the store's `reclaimWriter`, so a writer lock the sealing
+     * thread has handed back is taken back then, not when the event loop reaches its message.
+     */
+    onQueued?: () => void;
+  } = {},
 ): StepCommitter {
   const maxBatch = options.maxBatch ?? 500;
   const maxInFlight = options.maxInFlight ?? 1;
@@ -59,6 +67,7 @@ export function createStepCommitter(
     commit(commit) {
       return new Promise<boolean>((resolve, reject) => {
         pending.push({ commit, resolve, reject });
+        options.onQueued?.();
         if (!scheduled) {
           scheduled = true;
           // setImmediate lets every run whose model answered in this turn join the batch.

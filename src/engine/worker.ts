@@ -110,6 +110,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions = {}): Wor
   const logger: Logger = deps.logger.child({ worker: id });
   const committer = createStepCommitter(deps.queue, deps.bus, {
     maxInFlight: deps.store.kind === 'postgres' ? 4 : 1,
+    onQueued: deps.store.reclaimWriter,
   });
   const definitions = createDefinitionCache(deps);
   const policies = createPolicyInstructions(deps);

@@ -16,14 +16,18 @@ const post = (message: FromSealThread) => port.postMessage(message);
 const grants = new Map<number, () => void>();
 let nextLock = 0;
 
-/** Runs `fn` while the main thread holds its connection's writer lock for us. */
+/** Runs `fn` while it borrows the main connection's writer lock (`Store.lendWriter`). */
 function holdingMainWriter<T>(fn: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const id = ++nextLock;
     grants.set(id, () => {
       fn()
-        .then(resolve, reject)
-        .finally(() => post({ type: 'unlock', id }));
+        .finally(() => {
+          // Committed or rolled back: the main thread may write again, even before it reads this message.
+          Atomics.store(data.writerReturned, 0, 1);
+          post({ type: 'unlock' });
+        })
+        .then(resolve, reject);
     });
     post({ type: 'lock', id });
   });

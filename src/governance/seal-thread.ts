@@ -14,9 +14,9 @@ import { type SealDeps, sealAttempts } from './seal-attempts.ts';
  * `sealAttempts` there; what the caller injects stays the caller's: the time, and the record and
  * audit ids, come with each request.
  *
- * SQLite has one writer: the thread's seal transaction runs while this thread holds the store's
- * writer lock (`Store.holdWriter`), asked for and handed back by message, so this connection never
- * waits on the other's lock with the event loop blocked.
+ * SQLite has one writer: the thread's seal transaction runs while it borrows the store's writer
+ * lock (`Store.lendWriter`), asked for by message and handed back in shared memory, so this
+ * connection never waits on the other's lock with the event loop blocked.
  */
 export interface SealThread {
   /** Seals these attempts in one transaction there; returns how many records were written. */
@@ -30,6 +30,8 @@ export interface SealThread {
 export interface SealThreadData {
   store: StoreOptions;
   config: SealDeps['config'];
+  /** Set to 1 by the thread when it hands back the writer lock it borrowed (`Store.lendWriter`). */
+  writerReturned: Int32Array;
 }
 
 export type ToSealThread =
@@ -47,7 +49,8 @@ export type FromSealThread =
   | { type: 'ready' }
   | { type: 'failed'; error: unknown }
   | { type: 'lock'; id: number }
-  | { type: 'unlock'; id: number }
+  /** The lock is handed back (`writerReturned`): wakes this thread if no write of its own noticed. */
+  | { type: 'unlock' }
   | {
       type: 'sealed';
       id: number;
@@ -76,9 +79,13 @@ export function startSealThread(
 ): SealThread {
   const reopen = deps.store.reopen;
   if (!reopen) throw new Error('a sealing thread needs a store another connection can open');
-  const data: SealThreadData = { store: reopen, config: deps.config };
+  const writerReturned = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const data: SealThreadData = { store: reopen, config: deps.config, writerReturned };
   const pending = new Map<number, { resolve: (written: number) => void; reject: (error: unknown) => void }>();
-  const heldLocks = new Map<number, () => void>();
+  const handBack = () => {
+    Atomics.store(writerReturned, 0, 1);
+    deps.store.reclaimWriter();
+  };
   let nextId = 0;
   let thread: Worker | undefined;
   let exited = Promise.resolve();
@@ -110,17 +117,14 @@ export function startSealThread(
             resolve(false);
             break;
           case 'lock':
-            void deps.store.holdWriter(
-              () =>
-                new Promise<void>((release) => {
-                  heldLocks.set(message.id, release);
-                  started.postMessage({ type: 'locked', id: message.id } satisfies ToSealThread);
-                }),
-            );
+            deps.store.lendWriter(writerReturned, () => {
+              // A thread that ended meanwhile cannot hand it back.
+              if (thread) started.postMessage({ type: 'locked', id: message.id } satisfies ToSealThread);
+              else handBack();
+            });
             break;
           case 'unlock':
-            heldLocks.get(message.id)?.();
-            heldLocks.delete(message.id);
+            deps.store.reclaimWriter();
             break;
           case 'sealed': {
             const request = pending.get(message.id);
@@ -139,8 +143,7 @@ export function startSealThread(
         thread = undefined;
         resolve(false);
         // A lock it held is handed back; what it had not answered stays unsealed for the sweep.
-        for (const release of heldLocks.values()) release();
-        heldLocks.clear();
+        handBack();
         for (const request of pending.values()) request.reject(new Error('the sealing thread ended'));
         pending.clear();
       });

@@ -6,7 +6,6 @@ import pg from 'pg';
 import { withCachedStatements } from './cached-statements.ts';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.ts';
 import { migrateToLatest } from './migrations.ts';
-import { createMutex } from './mutex.ts';
 import { appConnectionUrl, prepareAppRole, userOf } from './postgres-app-role.ts';
 import { allowSearchIndexUnderRls, MARK_SEARCH_LEAKPROOF } from './postgres-search-under-rls.ts';
 import { namePreparedStatements } from './prepared-statements.ts';
@@ -17,6 +16,7 @@ import { createGroupCommit } from './sqlite-group-commit.ts';
 import { SqliteReadDialect } from './sqlite-read-dialect.ts';
 import type { StoreKind } from './store-kind.ts';
 import { currentTenantScope } from './tenant-scope.ts';
+import { createWriterLock } from './writer-lock.ts';
 
 /**
  * The database as the rest of the code sees it: Kysely for ordinary queries, plus the raw handle
@@ -58,12 +58,20 @@ export interface Store {
   /** SQLite only: runs a synchronous transaction on the raw handle under the same lock. */
   sqliteWrite<T>(fn: (db: SqliteDatabase.Database) => T): Promise<T>;
   /**
-   * Holds the writer lock (what `transaction` and `sqliteWrite` take) while `fn` runs, for a
-   * writer on another connection of this process (the sealing thread's): this connection then
-   * starts no write that would wait on that one's, which in better-sqlite3 would block the event
-   * loop. On PostgreSQL, where writers wait on the server, it just runs `fn`.
+   * Lends the writer lock (what `transaction` and `sqliteWrite` take) to a writer on another
+   * connection of this process (the sealing thread's), so this connection starts no write that
+   * would wait on that one's, which in better-sqlite3 would block the event loop. `onLent` runs
+   * once every earlier holder is done. The borrower hands the lock back by setting `returned[0]`
+   * to 1 (`Atomics.store`) once its transaction has committed or rolled back; this thread takes
+   * it back at its next write or `reclaimWriter()`, not only when its event loop reaches the
+   * borrower's message. On PostgreSQL, where writers wait on the server, `onLent` runs at once.
    */
-  holdWriter<T>(fn: () => Promise<T>): Promise<T>;
+  lendWriter(returned: Int32Array, onLent: () => void): void;
+  /**
+   * Takes back a lent writer lock its borrower has handed back (one `Atomics.load` otherwise): for
+   * the borrower's message, and for a hot path whose write waits behind the loan (a step commit).
+   */
+  reclaimWriter(): void;
   close(): Promise<void>;
 }
 
@@ -129,7 +137,7 @@ function openSqlite(options: StoreOptions): Store {
       : new Kysely<Database>({
           dialect: new SqliteReadDialect(() => withCachedStatements(openReader(file))),
         });
-  const lock = createMutex();
+  const { lock, lendWriter, reclaimWriter } = createWriterLock();
   return {
     kind: 'sqlite',
     db,
@@ -141,7 +149,8 @@ function openSqlite(options: StoreOptions): Store {
     reopen: file === ':memory:' ? undefined : { sqlitePath: file },
     transaction: createGroupCommit(db, lock),
     sqliteWrite: (fn) => lock.run(() => sqlite.transaction(() => fn(sqlite)).immediate()),
-    holdWriter: (fn) => lock.run(fn),
+    lendWriter,
+    reclaimWriter,
     close: async () => {
       await checkpointer?.stop();
       if (reads !== db) await reads.destroy();
@@ -222,7 +231,8 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     },
     transaction: (fn) => db.transaction().execute(fn),
     sqliteWrite: () => Promise.reject(new Error('sqliteWrite is for SQLite stores')),
-    holdWriter: (fn) => fn(),
+    lendWriter: (_returned, onLent) => onLent(),
+    reclaimWriter: () => {},
     close: async () => {
       await db.destroy();
       await pool.end();
