@@ -1,0 +1,2 @@
+/** See bundle-sources.js. */
+export function bundleSources(source: string, cacheDir: string): Promise<string>;

@@ -1,0 +1,98 @@
+// Our TypeScript sources as one plain JavaScript file, for a process or thread to run without
+// tsx's loader (bin/agentruns.js, src/platform/bundle-module.ts). Plain JavaScript so the command's
+// entry can use it before any loader is registered.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * Each source's `import.meta.url` stays its own file's URL: `new URL('./thread.js',
+ * import.meta.url)` then names the file next to the source, not next to the bundle.
+ */
+const ownUrls = {
+  name: 'own-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      return {
+        contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+        loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js',
+      };
+    });
+  },
+};
+
+/**
+ * Bundles `source` (our sources in one file, packages left as imports) into `cacheDir`, named by
+ * its content, so a bundle is never older than the sources it was made from; returns its path.
+ * The files it was made from are listed beside it with their sizes and modification times: while
+ * none has changed, the bundle is reused without running esbuild (a command starts ~0.3 s sooner).
+ * Throws when esbuild cannot build it or the directory cannot be written.
+ */
+export async function bundleSources(source, cacheDir) {
+  const sourceKey = createHash('sha256').update(source).digest('hex').slice(0, 8);
+  const listing = path.join(cacheDir, `${path.basename(source, '.ts')}.${sourceKey}.sources.json`);
+  const reused = unchangedBundle(listing, source);
+  if (reused) return reused;
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [source],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: `node${process.versions.node.split('.')[0]}`,
+    packages: 'external',
+    plugins: [ownUrls],
+    metafile: true,
+    // Beside the bundle, for `node --enable-source-maps` (off by default: reading it costs a start).
+    sourcemap: 'external',
+    outfile: 'bundle.mjs',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles.find((f) => f.path.endsWith('.mjs'))?.contents;
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'))?.contents;
+  if (!code || !map) throw new Error(`esbuild wrote nothing for ${source}`);
+  // Named by content: a process started from other sources never runs this one's bundle.
+  const digest = createHash('sha256').update(code).digest('hex').slice(0, 12);
+  const file = path.join(cacheDir, `${path.basename(source, '.ts')}.${digest}.mjs`);
+  fs.mkdirSync(cacheDir, { recursive: true });
+  if (!fs.existsSync(file)) {
+    writeAtomically(`${file}.map`, map);
+    writeAtomically(
+      file,
+      Buffer.concat([code, Buffer.from(`//# sourceMappingURL=${path.basename(file)}.map\n`)]),
+    );
+  }
+  const inputs = Object.keys(result.metafile.inputs).map((input) => {
+    const at = path.resolve(input);
+    const { size, mtimeMs } = fs.statSync(at);
+    return [at, size, mtimeMs];
+  });
+  writeAtomically(listing, JSON.stringify({ source, bundle: file, inputs }));
+  return file;
+}
+
+/** The bundle `listing` names, when it and every file it was made from are as listed. */
+function unchangedBundle(listing, source) {
+  try {
+    const { source: listed, bundle, inputs } = JSON.parse(fs.readFileSync(listing, 'utf8'));
+    if (listed !== source || !fs.existsSync(bundle)) return undefined;
+    for (const [at, size, mtimeMs] of inputs) {
+      const now = fs.statSync(at, { throwIfNoEntry: false });
+      if (now?.size !== size || now.mtimeMs !== mtimeMs) return undefined;
+    }
+    return bundle;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Another process may be writing the same file: write aside, then rename in one step. */
+function writeAtomically(file, content) {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, content);
+  fs.renameSync(temp, file);
+}
