@@ -1,5 +1,16 @@
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 import { approximateTokens } from './simulated-provider.ts';
+
+type O200k = typeof import('gpt-tokenizer/encoding/o200k_base');
+let o200k: O200k | undefined;
+/**
+ * o200k_base's ranks are a table of 200,000 entries: loaded at the first count (synchronously, from
+ * the package's CommonJS build), not at the start of every command and process.
+ */
+function countO200k(text: string): number {
+  o200k ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200k;
+  return o200k.countTokens(text);
+}
 
 /** How a prompt's tokens were counted for an estimate. */
 export type TokenCounter = 'o200k_base' | 'o200k_base×1.15 (approximation)' | 'characters÷4 (simulated)';

@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
 import type { Notification } from '../agents/agent-definition.ts';
 import type { Deps } from '../deps.ts';
@@ -38,10 +38,11 @@ export function createNotificationDelivery(deps: DeliveryDeps, options: Delivery
   const timeoutMs = options.timeoutMs ?? 10_000;
   let transport: Transporter | undefined;
 
-  const mailer = () => {
+  const mailer = async () => {
     if (!deps.config.smtpUrl)
       throw new Error('AGENTRUNS_SMTP_URL is not set: email notifications cannot be sent');
-    transport ??= nodemailer.createTransport(deps.config.smtpUrl);
+    // Loaded at the first email, not at every command's start.
+    transport ??= (await import('nodemailer')).default.createTransport(deps.config.smtpUrl);
     return transport;
   };
 
@@ -49,7 +50,7 @@ export function createNotificationDelivery(deps: DeliveryDeps, options: Delivery
     const payload = JSON.parse(row.payload) as NotificationPayload;
     if (row.channel === 'email') {
       const { data } = payload;
-      await mailer().sendMail({
+      await (await mailer()).sendMail({
         from: deps.config.mailFrom,
         to: row.target,
         subject: `${subjects[payload.type]}: ${data.name}`,

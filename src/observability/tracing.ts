@@ -1,8 +1,5 @@
+import { createRequire } from 'node:module';
 import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ModelAnswer, ModelCall } from '../models/model-provider.ts';
 import type { ClaimedAttempt } from '../queue/queue-store.ts';
 
@@ -42,8 +39,30 @@ export interface TracingOptions {
 
 let contextManagerInstalled = false;
 
+/**
+ * The SDK and the OTLP exporter (protobuf among them) are loaded only when tracing is on: ~0.3 s of
+ * every command's start on a 2-core machine otherwise. They are CommonJS packages (what `import`
+ * reached too), so `require` loads the same modules.
+ */
+function loadSdk() {
+  const require = createRequire(import.meta.url);
+  return {
+    ...(require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks')),
+    ...(require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')),
+    ...(require('@opentelemetry/resources') as typeof import('@opentelemetry/resources')),
+    ...(require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base')),
+  };
+}
+
 export function createTracing(options: TracingOptions): Tracing {
   if (!options.url) return disabledTracing;
+  const {
+    AsyncLocalStorageContextManager,
+    BasicTracerProvider,
+    BatchSpanProcessor,
+    OTLPTraceExporter,
+    resourceFromAttributes,
+  } = loadSdk();
   if (!contextManagerInstalled) {
     // Spans find their parent through async context: the model call runs deep inside the attempt.
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
