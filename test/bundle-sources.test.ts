@@ -16,7 +16,7 @@ describe('bundleSources', () => {
     fs.writeFileSync(path.join(dir, 'a', 'greeting.txt'), 'hello from a');
     fs.writeFileSync(
       path.join(dir, 'a', 'name.ts'),
-      "import fs from 'node:fs';\nexport const name: string = fs.readFileSync(new URL('./greeting.txt', import.meta.url), 'utf8');\n",
+      "import fs from 'node:fs';\nimport path from 'node:path';\nexport const name: string = fs.readFileSync(new URL('./greeting.txt', import.meta.url), 'utf8') + ' in ' + path.basename(import.meta.dirname);\n",
     );
     fs.writeFileSync(
       path.join(dir, 'a', 'main.ts'),
@@ -32,12 +32,12 @@ describe('bundleSources', () => {
   const run = (bundle: string) => execFileSync(process.execPath, [bundle], { encoding: 'utf8' }).trim();
   const listings = () => fs.readdirSync(cacheDir).filter((f) => f.endsWith('.sources.json'));
 
-  it('makes one JavaScript file that runs without a loader, each source keeping its own import.meta.url', async () => {
+  it('makes one JavaScript file that runs without a loader, each source keeping its own import.meta', async () => {
     const bundle = await bundleSources(path.join(dir, 'a', 'main.ts'), cacheDir);
     expect(path.dirname(bundle)).toBe(cacheDir);
     expect(bundle).toMatch(/main\.[0-9a-f]{12}\.mjs$/);
-    // name.ts reads the file beside it, not one beside the bundle.
-    expect(run(bundle)).toBe('hello from a');
+    // name.ts reads the file beside it, not one beside the bundle, and knows its own directory.
+    expect(run(bundle)).toBe('hello from a in a');
     expect(fs.readFileSync(bundle, 'utf8')).toContain(`//# sourceMappingURL=${path.basename(bundle)}.map`);
     expect(fs.existsSync(`${bundle}.map`)).toBe(true);
   });
@@ -63,7 +63,7 @@ describe('bundleSources', () => {
   it('keeps sources of the same name apart', async () => {
     const a = await bundleSources(path.join(dir, 'a', 'main.ts'), cacheDir);
     const b = await bundleSources(path.join(dir, 'b', 'main.ts'), cacheDir);
-    expect(run(a)).toBe('hello from a');
+    expect(run(a)).toBe('hello from a in a');
     expect(run(b)).toBe('b says 42');
     // Asked again, each gets its own bundle back.
     expect(await bundleSources(path.join(dir, 'a', 'main.ts'), cacheDir)).toBe(a);

@@ -1,9 +1,5 @@
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleSources } from './bundle-sources.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_BUNDLE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'agentruns');
+import { bundleSources, DEFAULT_BUNDLE_DIR } from './bundle-sources.js';
 
 /**
  * A TypeScript module (`src/…`) as one plain JavaScript file that a child process or a worker
