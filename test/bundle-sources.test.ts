@@ -60,6 +60,21 @@ describe('bundleSources', () => {
     expect(run(second)).toBe('changed');
   });
 
+  it('deletes a replaced bundle once it has been replaced for long enough', async () => {
+    const main = path.join(dir, 'b', 'main.ts');
+    const edit = (n: number) => fs.writeFileSync(main, `console.log(${n});\n`);
+    edit(1);
+    const first = await bundleSources(main, cacheDir);
+    edit(2);
+    const second = await bundleSources(main, cacheDir);
+    // Just replaced: a process may still be about to start from it.
+    expect(fs.existsSync(first)).toBe(true);
+    edit(3);
+    const third = await bundleSources(main, cacheDir, { keepReplacedMs: 0 });
+    expect([first, `${first}.map`, second, `${second}.map`].filter((f) => fs.existsSync(f))).toEqual([]);
+    expect(run(third)).toBe('3');
+  });
+
   it('keeps sources of the same name apart', async () => {
     const a = await bundleSources(path.join(dir, 'a', 'main.ts'), cacheDir);
     const b = await bundleSources(path.join(dir, 'b', 'main.ts'), cacheDir);

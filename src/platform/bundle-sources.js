@@ -37,6 +37,9 @@ const ownUrls = {
   },
 };
 
+/** A bundle another has replaced is deleted this long after, by a later build of the same source. */
+const REPLACED_KEPT_MS = 10 * 60_000;
+
 /**
  * Bundles `source` (our sources in one file, packages left as imports) into `cacheDir`, named by
  * its content, so a bundle is never older than the sources it was made from; returns its path.
@@ -44,11 +47,13 @@ const ownUrls = {
  * none has changed, the bundle is reused without running esbuild (a command starts ~0.3 s sooner).
  * Throws when esbuild cannot build it or the directory cannot be written.
  */
-export async function bundleSources(source, cacheDir) {
+export async function bundleSources(source, cacheDir, { keepReplacedMs = REPLACED_KEPT_MS } = {}) {
   const sourceKey = createHash('sha256').update(source).digest('hex').slice(0, 8);
   const listing = path.join(cacheDir, `${path.basename(source, '.ts')}.${sourceKey}.sources.json`);
-  const reused = unchangedBundle(listing, source);
+  const listed = readListing(listing);
+  const reused = listed?.source === source ? unchanged(listed) : undefined;
   if (reused) return reused;
+  const started = Date.now();
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [source],
@@ -84,23 +89,37 @@ export async function bundleSources(source, cacheDir) {
     const { size, mtimeMs } = fs.statSync(at);
     return [at, size, mtimeMs];
   });
-  writeAtomically(listing, JSON.stringify({ source, bundle: file, inputs }));
+  // A source saved while esbuild read it may be newer than the bundle: not listed, built next time.
+  if (inputs.some(([, , mtimeMs]) => mtimeMs >= started)) return file;
+  // The bundles this one replaces go once no process can still be about to start from them.
+  const replaced = [...(listed?.replaced ?? [])];
+  if (listed?.bundle && listed.bundle !== file) replaced.push([listed.bundle, started]);
+  const kept = [];
+  for (const [old, at] of replaced) {
+    if (old === file) continue; // in use again (a change undone)
+    if (started - at < keepReplacedMs) kept.push([old, at]);
+    else for (const gone of [old, `${old}.map`]) fs.rmSync(gone, { force: true });
+  }
+  writeAtomically(listing, JSON.stringify({ source, bundle: file, inputs, replaced: kept }));
   return file;
 }
 
-/** The bundle `listing` names, when it and every file it was made from are as listed. */
-function unchangedBundle(listing, source) {
+function readListing(listing) {
   try {
-    const { source: listed, bundle, inputs } = JSON.parse(fs.readFileSync(listing, 'utf8'));
-    if (listed !== source || !fs.existsSync(bundle)) return undefined;
-    for (const [at, size, mtimeMs] of inputs) {
-      const now = fs.statSync(at, { throwIfNoEntry: false });
-      if (now?.size !== size || now.mtimeMs !== mtimeMs) return undefined;
-    }
-    return bundle;
+    return JSON.parse(fs.readFileSync(listing, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The listed bundle, when it and every file it was made from are as listed. */
+function unchanged({ bundle, inputs }) {
+  if (!fs.existsSync(bundle)) return undefined;
+  for (const [at, size, mtimeMs] of inputs) {
+    const now = fs.statSync(at, { throwIfNoEntry: false });
+    if (now?.size !== size || now.mtimeMs !== mtimeMs) return undefined;
+  }
+  return bundle;
 }
 
 /** Another process may be writing the same file: write aside, then rename in one step. */
