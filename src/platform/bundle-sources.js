@@ -3,6 +3,7 @@
 // entry can use it before any loader is registered.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -66,7 +67,8 @@ export async function bundleSources(source, cacheDir, { keepReplacedMs = REPLACE
     metafile: true,
     // Beside the bundle, for `node --enable-source-maps` (off by default: reading it costs a start).
     sourcemap: 'external',
-    outfile: 'bundle.mjs',
+    // In the directory the bundle goes to, so the map's paths to the sources resolve from there.
+    outfile: path.join(cacheDir, 'bundle.mjs'),
     write: false,
     logLevel: 'silent',
   });
@@ -84,7 +86,12 @@ export async function bundleSources(source, cacheDir, { keepReplacedMs = REPLACE
       Buffer.concat([code, Buffer.from(`//# sourceMappingURL=${path.basename(file)}.map\n`)]),
     );
   }
-  const inputs = Object.keys(result.metafile.inputs).map((input) => {
+  // So are this file and esbuild's version: a bundle made another way is made again.
+  const makers = [
+    fileURLToPath(import.meta.url),
+    createRequire(import.meta.url).resolve('esbuild/package.json'),
+  ];
+  const inputs = [...Object.keys(result.metafile.inputs), ...makers].map((input) => {
     const at = path.resolve(input);
     const { size, mtimeMs } = fs.statSync(at);
     return [at, size, mtimeMs];
