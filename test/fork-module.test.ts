@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forkModule } from '../src/platform/fork-module.ts';
 
@@ -11,7 +12,7 @@ async function ask(cacheDir: string) {
   const child = await forkModule(echoModule, { cacheDir });
   const answer = once(child, 'message');
   child.send({ hello: 'child' });
-  const [message] = (await answer) as [{ echo: unknown; url: string; typed: number }];
+  const [message] = (await answer) as [{ echo: unknown; script: string; url: string; typed: number }];
   await once(child, 'exit');
   return message;
 }
@@ -29,12 +30,15 @@ describe('forkModule', () => {
     const answer = await ask(cacheDir);
     expect(answer.echo).toEqual({ hello: 'child' });
     expect(answer.typed).toBe(1);
-    const [bundle] = fs.readdirSync(cacheDir);
-    expect(bundle).toMatch(/^echo-process\.[0-9a-f]{12}\.mjs$/);
-    expect(answer.url).toBe(`file://${path.join(cacheDir, bundle as string)}`);
+    const written = fs.readdirSync(cacheDir);
+    const bundles = written.filter((f) => f.endsWith('.mjs'));
+    expect(bundles).toEqual([expect.stringMatching(/^echo-process\.[0-9a-f]{12}\.mjs$/)]);
+    expect(answer.script).toBe(path.join(cacheDir, bundles[0] as string));
+    // Bundled, the module still knows its own source's URL.
+    expect(answer.url).toBe(echoModule.href);
     // Asked again, the same bundle runs: nothing new is written.
     await ask(cacheDir);
-    expect(fs.readdirSync(cacheDir)).toEqual([bundle]);
+    expect(fs.readdirSync(cacheDir)).toEqual(written);
   });
 
   it('runs the module through tsx when its bundle cannot be written', async () => {
@@ -44,6 +48,6 @@ describe('forkModule', () => {
     // A directory under a file cannot be made (ENOTDIR), even by root.
     const answer = await ask(path.join(dir, 'a-file', 'cache'));
     expect(answer.echo).toEqual({ hello: 'child' });
-    expect(answer.url).toBe(echoModule.href);
+    expect(answer.script).toBe(fileURLToPath(echoModule));
   });
 });

@@ -54,7 +54,8 @@ export async function bundleSources(source, cacheDir, { keepReplacedMs = REPLACE
   const listed = readListing(listing);
   const reused = listed?.source === source ? unchanged(listed) : undefined;
   if (reused) return reused;
-  const started = Date.now();
+  // Precise to the microsecond: a source saved just before the build is not taken for one saved during it.
+  const started = performance.timeOrigin + performance.now();
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [source],
@@ -94,10 +95,9 @@ export async function bundleSources(source, cacheDir, { keepReplacedMs = REPLACE
   const inputs = [...Object.keys(result.metafile.inputs), ...makers].map((input) => {
     const at = path.resolve(input);
     const { size, mtimeMs } = fs.statSync(at);
-    return [at, size, mtimeMs];
+    // Saved while esbuild read it, it may be newer than the bundle: listed as changed, built next time.
+    return [at, size, mtimeMs > started ? null : mtimeMs];
   });
-  // A source saved while esbuild read it may be newer than the bundle: not listed, built next time.
-  if (inputs.some(([, , mtimeMs]) => mtimeMs >= started)) return file;
   // The bundles this one replaces go once no process can still be about to start from them.
   const replaced = [...(listed?.replaced ?? [])];
   if (listed?.bundle && listed.bundle !== file) replaced.push([listed.bundle, started]);
