@@ -48,10 +48,6 @@ interface Connection {
   stderrTail: () => string;
 }
 
-/**
- * `guard` judges where streamable HTTP servers are (`mcp-http-fetch.ts`): the system's DNS and
- * `address-guard.ts` unless a test resolves names itself.
- */
 /** The MCP SDK, loaded at the first connection: ~0.3 s of every command's start otherwise. */
 let mcpSdk: ReturnType<typeof importMcpSdk> | undefined;
 const loadMcpSdk = () => {
@@ -67,6 +63,10 @@ async function importMcpSdk() {
   return { ...client, ...stdio, ...http };
 }
 
+/**
+ * `guard` judges where streamable HTTP servers are (`mcp-http-fetch.ts`): the system's DNS and
+ * `address-guard.ts` unless a test resolves names itself.
+ */
 export function createMcpPool(
   logger: Logger,
   limits: McpLimits = defaultMcpLimits,
