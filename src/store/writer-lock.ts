@@ -30,19 +30,20 @@ export function createWriterLock(): {
     end();
   };
 
-  return {
-    lock: {
-      get locked() {
-        return mutex.locked;
-      },
-      run(fn) {
-        reclaimWriter();
-        return mutex.run(fn);
-      },
+  const lock: Mutex = {
+    get locked() {
+      return mutex.locked;
     },
-    lendWriter(returned, onLent) {
+    run(fn) {
       reclaimWriter();
-      void mutex.run(
+      return mutex.run(fn);
+    },
+  };
+
+  return {
+    lock,
+    lendWriter(returned, onLent) {
+      void lock.run(
         () =>
           new Promise<void>((end) => {
             Atomics.store(returned, 0, HELD);
