@@ -1,3 +1,5 @@
+import { loadConfig } from '../../src/platform/config.ts';
+import { setHeapGrowth } from '../../src/platform/heap-growth.ts';
 import { type ConcurrencyRoundOptions, measureConcurrency } from './measure-concurrency.ts';
 
 /**
@@ -6,6 +8,8 @@ import { type ConcurrencyRoundOptions, measureConcurrency } from './measure-conc
  * handed back to the system, would inflate. Options in `ROUND_OPTIONS` (JSON); the round's result
  * is the last line of stdout.
  */
+// The heap's growth as `agentruns serve` and `agentruns worker` set it.
+setHeapGrowth(loadConfig().heapGrowthPercent);
 const options = JSON.parse(process.env.ROUND_OPTIONS ?? '') as ConcurrencyRoundOptions;
 const round = await measureConcurrency(options);
 process.stdout.write(`${JSON.stringify(round)}\n`);

@@ -57,6 +57,11 @@ export interface Config {
   /** On SIGTERM, how long a worker lets attempts in flight run before handing them back. */
   shutdownGraceMs: number;
   /**
+   * How far `serve` and `worker` let V8's heap grow past its live data before collecting, in percent
+   * (`AGENTRUNS_HEAP_GROWTH_PERCENT`; 0 leaves V8's own, up to 300): `platform/heap-growth.ts`.
+   */
+  heapGrowthPercent: number;
+  /**
    * Bearer token a Prometheus scraper presents at `/metrics` (`AGENTRUNS_METRICS_TOKEN`); an
    * administrator's token or session works too, and with neither `/metrics` answers 401.
    */
@@ -102,6 +107,11 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   if (!Number.isInteger(parsed) || parsed < 0)
     throw new Error(`${name} must be a whole number, got "${value}"`);
   return parsed;
+}
+
+function atMost(value: number, most: number, name: string): number {
+  if (value > most) throw new Error(`${name} must be at most ${most}, got ${value}`);
+  return value;
 }
 
 /** Reads the environment once, at the composition root; domain code never reads `process.env`. */
@@ -161,6 +171,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerLeaseMs: Math.max(1, intFrom(env.AGENTRUNS_WORKER_LEASE_MS, 30_000, 'AGENTRUNS_WORKER_LEASE_MS')),
     workerPollMs: Math.max(1, intFrom(env.AGENTRUNS_WORKER_POLL_MS, 1000, 'AGENTRUNS_WORKER_POLL_MS')),
     shutdownGraceMs: intFrom(env.AGENTRUNS_SHUTDOWN_GRACE_MS, 10_000, 'AGENTRUNS_SHUTDOWN_GRACE_MS'),
+    heapGrowthPercent: atMost(
+      intFrom(env.AGENTRUNS_HEAP_GROWTH_PERCENT, 100, 'AGENTRUNS_HEAP_GROWTH_PERCENT'),
+      300,
+      'AGENTRUNS_HEAP_GROWTH_PERCENT',
+    ),
     metricsToken: env.AGENTRUNS_METRICS_TOKEN || undefined,
     workerMetricsPort: env.AGENTRUNS_WORKER_METRICS_PORT
       ? intFrom(env.AGENTRUNS_WORKER_METRICS_PORT, 0, 'AGENTRUNS_WORKER_METRICS_PORT')

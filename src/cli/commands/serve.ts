@@ -7,6 +7,7 @@ import { createWorker } from '../../engine/worker.ts';
 import { bootstrap } from '../../identity/bootstrap.ts';
 import { createNotifier } from '../../notify/notifier.ts';
 import type { Config } from '../../platform/config.ts';
+import { setHeapGrowth } from '../../platform/heap-growth.ts';
 import { createExtractionWorker } from '../../sites/extraction-worker.ts';
 import { createScheduler } from '../../triggers/scheduler.ts';
 import { createUploadRuns } from '../../triggers/upload-runs.ts';
@@ -16,6 +17,7 @@ import { createUploadRuns } from '../../triggers/upload-runs.ts';
  * embedded store by default. `--no-worker` serves the API only, for scale-out.
  */
 export async function serve(config: Config, options: { worker: boolean }): Promise<void> {
+  setHeapGrowth(config.heapGrowthPercent);
   await ensureWebUi(config.webDir ?? DEFAULT_WEB_DIR);
   const deps = await createDeps(config);
   const first = await bootstrap(deps);

@@ -5,12 +5,14 @@ import { createNotifier } from '../../notify/notifier.ts';
 import { createMetrics } from '../../observability/metrics.ts';
 import { startMetricsServer } from '../../observability/metrics-server.ts';
 import type { Config } from '../../platform/config.ts';
+import { setHeapGrowth } from '../../platform/heap-growth.ts';
 import { createExtractionWorker } from '../../sites/extraction-worker.ts';
 import { createUploadRuns } from '../../triggers/upload-runs.ts';
 import { onShutdown } from './serve.ts';
 
 /** `agentruns worker`: runs attempts only; start as many as the database can feed. */
 export async function work(config: Config): Promise<void> {
+  setHeapGrowth(config.heapGrowthPercent);
   const deps = await createDeps(config);
   const worker = createWorker(deps, {
     concurrency: config.workerConcurrency,
