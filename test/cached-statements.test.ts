@@ -7,13 +7,13 @@ describe('prepared statements kept by their text', () => {
   afterAll(() => sqlite.close());
 
   it('prepares a text once and hands the same statement back', () => {
-    const db = withCachedStatements(sqlite, 10);
+    const db = withCachedStatements(sqlite, { count: 10, chars: 10_000 });
     const first = db.prepare('SELECT 1 AS one');
     expect(db.prepare('SELECT 1 AS one')).toBe(first);
   });
 
   it('past the limit drops a text not used since the last eviction, keeping the used ones', () => {
-    const db = withCachedStatements(sqlite, 2);
+    const db = withCachedStatements(sqlite, { count: 2, chars: 10_000 });
     const a = db.prepare('SELECT 1 AS a');
     const b = db.prepare('SELECT 1 AS b');
     db.prepare('SELECT 1 AS a');
@@ -23,8 +23,23 @@ describe('prepared statements kept by their text', () => {
     expect(db.prepare('SELECT 1 AS b')).not.toBe(b);
   });
 
+  it('keeps texts within a budget of characters, and prepares a text longer than all of it for its one use', () => {
+    // Each of these texts is 13 characters: two fit in 30.
+    const db = withCachedStatements(sqlite, { count: 10, chars: 30 });
+    const a = db.prepare('SELECT 1 AS a');
+    const b = db.prepare('SELECT 1 AS b');
+    db.prepare('SELECT 1 AS a');
+    db.prepare('SELECT 1 AS c');
+    expect(db.prepare('SELECT 1 AS a')).toBe(a);
+    expect(db.prepare('SELECT 1 AS b')).not.toBe(b);
+    const long = `SELECT ${Array.from({ length: 20 }, (_, i) => i).join(', ')}`;
+    expect(db.prepare(long)).not.toBe(db.prepare(long));
+    // The long text took nothing from the kept ones.
+    expect(db.prepare('SELECT 1 AS a')).toBe(a);
+  });
+
   it('gives a fresh statement while the cached one is still iterating, and keeps the cached one', () => {
-    const db = withCachedStatements(sqlite, 10);
+    const db = withCachedStatements(sqlite, { count: 10, chars: 10_000 });
     const text = 'SELECT value FROM json_each(?)';
     const cached = db.prepare(text) as unknown as Database.Statement;
     const rows = cached.iterate('[1, 2, 3]');
