@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createModelHttpAgent, IdleStackPool } from '../src/models/idle-stack-pool.ts';
 
 describe('model calls over an idle-stack pool', () => {
@@ -65,6 +65,24 @@ describe('model calls over an idle-stack pool', () => {
     }
     expect(sockets).toBe(40);
     await agent.destroy();
+  });
+
+  it('lets the connections of a burst go once they close idle, and keeps serving', async () => {
+    const origin = await start(true);
+    // undici closes a connection idle this long; the server's own timeout would do the same.
+    const pool = new IdleStackPool(origin, { keepAliveTimeout: 100, keepAliveMaxTimeout: 100 });
+    const calls = Array.from({ length: 30 }, (_, i) => get(pool, `${origin}/${i}`));
+    while (open.length < 30) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(pool.connections).toBe(30);
+    for (const answer of open.splice(0)) answer();
+    await Promise.all(calls);
+    await vi.waitFor(() => expect(pool.connections).toBe(0), { timeout: 10_000 });
+    const next = get(pool, `${origin}/after`);
+    while (open.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const answer of open.splice(0)) answer();
+    expect(await next).toBe('answer to /after');
+    expect(pool.connections).toBe(1);
+    await pool.close();
   });
 
   it('connects again when the server closed an idle connection', async () => {
