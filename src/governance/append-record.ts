@@ -1,5 +1,6 @@
 import { type Insertable, type Kysely, sql } from 'kysely';
 import type { Deps } from '../deps.ts';
+import { batchSlices } from '../store/batch-slices.ts';
 import type { Database, GovernedRecordsTable } from '../store/schema.ts';
 import { canonicalJson, GENESIS_HASH } from './digest.ts';
 import type { RecordBody, RecordLink } from './governed-record.ts';
@@ -35,8 +36,11 @@ export interface AppendedRecord {
   hash: string;
 }
 
-/** Rows in one multi-row INSERT: 13 columns each stays far below SQLite's parameter limit. */
-const INSERT_CHUNK = 200;
+/**
+ * Rows in one multi-row INSERT, a sealing transaction's worth (13 columns each stays far below
+ * SQLite's parameter limit); fewer go in `batchSlices`.
+ */
+const INSERT_CHUNK = 100;
 
 /**
  * Appends one record to its organization's chain inside `trx`: the next seq, the head's hash as
@@ -192,10 +196,7 @@ export async function appendRecords(
       ? chained
       : await chainRecords(heads, inputs, deps.clock.now());
   const withIds = rows.map((row) => ({ id: deps.ids.next('grc'), ...row }));
-  for (let i = 0; i < withIds.length; i += INSERT_CHUNK)
-    await trx
-      .insertInto('governed_records')
-      .values(withIds.slice(i, i + INSERT_CHUNK))
-      .execute();
+  for (const slice of batchSlices(withIds, INSERT_CHUNK))
+    await trx.insertInto('governed_records').values(slice).execute();
   return withIds.map((r) => ({ id: r.id, seq: Number(r.seq), hash: r.hash }));
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Ids } from '../platform/ids.ts';
+import { batchSlices } from '../store/batch-slices.ts';
 import type { AuditEventsTable, Database } from '../store/schema.ts';
 
 export interface AuditEntry {
@@ -23,17 +24,17 @@ export async function appendAudit(
   await appendAudits(db, ids, at, [entry]);
 }
 
-/** Appends several entries in one multi-row INSERT per 200 (sealing a batch of attempts). */
+/** Appends several entries with a few multi-row INSERTs (`batchSlices` of 100: sealing a batch of attempts). */
 export async function appendAudits(
   db: Kysely<Database>,
   ids: Ids,
   at: number,
   entries: readonly AuditEntry[],
 ): Promise<void> {
-  for (let i = 0; i < entries.length; i += 200)
+  for (const slice of batchSlices(entries, 100))
     await db
       .insertInto('audit_events')
-      .values(auditRows(ids, at, entries.slice(i, i + 200)))
+      .values(auditRows(ids, at, slice))
       .execute();
 }
 

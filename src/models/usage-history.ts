@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Deps } from '../deps.ts';
+import { batchSlices } from '../store/batch-slices.ts';
 import type { Database } from '../store/schema.ts';
 
 /** One step's answer in a completed attempt: what a later run's estimate expects of that step. */
@@ -48,8 +49,8 @@ export function usageSamplesOf(attemptStatus: string, steps: readonly RecordedSt
     });
 }
 
-/** Rows in one multi-row INSERT. */
-const INSERT_CHUNK = 200;
+/** Rows in one multi-row INSERT, a sealing transaction's worth; fewer go in `batchSlices`. */
+const INSERT_CHUNK = 100;
 
 /** Records completed attempts' samples inside `trx`; an attempt recorded before is left as it is. */
 export async function recordUsageHistory(
@@ -66,10 +67,10 @@ export async function recordUsageHistory(
       run_id: e.runId,
       samples: JSON.stringify(e.samples),
     }));
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+  for (const slice of batchSlices(rows, INSERT_CHUNK))
     await trx
       .insertInto('usage_history')
-      .values(rows.slice(i, i + INSERT_CHUNK))
+      .values(slice)
       .onConflict((c) => c.doNothing())
       .execute();
 }
