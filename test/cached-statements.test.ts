@@ -12,26 +12,25 @@ describe('prepared statements kept by their text', () => {
     expect(db.prepare('SELECT 1 AS one')).toBe(first);
   });
 
-  it('past the limit drops a text not used since the last eviction, keeping the used ones', () => {
-    const db = withCachedStatements(sqlite, { count: 2, chars: 10_000 });
+  /** Prepares a, b, a again, then c, one more than the cache holds: `a` was used again, so `b` goes. */
+  const evictsTheUnused = (db: ReturnType<typeof withCachedStatements>) => {
     const a = db.prepare('SELECT 1 AS a');
     const b = db.prepare('SELECT 1 AS b');
     db.prepare('SELECT 1 AS a');
     db.prepare('SELECT 1 AS c');
-    // `a` was used again, so `b` went.
     expect(db.prepare('SELECT 1 AS a')).toBe(a);
     expect(db.prepare('SELECT 1 AS b')).not.toBe(b);
+    return a;
+  };
+
+  it('past the limit drops a text not used since the last eviction, keeping the used ones', () => {
+    evictsTheUnused(withCachedStatements(sqlite, { count: 2, chars: 10_000 }));
   });
 
   it('keeps texts within a budget of characters, and prepares a text longer than all of it for its one use', () => {
     // Each of these texts is 13 characters: two fit in 30.
     const db = withCachedStatements(sqlite, { count: 10, chars: 30 });
-    const a = db.prepare('SELECT 1 AS a');
-    const b = db.prepare('SELECT 1 AS b');
-    db.prepare('SELECT 1 AS a');
-    db.prepare('SELECT 1 AS c');
-    expect(db.prepare('SELECT 1 AS a')).toBe(a);
-    expect(db.prepare('SELECT 1 AS b')).not.toBe(b);
+    const a = evictsTheUnused(db);
     const long = `SELECT ${Array.from({ length: 20 }, (_, i) => i).join(', ')}`;
     expect(db.prepare(long)).not.toBe(db.prepare(long));
     // The long text took nothing from the kept ones.
