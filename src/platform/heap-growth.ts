@@ -8,9 +8,9 @@ import v8 from 'node:v8';
  * what survives: what a model call keeps for its second is promoted and dies there, so the heap
  * of `serve` or `worker` settled at ~4× its live data. At 100 (twice) the concurrency benchmark's
  * RSS per run in flight went 126–133 → 79–81 KB at 4,000 runs and 180–186 → 114–118 KB at 2,000,
- * with no difference in the engine drain's steps per second and CPU per call within the rounds'
- * noise (bench/README.md). Nothing is set when `percent` is 0 or the process was started with a
- * heap growth flag of its own; true when it was set.
+ * for CPU per call within the rounds' noise at 2,000 and in the engine drain, and up to ~10 % more at
+ * 4,000, where marking runs three times as often (bench/README.md). Nothing is set when `percent` is
+ * 0 or the process was started with a heap growth flag of its own; true when it was set.
  */
 export function setHeapGrowth(percent: number, execArgv: readonly string[] = process.execArgv): boolean {
   if (percent === 0) return false;
