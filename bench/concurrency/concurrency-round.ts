@@ -1,3 +1,4 @@
+import { loadTokenizer } from '../../src/models/count-tokens.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { setHeapGrowth } from '../../src/platform/heap-growth.ts';
 import { type ConcurrencyRoundOptions, measureConcurrency } from './measure-concurrency.ts';
@@ -8,8 +9,9 @@ import { type ConcurrencyRoundOptions, measureConcurrency } from './measure-conc
  * handed back to the system, would inflate. Options in `ROUND_OPTIONS` (JSON); the round's result
  * is the last line of stdout.
  */
-// The heap's growth as `agentruns serve` and `agentruns worker` set it.
+// The heap's growth and the tokenizer as `agentruns serve` and `agentruns worker` set them up.
 setHeapGrowth(loadConfig().heapGrowthPercent);
+loadTokenizer();
 const options = JSON.parse(process.env.ROUND_OPTIONS ?? '') as ConcurrencyRoundOptions;
 const round = await measureConcurrency(options);
 process.stdout.write(`${JSON.stringify(round)}\n`);

@@ -12,15 +12,24 @@ let o200k: O200k | undefined;
 const MERGE_CACHE_WORDS = 5_000;
 
 /**
- * o200k_base's ranks are a table of 200,000 entries (14 MB of heap): loaded at the first count
- * (synchronously, from the package's CommonJS build), not at the start of every command and process.
+ * o200k_base's ranks are a table of 200,000 entries (14 MB of heap) that takes ~330 ms to load,
+ * synchronously (the package's CommonJS build): loaded at the first count, not at the start of every
+ * command, or ahead of it by `loadTokenizer`.
  */
-function countO200k(text: string): number {
+function o200kBase(): O200k {
   if (!o200k) {
     o200k = createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200k;
     o200k.setMergeCacheSize(MERGE_CACHE_WORDS);
   }
-  return o200k.countTokens(text);
+  return o200k;
+}
+
+/**
+ * Loads the tokenizer now, for a process that will count prompts while it serves (`serve`,
+ * `worker`): left to the first estimate, its load would stall every request and run in flight then.
+ */
+export function loadTokenizer(): void {
+  o200kBase();
 }
 
 /** How a prompt's tokens were counted for an estimate. */
@@ -39,7 +48,7 @@ export function countPromptTokens(model: string, text: string): { tokens: number
   if (text === '') return { tokens: 0, counter: 'o200k_base' };
   if (model.startsWith('simulated/'))
     return { tokens: approximateTokens(text), counter: 'characters÷4 (simulated)' };
-  const tokens = countO200k(text);
+  const tokens = o200kBase().countTokens(text);
   if (model.startsWith('anthropic/'))
     return { tokens: Math.ceil(tokens * ANTHROPIC_FACTOR), counter: 'o200k_base×1.15 (approximation)' };
   return { tokens, counter: 'o200k_base' };
