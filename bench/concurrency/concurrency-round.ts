@@ -9,7 +9,8 @@ import { type ConcurrencyRoundOptions, measureConcurrency } from './measure-conc
  * handed back to the system, would inflate. Options in `ROUND_OPTIONS` (JSON); the round's result
  * is the last line of stdout.
  */
-// The heap's growth and the tokenizer as `agentruns serve` and `agentruns worker` set them up.
+// The heap's growth as `agentruns serve` and `agentruns worker` set it, and the tokenizer loaded as
+// they load it when a provider can be called (the round's model is a named provider).
 setHeapGrowth(loadConfig().heapGrowthPercent);
 loadTokenizer();
 const options = JSON.parse(process.env.ROUND_OPTIONS ?? '') as ConcurrencyRoundOptions;

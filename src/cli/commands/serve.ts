@@ -5,7 +5,7 @@ import { createBenchmarkLoop } from '../../benchmarks/benchmark-loop.ts';
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { bootstrap } from '../../identity/bootstrap.ts';
-import { loadTokenizer } from '../../models/count-tokens.ts';
+import { preloadTokenizer } from '../../models/preload-tokenizer.ts';
 import { createNotifier } from '../../notify/notifier.ts';
 import type { Config } from '../../platform/config.ts';
 import { setHeapGrowth } from '../../platform/heap-growth.ts';
@@ -19,9 +19,9 @@ import { createUploadRuns } from '../../triggers/upload-runs.ts';
  */
 export async function serve(config: Config, options: { worker: boolean }): Promise<void> {
   setHeapGrowth(config.heapGrowthPercent);
-  loadTokenizer();
   await ensureWebUi(config.webDir ?? DEFAULT_WEB_DIR);
   const deps = await createDeps(config);
+  await preloadTokenizer(deps);
   const first = await bootstrap(deps);
   if (first.created) {
     const password = first.generatedPassword

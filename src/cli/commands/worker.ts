@@ -1,7 +1,7 @@
 import { createBenchmarkLoop } from '../../benchmarks/benchmark-loop.ts';
 import { createDeps } from '../../create-deps.ts';
 import { createWorker } from '../../engine/worker.ts';
-import { loadTokenizer } from '../../models/count-tokens.ts';
+import { preloadTokenizer } from '../../models/preload-tokenizer.ts';
 import { createNotifier } from '../../notify/notifier.ts';
 import { createMetrics } from '../../observability/metrics.ts';
 import { startMetricsServer } from '../../observability/metrics-server.ts';
@@ -14,8 +14,8 @@ import { onShutdown } from './serve.ts';
 /** `agentruns worker`: runs attempts only; start as many as the database can feed. */
 export async function work(config: Config): Promise<void> {
   setHeapGrowth(config.heapGrowthPercent);
-  loadTokenizer();
   const deps = await createDeps(config);
+  await preloadTokenizer(deps);
   const worker = createWorker(deps, {
     concurrency: config.workerConcurrency,
     childRunDepthLimit: config.childRunDepthLimit,
