@@ -13,8 +13,8 @@ const MERGE_CACHE_WORDS = 5_000;
 
 /**
  * o200k_base's ranks are a table of 200,000 entries (14 MB of heap) that takes ~330 ms to load,
- * synchronously (the package's CommonJS build): loaded at the first count, not at the start of every
- * command, or ahead of it by `loadTokenizer`.
+ * synchronously (the package's CommonJS build): loaded at the first count (not at the start of every
+ * command), or ahead of it by `loadTokenizer`.
  */
 function o200kBase(): O200k {
   if (!o200k) {
@@ -25,8 +25,9 @@ function o200kBase(): O200k {
 }
 
 /**
- * Loads the tokenizer now, for a process that will count prompts while it serves (`serve`,
- * `worker`): left to the first estimate, its load would stall every request and run in flight then.
+ * Loads the tokenizer now, for a process that will count prompts while it serves
+ * (`preload-tokenizer.ts`): left to the first estimate, its load would stall every request and run in
+ * flight then.
  */
 export function loadTokenizer(): void {
   o200kBase();
