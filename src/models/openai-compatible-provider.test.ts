@@ -30,16 +30,24 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** A server that answers every request with `body`, as written (server-sent events unless told). */
+/**
+ * A server that answers every request with `body`, as written (server-sent events unless told); a
+ * body given in pieces goes out one piece at a time, 20 ms apart.
+ */
 async function rawEventServer(
-  body: string,
+  body: string | Buffer[],
   contentType = 'text/event-stream',
 ): Promise<{ baseUrl: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.resume();
-    req.on('end', () => {
+    req.on('end', async () => {
       res.writeHead(200, { 'content-type': contentType });
-      res.end(body);
+      if (typeof body === 'string') return res.end(body);
+      for (const piece of body) {
+        res.write(piece);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      res.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -178,6 +186,23 @@ describe('OpenAI-compatible provider (Chat Completions over undici)', () => {
     expect(answer.text).toBe('Acme cannot say more.');
     expect(deltas).toEqual(['Acme ', 'cannot say more.']);
     expect(answer.usage).toEqual({ inputTokens: 3, outputTokens: 4 });
+  });
+
+  it('keeps a character whose bytes arrive in two pieces whole', async () => {
+    const event = Buffer.from(chunk({ choices: [{ delta: { content: 'Café ☕' }, finish_reason: 'stop' }] }));
+    const middleOfE = event.indexOf(Buffer.from('é')) + 1;
+    const middleOfCup = event.indexOf(Buffer.from('☕')) + 2;
+    raw = await rawEventServer([
+      event.subarray(0, middleOfE),
+      event.subarray(middleOfE, middleOfCup),
+      event.subarray(middleOfCup),
+      Buffer.from('data: [DONE]\n\n'),
+    ]);
+    const provider = createOpenAICompatibleProvider({ id: 'vllm', baseUrl: raw.baseUrl });
+    const deltas: string[] = [];
+    const answer = await provider.generate(call({ onDelta: (text) => deltas.push(text) }));
+    expect(answer.text).toBe('Café ☕');
+    expect(deltas).toEqual(['Café ☕']);
   });
 
   it('takes a whole answer from a server that does not stream although asked to', async () => {

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createParser } from 'eventsource-parser';
 import { type Dispatcher, request, errors as undiciErrors } from 'undici';
 import { messageOf, ProviderError } from '../platform/errors.ts';
@@ -104,8 +106,7 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
               else readChunk(answer, parseJson(event.data, failed), call.onDelta, failed);
             },
           });
-          response.body.setEncoding('utf8');
-          for await (const piece of response.body) parser.feed(piece as string);
+          await readText(response.body, (text) => parser.feed(text));
           if (!done && !answer.finished) {
             throw failed('ended the stream before the answer was complete', 'bad_response', true);
           }
@@ -250,6 +251,25 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return flat;
+}
+
+/**
+ * Hands the body to `feed` as text, chunk by chunk as it arrives (a character split between chunks
+ * arrives whole), and resolves at its end; a throw of `feed` destroys the body and rejects with it.
+ * Listened to rather than iterated: a streamed answer comes in many small chunks, and the iterator
+ * costs promises and a decoder stream for each.
+ */
+async function readText(body: Readable, feed: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  body.on('data', (chunk: Buffer) => {
+    try {
+      feed(decoder.decode(chunk, { stream: true }));
+    } catch (error) {
+      body.destroy(error as Error);
+    }
+  });
+  await finished(body);
+  feed(decoder.decode());
 }
 
 /** The start of an error answer: enough to say what went wrong, never a whole runaway body. */
