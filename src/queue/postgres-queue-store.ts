@@ -143,7 +143,7 @@ export function createPostgresQueueStore(
         text: claimSql,
         values: [workerId, now + leaseMs, now, limit],
       });
-      return rows.map(toClaimedAttempt);
+      return rows.map((row) => toClaimedAttempt(row, row));
     },
     async heartbeat({ leases, now, leaseMs }) {
       if (leases.length === 0) return [];

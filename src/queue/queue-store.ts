@@ -67,17 +67,19 @@ export interface AttemptCommit {
   at: number;
   statusText: string;
   /** First commit of a holder: the run is (again) running. */
-  started?: { attempt: number };
-  result?: StepResultRecord;
+  started?: { attempt: number } | undefined;
+  result?: StepResultRecord | undefined;
   /** The step that starts now. */
-  next?: { number: number; name: string };
+  next?: { number: number; name: string } | undefined;
   /** The attempt ends with this commit. */
-  finish?: {
-    status: Exclude<FinalStatus, 'canceled'>;
-    output: string | null;
-    searchText: string;
-    error: string | null;
-  };
+  finish?:
+    | {
+        status: Exclude<FinalStatus, 'canceled'>;
+        output: string | null;
+        searchText: string;
+        error: string | null;
+      }
+    | undefined;
 }
 
 export interface HeldLease {
@@ -216,7 +218,7 @@ export interface ClaimedRunRow {
   credit_rate: number;
 }
 
-export function toClaimedAttempt(row: AttemptRow & ClaimedRunRow): ClaimedAttempt {
+export function toClaimedAttempt(row: AttemptRow, run: ClaimedRunRow): ClaimedAttempt {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -228,12 +230,12 @@ export function toClaimedAttempt(row: AttemptRow & ClaimedRunRow): ClaimedAttemp
     leaseGeneration: row.lease_generation,
     createdAt: row.created_at,
     run: {
-      name: row.run_name,
-      agentId: row.agent_id,
-      variables: row.variables,
-      modelSettings: row.model_settings,
-      stepOverrides: row.step_overrides,
-      creditRate: row.credit_rate,
+      name: run.run_name,
+      agentId: run.agent_id,
+      variables: run.variables,
+      modelSettings: run.model_settings,
+      stepOverrides: run.step_overrides,
+      creditRate: run.credit_rate,
     },
   };
 }

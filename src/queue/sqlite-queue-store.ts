@@ -150,7 +150,7 @@ export function createSqliteQueueStore(
           const run = claimedRun.get(row.run_id);
           // Unreachable (a foreign key): throwing rolls the claim back rather than strand a lease.
           if (!run) throw new Error(`attempt ${row.id} has no run ${row.run_id}`);
-          return toClaimedAttempt({ ...row, ...run });
+          return toClaimedAttempt(row, run);
         });
       }),
     heartbeat: ({ leases, now, leaseMs }) =>
