@@ -117,7 +117,17 @@ export async function chainRecords(
     const value = input.body(link);
     const body = canonicalJson(value);
     const hash = sha256HexSync(body);
-    const statement = recordStatement({ ...link, hash, kind: input.kind, runId: input.runId }, value.files);
+    const statement = recordStatement(
+      {
+        seq: link.seq,
+        hash,
+        prevHash: link.prevHash,
+        orgId: link.orgId,
+        kind: input.kind,
+        runId: input.runId,
+      },
+      value.files,
+    );
     const receipt = await createReceipt(
       statement,
       signing.signer,

@@ -141,7 +141,8 @@ export function eventsOf(commit: AttemptCommit): Array<{ type: string; data: unk
     });
   }
   if (commit.next) {
-    events.push({ type: 'step.started', data: { ...commit.next, statusText: commit.statusText } });
+    const { number, name } = commit.next;
+    events.push({ type: 'step.started', data: { number, name, statusText: commit.statusText } });
   }
   if (commit.finish) {
     events.push({

@@ -43,7 +43,16 @@ export function compiledOnce<DB, Args extends Argument[], Row>(
       byAdapter.set(adapter, compiled);
     }
     const parameters = compiled.sources.map((s) => ('argument' in s ? args[s.argument] : s.constant));
-    const result = await db.executeQuery<Row>({ ...compiled.template, parameters });
+    const { query, queryId, sql } = compiled.template;
+    // Field by field, not `{ ...template, parameters }` (docs/ARCHITECTURE.md, "Hot paths build
+    // objects field by field"); the mapped type makes a field Kysely adds a compile error here.
+    const run: { [K in keyof CompiledQuery<Row>]-?: CompiledQuery<Row>[K] } = {
+      query,
+      queryId,
+      sql,
+      parameters,
+    };
+    const result = await db.executeQuery<Row>(run);
     return result.rows;
   };
 }
