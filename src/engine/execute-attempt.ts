@@ -5,6 +5,7 @@ import type { ModelRegistry } from '../models/model-registry.ts';
 import type { ModelStepRunner } from '../models/model-step-runner.ts';
 import type { Clock } from '../platform/clock.ts';
 import { messageOf } from '../platform/errors.ts';
+import type { EveryField } from '../platform/every-field.ts';
 import type { AttemptCommit, StepResultRecord } from '../queue/queue-store.ts';
 import { variablesRecord } from '../runs/resolve-variables.ts';
 import { statusText } from '../runs/status-text.ts';
@@ -248,15 +249,9 @@ function finish(
 
 type AttemptRef = Pick<AttemptCommit, 'attemptId' | 'runId' | 'orgId' | 'leaseGeneration'>;
 
-/**
- * A commit of the attempt `ref` names, every field written out. Not `{ ...ref, … }`: on Node 20's V8
- * each object a spread makes gets a hidden class of its own (100,000 commits, 100,000 maps), so
- * every read of a commit down the queue's write path missed its inline cache, and each commit
- * carried a new map and descriptor array.
- */
+/** A commit of the attempt `ref` names, written out field by field (`EveryField`), not spread. */
 function commitOf(ref: AttemptRef, fields: Omit<AttemptCommit, keyof AttemptRef>): AttemptCommit {
-  // Every field of AttemptCommit, or this does not compile: one added there is not dropped here.
-  const commit: { [K in keyof AttemptCommit]-?: AttemptCommit[K] } = {
+  const commit: EveryField<AttemptCommit> = {
     attemptId: ref.attemptId,
     runId: ref.runId,
     orgId: ref.orgId,

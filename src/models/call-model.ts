@@ -1,5 +1,6 @@
 import type { Clock } from '../platform/clock.ts';
 import { ProviderError } from '../platform/errors.ts';
+import type { EveryField } from '../platform/every-field.ts';
 import type { ModelAnswer, ModelCall, ModelProvider } from './model-provider.ts';
 
 export interface RetryPolicy {
@@ -115,13 +116,10 @@ function withTries(error: ProviderError, attempts: number): ProviderError {
   });
 }
 
-// The objects of every model call are written out field by field, not spread: on Node 20's V8 an
-// object made by `{ ...call, … }` gets a hidden class of its own, and every read of it in the
-// provider misses its inline cache (docs/ARCHITECTURE.md, "Hot paths build objects field by field").
-// The mapped types make a field added to ModelCall or ModelAnswer a compile error here, not a drop.
+// The objects of every model call are written out field by field (`EveryField`), not spread.
 
 function withSignal(call: ModelCall, signal: AbortSignal): ModelCall {
-  const copy: { [K in keyof ModelCall]-?: ModelCall[K] } = {
+  const copy: EveryField<ModelCall> = {
     model: call.model,
     system: call.system,
     prompt: call.prompt,
@@ -140,7 +138,7 @@ function withSignal(call: ModelCall, signal: AbortSignal): ModelCall {
 }
 
 function calledModel(answer: ModelAnswer, attempts: number): CalledModel {
-  const called: { [K in keyof CalledModel]-?: CalledModel[K] } = {
+  const called: EveryField<CalledModel> = {
     text: answer.text,
     usage: answer.usage,
     responseModel: answer.responseModel,

@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { EveryField } from '../platform/every-field.ts';
 
 /** What a query takes from its caller: values that become parameters, never SQL. */
 type Argument = string | number;
@@ -44,9 +45,8 @@ export function compiledOnce<DB, Args extends Argument[], Row>(
     }
     const parameters = compiled.sources.map((s) => ('argument' in s ? args[s.argument] : s.constant));
     const { query, queryId, sql } = compiled.template;
-    // Field by field, not `{ ...template, parameters }` (docs/ARCHITECTURE.md, "Hot paths build
-    // objects field by field"); the mapped type makes a field Kysely adds a compile error here.
-    const run: { [K in keyof CompiledQuery<Row>]-?: CompiledQuery<Row>[K] } = {
+    // Field by field (`EveryField`), not `{ ...template, parameters }`.
+    const run: EveryField<CompiledQuery<Row>> = {
       query,
       queryId,
       sql,
