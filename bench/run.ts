@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { concurrencyTable, runConcurrencyBench } from './concurrency/concurrency-bench.ts';
 import { runEngineBench } from './engine/engine-bench.ts';
 import { engineTable } from './engine/engine-table.ts';
+import { runExportBench } from './export/export-bench.ts';
+import { exportTable } from './export/export-table.ts';
 import { loadTable, runLoadBench } from './load/load-bench.ts';
 import { recordResults } from './record-results.ts';
 import { runRetrievalBench } from './retrieval/retrieval-bench.ts';
@@ -13,9 +15,11 @@ import { runListTable, runRunListBench } from './runlist/runlist-bench.ts';
  *  --latency-runs 500
  *  --chunks 100000 --queries 100 --connections 1000 --duration 10 --load-rounds 2
  *  --inflight 1000,2000,4000 --concurrency-duration 60 --concurrency-warmup 10 --stores sqlite,postgres
+ *  --export-mib 256 --export-rounds 2 --export-probe on
  *  --profile DIR --allocation-profile DIR --no-write]`
- * Writes bench/results/engine.json, retrieval.json, load.json, concurrency.json and their tables in
- * bench/README.md. `--suite concurrency` runs that one alone.
+ * Writes bench/results/engine.json, retrieval.json, load.json, concurrency.json, export.json and their
+ * tables in bench/README.md. `--suite concurrency` runs that one alone; `runlist` (an hour's seeding of
+ * a million runs per store) runs only when named.
  */
 const { values } = parseArgs({
   options: {
@@ -34,7 +38,7 @@ const { values } = parseArgs({
     'allocation-profile': { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     /** Which benchmarks to run, comma-separated. */
-    suite: { type: 'string', default: 'engine,retrieval,load,concurrency' },
+    suite: { type: 'string', default: 'engine,retrieval,load,concurrency,export' },
     /** Load: concurrent clients, seconds per round, rounds (A B A B). */
     connections: { type: 'string', default: '1000' },
     duration: { type: 'string', default: '10' },
@@ -51,6 +55,14 @@ const { values } = parseArgs({
     'list-queries': { type: 'string', default: '200' },
     'list-stores': { type: 'string', default: 'sqlite,postgres' },
     'list-writes': { type: 'string', default: '200' },
+    /** Export: MiB exported, or several (`1024,4096`: the 1 to 4 GiB flatness check, ~30 min); rounds. */
+    'export-mib': { type: 'string', default: process.env.AGENTRUNS_BENCH_EXPORT_MIB ?? '256' },
+    'export-rounds': { type: 'string', default: process.env.AGENTRUNS_BENCH_EXPORT_ROUNDS ?? '2' },
+    /** `off` deflates every chunk, even incompressible ones, as `zip -r` deflates every file. */
+    'export-probe': {
+      type: 'string',
+      default: process.env.AGENTRUNS_BENCH_EXPORT_PROBE === '0' ? 'off' : 'on',
+    },
   },
 });
 const suites = new Set(values.suite.split(','));
@@ -155,4 +167,21 @@ if (suites.has('concurrency')) {
     recordResults('concurrency', concurrency, 'concurrency-table', table);
   }
   if (concurrency.targets.some((t) => !t.met)) process.exitCode = 1;
+}
+
+if (suites.has('export')) {
+  if (values['export-probe'] !== 'on' && values['export-probe'] !== 'off') {
+    throw new Error('--export-probe must be on or off');
+  }
+  const exported = await runExportBench({
+    sizesMiB: values['export-mib'].split(',').map((n) => positive('export-mib', n)),
+    rounds: positive('export-rounds', values['export-rounds']),
+    probeIncompressible: values['export-probe'] === 'on',
+    log: (line) => console.log(line),
+  });
+  const table = exportTable(exported);
+  console.log(`\n${table}\n`);
+  if (!values['no-write']) {
+    recordResults('export', exported, 'export-table', table);
+  }
 }

@@ -12,28 +12,19 @@ import { bootstrap } from '../../src/identity/bootstrap.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createRun } from '../../src/runs/create-run.ts';
 import { resealWithFiles, type SealedFile } from '../../test/support/reseal-with-files.ts';
-import { recordResults } from '../record-results.ts';
-import { exportTable } from './export-table.ts';
 
-/**
- * Evidence export benchmark (issues 09 and 11): export N MiB of generated files (half incompressible,
- * half compressible CSV-like text, 8 MiB each) as a signed evidence bundle, against `zip -r -6` and
- * `sha256sum` over the same files in the same run, A B A B; then store mode against `zip -r -0`.
- * MB/s of input and peak RSS of each; medians and ranges over the rounds.
- *
- * `AGENTRUNS_BENCH_EXPORT_MIB` sets the size, or several (`1024,4096`: the 1 to 4 GiB flatness check
- * of issue 11, about 25 minutes on a busy 2-core machine); default 256.
- * `AGENTRUNS_BENCH_EXPORT_ROUNDS` sets the rounds (default 2). `AGENTRUNS_BENCH_EXPORT_PROBE=0` turns
- * off the incompressible-chunk probe, so every chunk is deflated as `zip -r` deflates every file.
- */
-const sizesMiB = (process.env.AGENTRUNS_BENCH_EXPORT_MIB ?? '256').split(',').map(Number);
-const rounds = Math.max(1, Number(process.env.AGENTRUNS_BENCH_EXPORT_ROUNDS ?? 2));
+export interface ExportBenchOptions {
+  /** Sizes to export, in MiB: `[1024, 4096]` is the 1 to 4 GiB flatness check of issue 11. */
+  sizesMiB: number[];
+  rounds: number;
+  /** Off: every chunk is deflated, as `zip -r` deflates every file. */
+  probeIncompressible: boolean;
+  log: (line: string) => void;
+}
+
 const FILE_MIB = 8;
 const MiB = 1024 * 1024;
 const targets = { speedupOverZipR: 1.5, storeModeRatioToZip0: 0.8, peakRssMB: 150 };
-for (const size of sizesMiB)
-  if (!Number.isFinite(size) || size < 2 * FILE_MIB)
-    throw new Error(`AGENTRUNS_BENCH_EXPORT_MIB: each size must be a number of MiB ≥ ${2 * FILE_MIB}`);
 
 function compressible(size: number, seed: number): Buffer {
   // CSV rows of repeated words and numbers: deflates about 4:1, like a generated report.
@@ -128,13 +119,11 @@ async function seed(dataDir: string, totalMiB: number) {
 }
 
 /** One size: seed, then A B A B against zip -r -6, then store mode against zip -r -0, then sha256sum. */
-async function benchSize(totalMiB: number) {
+async function benchSize(totalMiB: number, { rounds, probeIncompressible, log }: ExportBenchOptions) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentruns-export-bench-'));
   try {
     const { orgId, fileCount, inputBytes } = await seed(dataDir, totalMiB);
-    console.log(
-      `export bench: ${fileCount} files × ${FILE_MIB} MiB = ${inputBytes / MiB} MiB, ${rounds} rounds`,
-    );
+    log(`export bench: ${fileCount} files × ${FILE_MIB} MiB = ${inputBytes / MiB} MiB, ${rounds} rounds`);
     const blobDir = path.join(dataDir, 'blobs');
     const mbps = (seconds: number) => round1(inputBytes / 1e6 / seconds);
     // Warm the page cache equally for everyone.
@@ -153,7 +142,7 @@ async function benchSize(totalMiB: number) {
           createdAt: Date.now(),
           options: {
             compressionLevel: level,
-            probeIncompressible: process.env.AGENTRUNS_BENCH_EXPORT_PROBE !== '0',
+            probeIncompressible: probeIncompressible,
           },
           file: out,
           config: benchConfig(dataDir),
@@ -194,14 +183,14 @@ async function benchSize(totalMiB: number) {
       loads.push(os.loadavg()[0] ?? 0);
       ours.push(await exportAt(6, r === 0));
       theirs.push(zipR(6));
-      console.log(
+      log(
         `  round ${r + 1}, level 6: ours ${ours.at(-1)?.seconds.toFixed(1)} s, zip -r ${theirs.at(-1)?.seconds.toFixed(1)} s`,
       );
     }
     for (let r = 0; r < rounds; r++) {
       oursStored.push(await exportAt(0, r === 0));
       theirsStored.push(zipR(0));
-      console.log(
+      log(
         `  round ${r + 1}, store: ours ${oursStored.at(-1)?.seconds.toFixed(1)} s, zip -0 ${theirsStored.at(-1)?.seconds.toFixed(1)} s`,
       );
     }
@@ -252,28 +241,33 @@ async function benchSize(totalMiB: number) {
   }
 }
 
-const sizes = [];
-for (const size of sizesMiB) sizes.push(await benchSize(size));
-const smallest = sizes[0];
-const largest = sizes.at(-1);
-const result = {
-  date: new Date().toISOString(),
-  node: process.version,
-  cpus: os.cpus().length,
-  cpuModel: os.cpus()[0]?.model ?? 'unknown',
-  mix: 'half random bytes (application/octet-stream, deflated), half CSV-like text; 8 MiB each',
-  compressionLevel: 6,
-  probeIncompressible: process.env.AGENTRUNS_BENCH_EXPORT_PROBE !== '0',
-  sizes,
-  // Issue 11: RSS flat from 1 to 4 GiB, the growth of the peak from the smallest size to the largest.
-  rssGrowthMiB: smallest && largest && sizes.length > 1 ? largest.peakRssMiB - smallest.peakRssMiB : null,
-  targets,
-};
-console.log(JSON.stringify(result, null, 2));
-const table = exportTable(result);
-console.log(`\n${table}\n`);
-if (process.env.AGENTRUNS_BENCH_NO_WRITE !== '1') {
-  recordResults('export', result, 'export-table', table);
+/**
+ * Evidence export benchmark (issues 09 and 11): export N MiB of generated files (half incompressible,
+ * half compressible CSV-like text, 8 MiB each) as a signed evidence bundle, against `zip -r -6` and
+ * `sha256sum` over the same files in the same run, A B A B; then store mode against `zip -r -0`.
+ * MB/s of input and peak RSS of each; medians and ranges over the rounds.
+ */
+export async function runExportBench(options: ExportBenchOptions) {
+  for (const size of options.sizesMiB)
+    if (!Number.isFinite(size) || size < 2 * FILE_MIB)
+      throw new Error(`--export-mib: each size must be a number of MiB ≥ ${2 * FILE_MIB}`);
+  const sizes = [];
+  for (const size of options.sizesMiB) sizes.push(await benchSize(size, options));
+  const smallest = sizes[0];
+  const largest = sizes.at(-1);
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    mix: 'half random bytes (application/octet-stream, deflated), half CSV-like text; 8 MiB each',
+    compressionLevel: 6,
+    probeIncompressible: options.probeIncompressible,
+    sizes,
+    // Issue 11: RSS flat from 1 to 4 GiB, the growth of the peak from the smallest size to the largest.
+    rssGrowthMiB: smallest && largest && sizes.length > 1 ? largest.peakRssMiB - smallest.peakRssMiB : null,
+    targets,
+  };
 }
 
-export type ExportBenchResult = typeof result;
+export type ExportBenchResult = Awaited<ReturnType<typeof runExportBench>>;
