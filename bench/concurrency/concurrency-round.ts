@@ -1,6 +1,6 @@
 import { loadTokenizer } from '../../src/models/count-tokens.ts';
 import { loadConfig } from '../../src/platform/config.ts';
-import { setHeapGrowth } from '../../src/platform/heap-growth.ts';
+import { applyHeapGrowth } from '../../src/platform/heap-growth.ts';
 import { type ConcurrencyRoundOptions, measureConcurrency } from './measure-concurrency.ts';
 
 /**
@@ -11,7 +11,7 @@ import { type ConcurrencyRoundOptions, measureConcurrency } from './measure-conc
  */
 // The heap's growth as `agentruns serve` and `agentruns worker` set it, and the tokenizer loaded as
 // they load it when a provider can be called (the round's model is a named provider).
-setHeapGrowth(loadConfig().heapGrowthPercent);
+applyHeapGrowth(loadConfig().heapGrowthPercent);
 loadTokenizer();
 const options = JSON.parse(process.env.ROUND_OPTIONS ?? '') as ConcurrencyRoundOptions;
 const round = await measureConcurrency(options);

@@ -58,9 +58,10 @@ export interface Config {
   shutdownGraceMs: number;
   /**
    * How far `serve` and `worker` let V8's heap grow past its live data before collecting, in percent
-   * (`AGENTRUNS_HEAP_GROWTH_PERCENT`; 0 leaves V8's own, up to 300): `platform/heap-growth.ts`.
+   * (`AGENTRUNS_HEAP_GROWTH_PERCENT`: `auto`, the default, steers it by how busy the event loop is;
+   * a number up to 300 fixes it; 0 leaves V8's own): `platform/heap-growth.ts`.
    */
-  heapGrowthPercent: number;
+  heapGrowthPercent: number | 'auto';
   /**
    * Bearer token a Prometheus scraper presents at `/metrics` (`AGENTRUNS_METRICS_TOKEN`); an
    * administrator's token or session works too, and with neither `/metrics` answers 401.
@@ -112,6 +113,13 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
 function atMost(value: number, most: number, name: string): number {
   if (value > most) throw new Error(`${name} must be at most ${most}, got ${value}`);
   return value;
+}
+
+function heapGrowthFrom(value: string | undefined): number | 'auto' {
+  const name = 'AGENTRUNS_HEAP_GROWTH_PERCENT';
+  if (value === undefined || value === '' || value === 'auto') return 'auto';
+  if (!/^\d+$/.test(value)) throw new Error(`${name} must be auto or a whole number, got "${value}"`);
+  return atMost(Number(value), 300, name);
 }
 
 /** Reads the environment once, at the composition root; domain code never reads `process.env`. */
@@ -171,11 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerLeaseMs: Math.max(1, intFrom(env.AGENTRUNS_WORKER_LEASE_MS, 30_000, 'AGENTRUNS_WORKER_LEASE_MS')),
     workerPollMs: Math.max(1, intFrom(env.AGENTRUNS_WORKER_POLL_MS, 1000, 'AGENTRUNS_WORKER_POLL_MS')),
     shutdownGraceMs: intFrom(env.AGENTRUNS_SHUTDOWN_GRACE_MS, 10_000, 'AGENTRUNS_SHUTDOWN_GRACE_MS'),
-    heapGrowthPercent: atMost(
-      intFrom(env.AGENTRUNS_HEAP_GROWTH_PERCENT, 100, 'AGENTRUNS_HEAP_GROWTH_PERCENT'),
-      300,
-      'AGENTRUNS_HEAP_GROWTH_PERCENT',
-    ),
+    heapGrowthPercent: heapGrowthFrom(env.AGENTRUNS_HEAP_GROWTH_PERCENT),
     metricsToken: env.AGENTRUNS_METRICS_TOKEN || undefined,
     workerMetricsPort: env.AGENTRUNS_WORKER_METRICS_PORT
       ? intFrom(env.AGENTRUNS_WORKER_METRICS_PORT, 0, 'AGENTRUNS_WORKER_METRICS_PORT')

@@ -8,7 +8,7 @@ import { bootstrap } from '../../identity/bootstrap.ts';
 import { preloadTokenizer } from '../../models/preload-tokenizer.ts';
 import { createNotifier } from '../../notify/notifier.ts';
 import type { Config } from '../../platform/config.ts';
-import { setHeapGrowth } from '../../platform/heap-growth.ts';
+import { applyHeapGrowth } from '../../platform/heap-growth.ts';
 import { createExtractionWorker } from '../../sites/extraction-worker.ts';
 import { createScheduler } from '../../triggers/scheduler.ts';
 import { createUploadRuns } from '../../triggers/upload-runs.ts';
@@ -18,7 +18,7 @@ import { createUploadRuns } from '../../triggers/upload-runs.ts';
  * embedded store by default. `--no-worker` serves the API only, for scale-out.
  */
 export async function serve(config: Config, options: { worker: boolean }): Promise<void> {
-  setHeapGrowth(config.heapGrowthPercent);
+  const heapGrowth = applyHeapGrowth(config.heapGrowthPercent);
   await ensureWebUi(config.webDir ?? DEFAULT_WEB_DIR);
   const deps = await createDeps(config);
   await preloadTokenizer(deps);
@@ -67,6 +67,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     await extraction?.stop();
     await benchmarks?.stop();
     await deps.close();
+    heapGrowth?.stop();
   });
 }
 

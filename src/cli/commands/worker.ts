@@ -6,14 +6,14 @@ import { createNotifier } from '../../notify/notifier.ts';
 import { createMetrics } from '../../observability/metrics.ts';
 import { startMetricsServer } from '../../observability/metrics-server.ts';
 import type { Config } from '../../platform/config.ts';
-import { setHeapGrowth } from '../../platform/heap-growth.ts';
+import { applyHeapGrowth } from '../../platform/heap-growth.ts';
 import { createExtractionWorker } from '../../sites/extraction-worker.ts';
 import { createUploadRuns } from '../../triggers/upload-runs.ts';
 import { onShutdown } from './serve.ts';
 
 /** `agentruns worker`: runs attempts only; start as many as the database can feed. */
 export async function work(config: Config): Promise<void> {
-  setHeapGrowth(config.heapGrowthPercent);
+  const heapGrowth = applyHeapGrowth(config.heapGrowthPercent);
   const deps = await createDeps(config);
   await preloadTokenizer(deps);
   const worker = createWorker(deps, {
@@ -56,5 +56,6 @@ export async function work(config: Config): Promise<void> {
     await notifier.stop();
     await uploadRuns.stop();
     await deps.close();
+    heapGrowth?.stop();
   });
 }
