@@ -1,11 +1,10 @@
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { createParser } from 'eventsource-parser';
-import { type Dispatcher, request, errors as undiciErrors } from 'undici';
+import { type Dispatcher, errors as undiciErrors } from 'undici';
 import { messageOf, ProviderError } from '../platform/errors.ts';
 import { createAiSdkProvider } from './ai-sdk-provider.ts';
 import { classifyHttpFailure, classifyProviderError } from './classify-provider-error.ts';
 import type { ModelAnswer, ModelCall, ModelProvider, Usage } from './model-provider.ts';
+import { postForText, postTarget, type ResponseHead, type TextSink } from './post-for-text.ts';
 import { providerOptionsFor } from './reasoning-options.ts';
 
 export interface OpenAICompatibleSettings {
@@ -21,7 +20,8 @@ export interface OpenAICompatibleSettings {
 
 /**
  * An OpenAI-compatible endpoint (Ollama, vLLM, LM Studio, Azure OpenAI v1): Chat Completions
- * spoken directly over undici, one request per call, the stream read with `eventsource-parser`.
+ * spoken directly over undici's dispatcher (`post-for-text.ts`), one request per call, the stream read
+ * with `eventsource-parser`.
  *
  * Why not the AI SDK for these calls: a self-hosted server is where thousands of runs wait on the
  * model at once, and the SDK's path (fetch, five web TransformStreams, zod on every chunk) costs
@@ -36,6 +36,7 @@ export interface OpenAICompatibleSettings {
 export function createOpenAICompatibleProvider(settings: OpenAICompatibleSettings): ModelProvider {
   const withTools = createAiSdkProvider({ ...settings, api: 'openai-compatible' });
   const url = `${settings.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const target = postTarget(url);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
@@ -66,50 +67,63 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
       const failed = (message: string, kind: 'bad_response' | 'failed', retryable = false) =>
         new ProviderError(`${settings.id} ${message} for ${call.model}`, retryable, { kind });
       try {
-        const response = await request(url, {
-          method: 'POST',
-          headers,
-          body,
-          signal: call.signal,
-          ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
-          // The step's deadline (call-model.ts) bounds the call; a reasoning model may think for minutes.
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        });
-        if (response.statusCode < 200 || response.statusCode > 299) {
-          const text = await readAtMost(response.body, ERROR_BODY_LIMIT);
+        const answer = newAnswer();
+        let failure: { head: ResponseHead; text: string } | undefined;
+        let whole: string | undefined;
+        let done = false;
+        await postForText(
+          target,
+          { headers, body, signal: call.signal, dispatcher: settings.dispatcher },
+          (head): TextSink => {
+            if (head.status < 200 || head.status > 299) {
+              // The start of an error answer: enough to say what went wrong, never a whole runaway body.
+              const failed = { head, text: '' };
+              failure = failed;
+              return (text) => {
+                failed.text += text;
+                return failed.text.length < ERROR_BODY_LIMIT;
+              };
+            }
+            if (!(head.header('content-type') ?? '').startsWith('text/event-stream')) {
+              // Not streamed, or a server that answers in one piece although asked to stream.
+              whole = '';
+              return (text) => {
+                whole += text;
+                return true;
+              };
+            }
+            const parser = createParser({
+              onEvent(event) {
+                if (event.data === '[DONE]') done = true;
+                else readChunk(answer, parseJson(event.data, failed), call.onDelta, failed);
+              },
+            });
+            return (text) => {
+              parser.feed(text);
+              return true;
+            };
+          },
+        );
+        if (failure) {
+          const { head, text } = failure;
           throw classifyHttpFailure(
             {
               url,
-              status: response.statusCode,
-              responseHeaders: flatHeaders(response.headers),
-              responseBody: text,
-              message: `HTTP ${response.statusCode}`,
+              status: head.status,
+              responseHeaders: head.headers(),
+              responseBody: text.slice(0, ERROR_BODY_LIMIT),
+              message: `HTTP ${head.status}`,
               cause: undefined,
             },
             call.model,
             settings.id,
           );
         }
-        const answer = newAnswer();
-        const contentType = String(response.headers['content-type'] ?? '');
-        if (!contentType.startsWith('text/event-stream')) {
-          // Not streamed, or a server that answers in one piece although asked to stream.
-          const whole = parseJson(await response.body.text(), failed);
-          readCompletion(answer, whole, failed);
+        if (whole !== undefined) {
+          readCompletion(answer, parseJson(whole, failed), failed);
           if (answer.text !== '') call.onDelta?.(answer.text);
-        } else {
-          let done = false;
-          const parser = createParser({
-            onEvent(event) {
-              if (event.data === '[DONE]') done = true;
-              else readChunk(answer, parseJson(event.data, failed), call.onDelta, failed);
-            },
-          });
-          await readText(response.body, (text) => parser.feed(text));
-          if (!done && !answer.finished) {
-            throw failed('ended the stream before the answer was complete', 'bad_response', true);
-          }
+        } else if (!done && !answer.finished) {
+          throw failed('ended the stream before the answer was complete', 'bad_response', true);
         }
         return {
           text: answer.text,
@@ -243,51 +257,6 @@ function usageOf(usage: WireUsage | undefined): Usage {
     ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
     ...(cachedInputTokens > 0 ? { cachedInputTokens } : {}),
   };
-}
-
-function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
-}
-
-/**
- * Hands the body to `feed` as text, chunk by chunk as it arrives (a character split between chunks
- * arrives whole), and resolves at its end; a throw of `feed` destroys the body and rejects with it.
- * Listened to rather than iterated: a streamed answer comes in many small chunks, and the iterator
- * costs promises and a decoder stream for each.
- */
-async function readText(body: Readable, feed: (text: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  body.on('data', (chunk: Buffer) => {
-    try {
-      feed(decoder.decode(chunk, { stream: true }));
-    } catch (error) {
-      body.destroy(error as Error);
-    }
-  });
-  await finished(body);
-  feed(decoder.decode());
-}
-
-/** The start of an error answer: enough to say what went wrong, never a whole runaway body. */
-async function readAtMost(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  limit: number,
-): Promise<string> {
-  const pieces: Buffer[] = [];
-  let size = 0;
-  for await (const piece of body) {
-    pieces.push(piece);
-    size += piece.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(pieces).subarray(0, limit).toString('utf8');
 }
 
 /** The server could not be reached, or the connection broke: worth another try. */
