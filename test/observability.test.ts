@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker } from '../src/engine/worker.ts';
+import { createGrowthSteering } from '../src/platform/heap-growth.ts';
 import { type ApiHarness, createApiHarness } from './support/api-harness.ts';
 import { eventually } from './support/processes.ts';
 import { createReportRun, storeKinds } from './support/test-deps.ts';
@@ -155,6 +156,24 @@ describe.each(storeKinds)('metrics and traces on %s', (kind) => {
     // Counts only: no organization, run or user appears.
     expect(text).not.toContain(api.deps.admin.orgId);
     expect(text).not.toContain('Acme');
+  });
+
+  it('reports the heap growth the steering sets, at each scrape, once a process reports it', async () => {
+    expect(sample(await scrape(), 'agentruns_heap_growth_percent')).toBeUndefined();
+    const loads = [0.1, 0.95, 0.95];
+    const steering = createGrowthSteering({
+      spare: 25,
+      busy: 100,
+      utilization: () => loads.shift() ?? 0.95,
+      apply: () => {},
+    });
+    api.deps.metrics?.reportHeapGrowth(steering);
+    expect(sample(await scrape(), 'agentruns_heap_growth_percent')).toBe(100);
+    steering.tick();
+    expect(sample(await scrape(), 'agentruns_heap_growth_percent')).toBe(25);
+    steering.tick();
+    steering.tick();
+    expect(sample(await scrape(), 'agentruns_heap_growth_percent')).toBe(85);
   });
 
   it('answers only the metrics token: 401 without credentials, 403 to users, even administrators', async () => {

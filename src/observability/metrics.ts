@@ -17,6 +17,8 @@ export interface Metrics {
   stepFinished(status: string, seconds: number): void;
   /** One model request (a try; retries count apart). */
   modelCall(provider: string, seconds: number, errorKind: string | undefined): void;
+  /** Reports the heap growth this process's steering sets (`platform/heap-growth.ts`) at each scrape. */
+  reportHeapGrowth(steering: { readonly percent: number }): void;
   /** The text exposition format. */
   render(): Promise<string>;
 }
@@ -108,6 +110,18 @@ export function createMetrics(deps: { store: Store; clock: Clock }): Metrics {
     modelCall(provider, seconds, errorKind) {
       modelLatency.observe({ provider, outcome: errorKind === undefined ? 'ok' : 'error' }, seconds);
       if (errorKind !== undefined) modelErrors.inc({ provider, kind: errorKind });
+    },
+    reportHeapGrowth(steering) {
+      // Registered only here: a process that does not steer its heap has no such sample (not a 0).
+      registry.removeSingleMetric('agentruns_heap_growth_percent');
+      new Gauge({
+        name: 'agentruns_heap_growth_percent',
+        help: "How far this process lets V8's heap grow past its live data before a full collection, as steered by its event loop's load.",
+        registers: [registry],
+        collect() {
+          this.set(steering.percent);
+        },
+      });
     },
     async render() {
       await readDatabase();

@@ -21,6 +21,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   const heapGrowth = applyHeapGrowth(config.heapGrowthPercent);
   await ensureWebUi(config.webDir ?? DEFAULT_WEB_DIR);
   const deps = await createDeps(config);
+  if (heapGrowth) deps.metrics?.reportHeapGrowth(heapGrowth);
   await preloadTokenizer(deps);
   const first = await bootstrap(deps);
   if (first.created) {

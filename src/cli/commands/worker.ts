@@ -15,6 +15,7 @@ import { onShutdown } from './serve.ts';
 export async function work(config: Config): Promise<void> {
   const heapGrowth = applyHeapGrowth(config.heapGrowthPercent);
   const deps = await createDeps(config);
+  if (heapGrowth) deps.metrics?.reportHeapGrowth(heapGrowth);
   await preloadTokenizer(deps);
   const worker = createWorker(deps, {
     concurrency: config.workerConcurrency,
