@@ -1,10 +1,12 @@
 import ExcelJS from 'exceljs';
 import type { Cell, SpreadsheetSpec } from './spreadsheet-spec.ts';
+import { dateZipEntries } from './zip-entry-dates.ts';
 
 /**
  * Renders a spreadsheet spec to .xlsx with exceljs: one worksheet per sheet, a bold frozen header
  * row, column widths and number formats, and formulas (Excel and LibreOffice compute them on open).
- * `createdAt` is the workbook's creation time, so the same spec at the same time gives the same bytes.
+ * `createdAt` is the workbook's creation time and every zip entry's date, so the same spec at the
+ * same time gives the same bytes.
  */
 export async function renderSpreadsheet(spec: SpreadsheetSpec, createdAt: Date): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
@@ -22,7 +24,7 @@ export async function renderSpreadsheet(spec: SpreadsheetSpec, createdAt: Date):
     for (const row of sheet.rows) worksheet.addRow(row.map(cellValue));
   }
   const bytes = await workbook.xlsx.writeBuffer();
-  return Buffer.from(bytes as ArrayBuffer);
+  return dateZipEntries(Buffer.from(bytes as ArrayBuffer), createdAt);
 }
 
 function cellValue(cell: Cell): ExcelJS.CellValue {
