@@ -142,7 +142,7 @@ async function benchSize(totalMiB: number, { rounds, probeIncompressible, log }:
           createdAt: Date.now(),
           options: {
             compressionLevel: level,
-            probeIncompressible: probeIncompressible,
+            probeIncompressible,
           },
           file: out,
           config: benchConfig(dataDir),

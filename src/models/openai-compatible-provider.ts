@@ -77,11 +77,11 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
           (head): TextSink => {
             if (head.status < 200 || head.status > 299) {
               // The start of an error answer: enough to say what went wrong, never a whole runaway body.
-              const failed = { head, text: '' };
-              failure = failed;
+              const refused = { head, text: '' };
+              failure = refused;
               return (text) => {
-                failed.text += text;
-                return failed.text.length < ERROR_BODY_LIMIT;
+                refused.text += text;
+                return refused.text.length < ERROR_BODY_LIMIT;
               };
             }
             if (!(head.header('content-type') ?? '').startsWith('text/event-stream')) {

@@ -16,7 +16,7 @@ import v8 from 'node:v8';
 export function setHeapGrowth(percent: number, execArgv: readonly string[] = process.execArgv): boolean {
   if (percent === 0) return false;
   if (startedWithOwnGrowth(execArgv)) return false;
-  v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
+  setGrowingPercent(percent);
   return true;
 }
 
@@ -77,7 +77,7 @@ export function steerHeapGrowth(options: SteerOptions): HeapGrowthSteering | und
 export function createGrowthSteering(options: SteerOptions): { readonly percent: number; tick: () => void } {
   const spareBelow = options.spareBelow ?? 0.5;
   const busyAbove = options.busyAbove ?? 0.8;
-  const apply = options.apply ?? ((p: number) => v8.setFlagsFromString(`--heap-growing-percent=${p}`));
+  const apply = options.apply ?? setGrowingPercent;
   const utilization = options.utilization ?? loopUtilization();
   let percent = options.busy;
   let smoothed: number | undefined;
@@ -108,6 +108,11 @@ function loopUtilization(): () => number {
     last = now;
     return utilization;
   };
+}
+
+/** V8 reads it at each full collection, when it sets the next one's limit. */
+function setGrowingPercent(percent: number): void {
+  v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 function startedWithOwnGrowth(execArgv: readonly string[]): boolean {
