@@ -2,9 +2,9 @@ import { STEERED_GROWTH, setHeapGrowth, steerHeapGrowth } from '../../src/platfo
 
 /**
  * `node bin/run-ts.js test/support/heap-steering-child.ts auto|PERCENT`: keeps ~64 MB live, then
- * for a few seconds makes, every 20 ms, a short burst of objects that live long enough to be
- * promoted and die in the old generation (the event loop busy ~20 % of the time, as `serve` with
- * time to spare); prints the largest heap V8 reserved after the first second, and the growth set.
+ * for a few seconds makes, every 30 ms, a short burst of objects that live long enough to be
+ * promoted and die in the old generation (the event loop busy ~10 % of the time, as `serve` with
+ * time to spare); prints the largest heap V8 reserved in the last half (the steering has set the limit by then), and the growth set.
  */
 const mode = process.argv[2] ?? 'auto';
 const steering = mode === 'auto' ? steerHeapGrowth({ ...STEERED_GROWTH, intervalMs: 100 }) : undefined;
@@ -16,13 +16,13 @@ let i = 0;
 let peak = 0;
 const started = performance.now();
 const burst = () => {
-  const until = performance.now() + 4;
+  const until = performance.now() + 3;
   while (performance.now() < until) {
     for (let k = 0; k < 500; k++, i++) ring[i % ring.length] = { i, values: [i, i + 1, i + 2, i + 3, i + 4] };
   }
   const elapsed = performance.now() - started;
-  if (elapsed > 1000) peak = Math.max(peak, process.memoryUsage().heapTotal);
-  if (elapsed < 6000) setTimeout(burst, 16);
+  if (elapsed > 4000) peak = Math.max(peak, process.memoryUsage().heapTotal);
+  if (elapsed < 8000) setTimeout(burst, 27);
   else {
     steering?.stop();
     console.log(JSON.stringify({ peakMB: peak / 2 ** 20, percent: steering?.percent, live: live.length }));
