@@ -82,4 +82,18 @@ describe.each(storeKinds)('executeTogether on %s', (kind) => {
     ).rejects.toThrow('every row of audit_events must name the same columns');
     expect(await readKv('e')).toEqual([]);
   });
+
+  it('skips rows whose key is taken when told to ignore conflicts, and refuses them otherwise', async () => {
+    await executeTogether(deps.store.db, kind, [rowsInsert('kv', [kv('g')(1)])]);
+    const again = { key: 'g-1', value: 'changed' };
+    await expect(
+      executeTogether(deps.store.db, kind, [rowsInsert('kv', [again, kv('g')(2)])]),
+    ).rejects.toThrow();
+    expect(await readKv('g')).toEqual([kv('g')(1)]);
+    await executeTogether(deps.store.db, kind, [
+      rowsInsert('kv', [again, kv('g')(2)], { ignoreConflicts: true }),
+      rowsInsert('audit_events', [audit('aud_together_g')]),
+    ]);
+    expect(await readKv('g')).toEqual([kv('g')(1), kv('g')(2)]);
+  });
 });

@@ -1,6 +1,7 @@
 import { type Insertable, type Kysely, sql } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { batchSlices } from '../store/batch-slices.ts';
+import { executeTogether, rowsInsert } from '../store/execute-together.ts';
 import type { Database, GovernedRecordsTable } from '../store/schema.ts';
 import { canonicalJson, GENESIS_HASH } from './digest.ts';
 import type { RecordBody, RecordLink } from './governed-record.ts';
@@ -183,11 +184,9 @@ function sameHeads(before: ReadonlyMap<string, ChainHead>, now: ReadonlyMap<stri
 }
 
 /**
- * Appends records in the given order, each organization's to its own chain, inside `trx`: per
- * organization one head read and one signing-key read, then one multi-row INSERT for all of them
- * (sealing 500 attempts that finished together costs a handful of statements, not 2,500).
- * `chained`, the same inputs chained before the transaction, is used when the heads have not moved
- * since; otherwise the records are chained again here.
+ * Appends records in the given order, each organization's to its own chain, inside `trx`
+ * (`chainedRows`), then writes them with multi-row INSERTs: sealing 500 attempts that finished
+ * together costs a handful of statements, not 2,500.
  */
 export async function appendRecords(
   trx: Kysely<Database>,
@@ -195,6 +194,33 @@ export async function appendRecords(
   inputs: readonly AppendInput[],
   chained?: ChainedRecords,
 ): Promise<AppendedRecord[]> {
+  const rows = await chainedRows(trx, deps, inputs, chained);
+  for (const slice of batchSlices(rows, INSERT_CHUNK))
+    await executeTogether(trx, deps.store.kind, [rowsInsert('governed_records', slice)]);
+  return rows.map(appended);
+}
+
+/** What a written record row says of itself. */
+export const appended = (row: GovernedRecordRow): AppendedRecord => ({
+  id: row.id,
+  seq: Number(row.seq),
+  hash: row.hash,
+});
+
+export type GovernedRecordRow = Insertable<GovernedRecordsTable> & { id: string };
+
+/**
+ * The rows of records appended in the given order, each organization's to its own chain, inside
+ * `trx`: per organization one head read and one signing-key read (on PostgreSQL after its chain's
+ * advisory lock). `chained`, the same inputs chained before the transaction, is used when the heads
+ * have not moved since; otherwise the records are chained again here. The caller writes the rows.
+ */
+export async function chainedRows(
+  trx: Kysely<Database>,
+  deps: AppendDeps,
+  inputs: readonly AppendInput[],
+  chained?: ChainedRecords,
+): Promise<GovernedRecordRow[]> {
   const heads = await readChainHeads(
     trx,
     deps,
@@ -205,8 +231,5 @@ export async function appendRecords(
     chained && chained.rows.length === inputs.length && sameHeads(chained.heads, heads)
       ? chained
       : await chainRecords(heads, inputs, deps.clock.now());
-  const withIds = rows.map((row) => ({ id: deps.ids.next('grc'), ...row }));
-  for (const slice of batchSlices(withIds, INSERT_CHUNK))
-    await trx.insertInto('governed_records').values(slice).execute();
-  return withIds.map((r) => ({ id: r.id, seq: Number(r.seq), hash: r.hash }));
+  return rows.map((row) => ({ id: deps.ids.next('grc'), ...row }));
 }

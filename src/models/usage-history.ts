@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { batchSlices } from '../store/batch-slices.ts';
+import { executeTogether, rowsInsert } from '../store/execute-together.ts';
 import type { Database } from '../store/schema.ts';
+import type { StoreKind } from '../store/store-kind.ts';
 
 /** One step's answer in a completed attempt: what a later run's estimate expects of that step. */
 export interface UsageSample {
@@ -55,6 +57,7 @@ const INSERT_CHUNK = 100;
 /** Records completed attempts' samples inside `trx`; an attempt recorded before is left as it is. */
 export async function recordUsageHistory(
   trx: Kysely<Database>,
+  kind: StoreKind,
   entries: readonly UsageHistoryEntry[],
 ): Promise<void> {
   const rows = entries
@@ -68,11 +71,7 @@ export async function recordUsageHistory(
       samples: JSON.stringify(e.samples),
     }));
   for (const slice of batchSlices(rows, INSERT_CHUNK))
-    await trx
-      .insertInto('usage_history')
-      .values(slice)
-      .onConflict((c) => c.doNothing())
-      .execute();
+    await executeTogether(trx, kind, [rowsInsert('usage_history', slice, { ignoreConflicts: true })]);
 }
 
 /**

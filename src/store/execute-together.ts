@@ -7,14 +7,17 @@ import type { StoreKind } from './store-kind.ts';
 export interface RowsInsert {
   table: keyof Database & string;
   rows: readonly object[];
+  /** Rows whose key is taken are skipped (`ON CONFLICT DO NOTHING`), not an error. */
+  ignoreConflicts: boolean;
 }
 
 /** `{ table, rows }`, the rows typed against the table's columns. */
 export function rowsInsert<T extends keyof Database & string>(
   table: T,
   rows: ReadonlyArray<Insertable<Database[T]>>,
+  options: { ignoreConflicts?: boolean } = {},
 ): RowsInsert {
-  return { table, rows };
+  return { table, rows, ignoreConflicts: options.ignoreConflicts === true };
 }
 
 /**
@@ -69,7 +72,10 @@ const MAX_TEXTS = 256;
 
 function statementText(kind: StoreKind, inserts: ReadonlyArray<RowsInsert>, prepared: boolean) {
   const shape = `${kind}${prepared ? '+' : ''}|${inserts
-    .map(({ table, rows }) => `${table}(${Object.keys(rows[0] ?? {}).join(',')})×${rows.length}`)
+    .map(
+      ({ table, rows, ignoreConflicts }) =>
+        `${table}(${Object.keys(rows[0] ?? {}).join(',')})×${rows.length}${ignoreConflicts ? '?' : ''}`,
+    )
     .join('|')}`;
   let text = texts.get(shape);
   if (text === undefined) {
@@ -83,10 +89,11 @@ function statementText(kind: StoreKind, inserts: ReadonlyArray<RowsInsert>, prep
 function writeStatement(kind: StoreKind, inserts: ReadonlyArray<RowsInsert>): string {
   let parameter = 0;
   const placeholder = kind === 'postgres' ? () => `$${++parameter}` : () => '?';
-  const statements = inserts.map(({ table, rows }) => {
+  const statements = inserts.map(({ table, rows, ignoreConflicts }) => {
     const columns = Object.keys(rows[0] ?? {});
     const tuple = () => `(${columns.map(placeholder).join(', ')})`;
-    return `insert into ${identifier(table)} (${columns.map(identifier).join(', ')}) values ${rows.map(tuple).join(', ')}`;
+    const onConflict = ignoreConflicts ? ' on conflict do nothing' : '';
+    return `insert into ${identifier(table)} (${columns.map(identifier).join(', ')}) values ${rows.map(tuple).join(', ')}${onConflict}`;
   });
   const last = statements.pop() as string;
   if (statements.length === 0) return last;
