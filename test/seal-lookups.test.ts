@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptFinished } from '../src/governance/build-attempt-record.ts';
+import { claimSealsQuery } from '../src/governance/seal-attempts.ts';
 import { queryPlan } from './support/query-plan.ts';
 import { createReportRun, createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
 
@@ -33,17 +34,6 @@ describe.each(storeKinds)('seal lookups (%s)', (kind) => {
   });
 
   it('claims their seals by key', async () => {
-    byKeyOnly(
-      await queryPlan(
-        deps,
-        deps.store.db
-          .updateTable('attempts')
-          .set({ sealed: 1 })
-          .where('id', 'in', ids)
-          .where('sealed', '=', 0)
-          .where(attemptFinished)
-          .returning('id'),
-      ),
-    );
+    byKeyOnly(await queryPlan(deps, claimSealsQuery(deps.store.db, ...ids)));
   });
 });

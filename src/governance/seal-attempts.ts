@@ -133,22 +133,21 @@ const TRANSACTION_CHUNK = 100;
 /** Attempts in one claiming UPDATE and one multi-row INSERT of records; fewer go in `batchSlices`. */
 const WRITE_CHUNK = 100;
 
-/**
- * Claims the seals of `count` attempts (their `sealed` flag, 0 → 1) and returns the ids it
- * claimed: one statement text per count, compiled once (`compiledOnce`).
- */
+/** Claims the seals of finished attempts (their `sealed` flag, 0 → 1), returning the ids it claimed. */
+export const claimSealsQuery = (db: Kysely<Database>, ...ids: string[]) =>
+  db
+    .updateTable('attempts')
+    .set({ sealed: 1 })
+    .where('id', 'in', ids)
+    .where('sealed', '=', 0)
+    .where(attemptFinished)
+    .returning('id');
+
+/** `claimSealsQuery` for `count` attempts: one statement text per count, compiled once (`compiledOnce`). */
 function claimSeals(count: number) {
   let claim = claims.get(count);
   if (!claim) {
-    claim = compiledOnce((db: Kysely<Database>, ...ids: string[]) =>
-      db
-        .updateTable('attempts')
-        .set({ sealed: 1 })
-        .where('id', 'in', ids)
-        .where('sealed', '=', 0)
-        .where(attemptFinished)
-        .returning('id'),
-    );
+    claim = compiledOnce(claimSealsQuery);
     claims.set(count, claim);
   }
   return claim;
