@@ -201,7 +201,7 @@ export async function appendRecords(
 }
 
 /** What a written record row says of itself. */
-export const appended = (row: GovernedRecordRow): AppendedRecord => ({
+const appended = (row: GovernedRecordRow): AppendedRecord => ({
   id: row.id,
   seq: Number(row.seq),
   hash: row.hash,
