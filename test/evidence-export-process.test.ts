@@ -183,13 +183,18 @@ describe.each(storeKinds)('evidence exports in their own process on %s', (kind) 
 
     const recorded: number[] = [];
     const file = `${deps.config.dataDir}/direct.zip`;
+    // The parent made large when it forks: the child's peak is its own memory, not the parent's
+    // (Linux's maxRSS keeps the parent's across fork and exec).
+    const ballast = Buffer.alloc(512 * MiB, 1);
     const result = await writeBundleInOwnProcess({ ...job, file }, async (runsDone) => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       recorded.push(runsDone);
     });
+    expect(ballast.length).toBe(512 * MiB);
     expect(recorded).toEqual([1]);
     expect(result.sizeBytes).toBe(fs.statSync(file).size);
-    expect(result.peakRssBytes).toBeGreaterThan(0);
+    expect(result.peakRssBytes).toBeGreaterThan(20 * MiB);
+    expect(result.peakRssBytes).toBeLessThan(process.memoryUsage().rss - 256 * MiB);
     const report = await verifyEvidenceBundle(fs.readFileSync(file));
     expect(report.problems).toEqual([]);
   });

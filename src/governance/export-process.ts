@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Config } from '../platform/config.ts';
 import { messageOf } from '../platform/errors.ts';
+import { peakRssBytes } from '../platform/peak-rss.ts';
 import { createDiskBlobStore } from '../store/blob-store.ts';
 import { openStore, type Store, type StoreOptions } from '../store/open-store.ts';
 import { runInOrganization } from '../store/tenant-scope.ts';
@@ -56,7 +57,7 @@ async function run(job: ExportProcessJob): Promise<void> {
     await send({
       type: 'done',
       ...result,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      peakRssBytes: peakRssBytes(),
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     });
   } catch (error) {
