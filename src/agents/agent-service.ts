@@ -145,39 +145,41 @@ function stripView(view: AgentView): AgentDefinition {
   return definition;
 }
 
-/**
- * An agent with its latest version's definition. Every run's create reads it: compiled once, and
- * prepared, so planned once per PostgreSQL connection.
- */
+/** An agent with its latest version's definition: the query, to run or to join with another. */
+export function latestAgentVersionQuery(db: Kysely<Database>, agentId: string, orgId: string) {
+  return db
+    .selectFrom('agents')
+    .innerJoin('agent_versions', (join) =>
+      join
+        .onRef('agent_versions.agent_id', '=', 'agents.id')
+        .onRef('agent_versions.version', '=', 'agents.latest_version'),
+    )
+    .select([
+      'agents.id',
+      'agents.latest_version',
+      'agents.archived',
+      'agents.created_at',
+      'agents.updated_at',
+      'agent_versions.definition',
+    ])
+    .where('agents.id', '=', agentId)
+    .where('agents.org_id', '=', orgId);
+}
+
+/** Compiled once, and prepared, so planned once per PostgreSQL connection. */
 const latestAgentVersion = compiledOnce((db: Kysely<Database>, agentId: string, orgId: string) =>
-  prepared(
-    db
-      .selectFrom('agents')
-      .innerJoin('agent_versions', (join) =>
-        join
-          .onRef('agent_versions.agent_id', '=', 'agents.id')
-          .onRef('agent_versions.version', '=', 'agents.latest_version'),
-      )
-      .select([
-        'agents.id',
-        'agents.latest_version',
-        'agents.archived',
-        'agents.created_at',
-        'agents.updated_at',
-        'agent_versions.definition',
-      ])
-      .where('agents.id', '=', agentId)
-      .where('agents.org_id', '=', orgId),
-  ),
+  prepared(latestAgentVersionQuery(db, agentId, orgId)),
 );
 
-export async function getAgentOrThrow(
-  deps: Pick<Deps, 'store'>,
-  actor: Actor,
-  agentId: string,
-): Promise<AgentView> {
-  const [row] = await latestAgentVersion(deps.store.reads, agentId, actor.orgId);
-  if (!row) throw new NotFoundError('agent', agentId);
+/** The view of a row of `latestAgentVersionQuery`. */
+export function agentViewOf(row: {
+  id: string;
+  latest_version: number;
+  archived: number;
+  created_at: number;
+  updated_at: number;
+  definition: string;
+}): AgentView {
   return {
     id: row.id,
     version: row.latest_version,
@@ -186,6 +188,16 @@ export async function getAgentOrThrow(
     updatedAt: new Date(row.updated_at).toISOString(),
     ...(JSON.parse(row.definition) as AgentDefinition),
   };
+}
+
+export async function getAgentOrThrow(
+  deps: Pick<Deps, 'store'>,
+  actor: Actor,
+  agentId: string,
+): Promise<AgentView> {
+  const [row] = await latestAgentVersion(deps.store.reads, agentId, actor.orgId);
+  if (!row) throw new NotFoundError('agent', agentId);
+  return agentViewOf(row);
 }
 
 export interface AgentListItem {

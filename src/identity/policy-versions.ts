@@ -79,33 +79,41 @@ function versionZero(): PolicyVersion {
 }
 
 /**
- * The organization's credit rate and its policy version in force (none yet: nulls). Every run's
- * create reads it: compiled once, and prepared, so planned once per PostgreSQL connection.
+ * The organization's credit rate and its policy version in force (none yet: nulls): the query, to
+ * run or to join with another.
  */
+export function policyAndCreditRateQuery(db: Kysely<Database>, orgId: string) {
+  return db
+    .selectFrom('organizations as o')
+    .leftJoin('policy_versions as p', (join) =>
+      join.onRef('p.org_id', '=', 'o.id').on('p.version', '=', (eb) =>
+        eb
+          .selectFrom('policy_versions as latest')
+          .select((e) => e.fn.max('latest.version').as('version'))
+          .whereRef('latest.org_id', '=', 'o.id'),
+      ),
+    )
+    .select([
+      'o.credit_rate',
+      'p.org_id',
+      'p.version',
+      'p.policy',
+      'p.sha256',
+      'p.created_by',
+      'p.created_at',
+    ])
+    .where('o.id', '=', orgId);
+}
+
+/** Every run's create reads it: compiled once, and prepared, so planned once per PostgreSQL connection. */
 const policyAndCreditRate = compiledOnce((db: Kysely<Database>, orgId: string) =>
-  prepared(
-    db
-      .selectFrom('organizations as o')
-      .leftJoin('policy_versions as p', (join) =>
-        join.onRef('p.org_id', '=', 'o.id').on('p.version', '=', (eb) =>
-          eb
-            .selectFrom('policy_versions as latest')
-            .select((e) => e.fn.max('latest.version').as('version'))
-            .whereRef('latest.org_id', '=', 'o.id'),
-        ),
-      )
-      .select([
-        'o.credit_rate',
-        'p.org_id',
-        'p.version',
-        'p.policy',
-        'p.sha256',
-        'p.created_by',
-        'p.created_at',
-      ])
-      .where('o.id', '=', orgId),
-  ),
+  prepared(policyAndCreditRateQuery(db, orgId)),
 );
+
+export interface PolicyAndCreditRate {
+  policy: PolicyVersion;
+  creditRate: number;
+}
 
 /**
  * The version in force and the organization's credit rate, in one statement: creating a run
@@ -114,9 +122,22 @@ const policyAndCreditRate = compiledOnce((db: Kysely<Database>, orgId: string) =
 export async function currentPolicyAndCreditRate(
   db: Kysely<Database>,
   orgId: string,
-): Promise<{ policy: PolicyVersion; creditRate: number }> {
+): Promise<PolicyAndCreditRate> {
   const [row] = await policyAndCreditRate(db, orgId);
   if (!row) throw new NotFoundError('organization', orgId);
+  return policyAndCreditRateOf(row);
+}
+
+/** A row of `policyAndCreditRateQuery` as the version in force and the rate. */
+export function policyAndCreditRateOf(row: {
+  credit_rate: number;
+  org_id: string | null;
+  version: number | null;
+  policy: string | null;
+  sha256: string | null;
+  created_by: string | null;
+  created_at: number | null;
+}): PolicyAndCreditRate {
   const { credit_rate: creditRate, org_id, version, policy, sha256, created_by, created_at } = row;
   // The LEFT JOIN's columns are all null (no version yet: version 0) or none is.
   const inForce =

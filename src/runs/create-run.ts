@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import { type AgentDefinition, type ModelSettings, modelSettingsSchema } from '../agents/agent-definition.ts';
-import { assertActive, getAgentOrThrow, getAgentVersionOrThrow } from '../agents/agent-service.ts';
+import { assertActive, getAgentVersionOrThrow } from '../agents/agent-service.ts';
 import type { Deps } from '../deps.ts';
 import { auditRows } from '../governance/audit-log.ts';
 import type { Actor } from '../identity/actor.ts';
 import { assertModelsPermitted } from '../identity/policy-rules.ts';
-import { currentPolicyAndCreditRate } from '../identity/policy-versions.ts';
+import { currentPolicyAndCreditRate, type PolicyAndCreditRate } from '../identity/policy-versions.ts';
 import { estimateRun } from '../models/estimate-run.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { parseOrThrow } from '../platform/zod-issues.ts';
@@ -13,6 +13,7 @@ import { selectedSites } from '../sites/run-source-context.ts';
 import { previewStepSources } from '../sites/step-sources.ts';
 import { executeTogether, rowsInsert } from '../store/execute-together.ts';
 import type { AttemptsTable, Database, RunEstimatesTable, RunsTable } from '../store/schema.ts';
+import { agentAndPolicyOrThrow } from './agent-and-policy.ts';
 import { runDetailsOf } from './get-run.ts';
 import { type RunVariable, resolveVariables } from './resolve-variables.ts';
 import { runEventRows } from './run-events.ts';
@@ -62,7 +63,7 @@ export async function createRun(
   trigger: RunTrigger,
   options: CreateRunOptions = {},
 ): Promise<RunDetails> {
-  const agent = await getAgentOrThrow(deps, actor, agentId);
+  const { agent, inForce } = await agentAndPolicyOrThrow(deps.store.reads, actor, agentId);
   assertActive(agent);
   const version = input.agentVersion ?? agent.version;
   const definition =
@@ -92,6 +93,7 @@ export async function createRun(
     notification,
     start: input.start,
     trigger,
+    inForce,
     ...options,
   });
   // The run as written: a read back would cost ~7 statements to find what is known here (no
@@ -124,6 +126,8 @@ export interface NewRun {
   trigger: RunTrigger;
   parent?: ParentLink;
   within?: CreateRunOptions['within'];
+  /** The policy in force and the credit rate, when the caller read them with the agent; read here otherwise. */
+  inForce?: PolicyAndCreditRate;
 }
 
 /** The rows `insertRun` wrote, as a read would return them. */
@@ -144,7 +148,8 @@ export async function insertRun(deps: RunDeps, actor: Actor, run: NewRun): Promi
   // rate, in one read. A policy written between this read and the insert does not apply to this
   // run, which names the version it was checked against (on PostgreSQL a read inside the insert's
   // transaction, under READ COMMITTED, gave no more than that).
-  const { policy, creditRate } = await currentPolicyAndCreditRate(deps.store.reads, actor.orgId);
+  const { policy, creditRate } =
+    run.inForce ?? (await currentPolicyAndCreditRate(deps.store.reads, actor.orgId));
   assertModelsPermitted(policy, run.modelSettings, run.stepOverrides);
   const estimate = await estimateRun(deps, {
     orgId: actor.orgId,
