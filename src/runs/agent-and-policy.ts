@@ -23,14 +23,8 @@ const agentAndPolicy = compiledOnce((db: Kysely<Database>, agentId: string, orgI
     db
       .selectFrom(policyAndCreditRateQuery(db, orgId).as('p'))
       .leftJoin(latestAgentVersionQuery(db, agentId, orgId).as('a'), (join) => join.onTrue())
+      .selectAll('p')
       .select([
-        'p.credit_rate',
-        'p.org_id',
-        'p.version',
-        'p.policy',
-        'p.sha256',
-        'p.created_by',
-        'p.created_at',
         'a.id as agent_id',
         'a.latest_version',
         'a.archived',
