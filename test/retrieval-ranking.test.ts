@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createExtractionWorker } from '../src/sites/extraction-worker.ts';
-import { searchChunks } from '../src/sites/search-chunks.ts';
+import { chunkSearchQuery, searchChunks } from '../src/sites/search-chunks.ts';
 import { createSite } from '../src/sites/site-service.ts';
 import { uploadDocument } from '../src/sites/upload-document.ts';
+import { queryPlan } from './support/query-plan.ts';
 import { createTestDeps, storeKinds, type TestDeps } from './support/test-deps.ts';
 
 const corpus: Record<string, string> = {
@@ -89,5 +90,17 @@ describe.each(storeKinds)('retrieval ranking on %s', (kind) => {
     expect(hit?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(typeof hit?.chunkId).toBe('number');
     expect(hit?.text).toBe(corpus['cats.txt']);
+  });
+
+  it('keeps live documents’ matches by probing an index, not by reading every document per match', async () => {
+    const query = chunkSearchQuery(kind, {
+      orgId: deps.admin.orgId,
+      siteIds: [siteId],
+      query: 'cat revenue',
+      limit: 5,
+    });
+    if (!query) throw new Error('the query has words');
+    const compiled = query.compile(deps.store.db);
+    expect(await queryPlan(deps, { compile: () => compiled })).toContain('documents_indexed_version');
   });
 });

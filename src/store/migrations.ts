@@ -21,6 +21,7 @@ import { tenantPolicyEstimateMigration } from './migrations/0023-tenant-policy-e
 import { runSearchOnChangeMigration } from './migrations/0024-run-search-on-change.ts';
 import { runParentIndexesPartialMigration } from './migrations/0025-run-parent-indexes-partial.ts';
 import { attemptQueueIndexesPartialMigration } from './migrations/0026-attempt-queue-indexes-partial.ts';
+import { documentsIndexedVersionMigration } from './migrations/0027-documents-indexed-version.ts';
 import type { StoreKind } from './store-kind.ts';
 
 /**
@@ -52,6 +53,7 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0024_run_search_on_change': runSearchOnChangeMigration(kind),
     '0025_run_parent_indexes_partial': runParentIndexesPartialMigration(),
     '0026_attempt_queue_indexes_partial': attemptQueueIndexesPartialMigration(),
+    '0027_documents_indexed_version': documentsIndexedVersionMigration(),
   };
 }
 
